@@ -1,0 +1,506 @@
+import * as fs from "fs";
+import * as path from "path";
+import { builtInFlavors, Flavor } from "./catalog";
+import { sizeWorkers, WorkerSizing } from "./sizing";
+import { parseQuantity } from "./quantity";
+import { cidrsOverlap, parseCidr } from "./cidr";
+
+/**
+ * Every `esiphub:*` setting: its type, default and meaning. Pulumi.yaml's `config:` block and the
+ * README's reference table are kept equal to this list by test/config.test.ts.
+ */
+export type ConfigType = "string" | "integer" | "boolean" | "array";
+
+export interface ConfigKey {
+    readonly key: string;
+    readonly type: ConfigType;
+    readonly description: string;
+    /** Absent = required. */
+    readonly default?: string | number | boolean | string[];
+    readonly secret?: boolean;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+    { key: "cloud", type: "string", description: "Where the hub runs: `openstack` or `aws`." },
+    { key: "subnetCidr", type: "string", default: "10.10.0.0/24", description: "Node subnet (IPv4 CIDR, /16 to /28)." },
+    { key: "podCidr", type: "string", default: "192.168.0.0/16", description: "Kubernetes pod network for Calico; must not overlap the node subnet or the service range 10.96.0.0/12." },
+    { key: "adminCidrs", type: "array", description: "IPv4 CIDRs allowed to reach SSH (22) and the Kubernetes API (6443), e.g. `[\"203.0.113.7/32\"]`. `0.0.0.0/0` is refused by the policy pack." },
+    { key: "dnsNameservers", type: "array", default: ["8.8.8.8", "1.1.1.1"], description: "DNS resolvers handed to the nodes by the subnet (OpenStack)." },
+    { key: "sshUser", type: "string", default: "ubuntu", description: "Login user of the node image." },
+    { key: "sshPublicKey", type: "string", description: "OpenSSH public key installed on every node." },
+    { key: "sshPrivateKey", type: "string", secret: true, description: "Matching private key, used by the remote commands. Set with `pulumi config set --secret esiphub:sshPrivateKey < key`." },
+    { key: "masterFlavor", type: "string", description: "Flavor (OpenStack) or instance type (AWS) of the master." },
+    { key: "workerFlavor", type: "string", description: "Flavor or instance type of the workers." },
+    { key: "workers", type: "string", default: "auto", description: "Worker count, `0` to `100`, or `auto` to size from users x memory guarantee." },
+    { key: "customFlavors", type: "array", default: [], description: "Sizes of flavors not in the built-in table, as `NAME:VCPUS:RAM_GIB`, e.g. `m1.xlarge:8:16`." },
+    { key: "scheduleOnMaster", type: "boolean", default: false, description: "Run user servers on the master too (always on when there are no workers)." },
+    { key: "nfsNode", type: "boolean", default: false, description: "Serve NFS from a dedicated node (of `masterFlavor`) instead of the master." },
+    { key: "kubernetesVersion", type: "string", default: "1.33", description: "Kubernetes minor version (`1.30` to `1.34`), installed from pkgs.k8s.io." },
+    { key: "externalNetwork", type: "string", default: "", description: "OpenStack: external network for the router and the floating IP." },
+    { key: "image", type: "string", default: "", description: "OpenStack: image name of Ubuntu 24.04." },
+    { key: "amiOwner", type: "string", default: "099720109477", description: "AWS: owner of the node AMI (Canonical)." },
+    { key: "amiNameFilter", type: "string", default: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*", description: "AWS: AMI name filter; the newest match is used." },
+    { key: "vpcId", type: "string", default: "", description: "AWS: an existing VPC to use instead of creating one." },
+    { key: "availabilityZone", type: "string", default: "", description: "Availability zone for the VMs and the data volume (cloud default when empty)." },
+    { key: "rootVolumeSize", type: "integer", default: 60, description: "Root (boot) volume of each node, GB (20 to 2000)." },
+    { key: "dataVolumeSize", type: "integer", default: 500, description: "NFS data volume for homes and scratch, GB (10 to 16000)." },
+    { key: "keepDataOnDestroy", type: "boolean", default: true, description: "Keep the data volume when the stack is destroyed." },
+    { key: "hubHostname", type: "string", default: "", description: "DNS name of the hub; with it, TLS from Let's Encrypt. Plain HTTP on the IP when empty." },
+    { key: "letsEncryptEmail", type: "string", default: "", description: "Contact email for Let's Encrypt; required with `hubHostname`." },
+    { key: "users", type: "integer", default: 60, description: "Number of workshop accounts (1 to 1000)." },
+    { key: "userPattern", type: "string", default: "workshop-{nn}", description: "Account name pattern; `{n}`, `{nn}` or `{nnn}` is the zero-padded number from 1." },
+    { key: "userNames", type: "array", default: [], description: "Explicit account names instead of the pattern; must list exactly `users` names." },
+    { key: "extraUsers", type: "array", default: [], description: "Accounts added to the workshop accounts, e.g. `[\"instructor\"]`." },
+    { key: "adminUsers", type: "array", default: [], description: "Hub admins; each must be one of the accounts." },
+    { key: "notebookImage", type: "string", default: "quay.io/jupyter/scipy-notebook", description: "Notebook image name." },
+    { key: "notebookTag", type: "string", default: "2025-03-14", description: "Notebook image tag (pin it; `latest` is flagged by the policy pack)." },
+    { key: "memoryLimit", type: "string", default: "8G", description: "Memory limit per user server." },
+    { key: "memoryGuarantee", type: "string", default: "4G", description: "Memory guarantee per user server; the basis of worker sizing." },
+    { key: "cpuLimit", type: "string", default: "", description: "CPU limit per user server in cores (no limit when empty)." },
+    { key: "cpuGuarantee", type: "string", default: "", description: "CPU guarantee per user server in cores (none when empty)." },
+    { key: "storagePerUser", type: "string", default: "10Gi", description: "Home directory size per user, enforced by an XFS project quota." },
+    { key: "scratchSize", type: "string", default: "100Gi", description: "Shared scratch volume, mounted in every server." },
+    { key: "sharedMountPath", type: "string", default: "/shared", description: "Where the shared scratch is mounted in each server." },
+    { key: "storageClass", type: "string", default: "nfs-client", description: "Name of the NFS StorageClass." },
+    { key: "startTimeout", type: "integer", default: 600, description: "Seconds a server may take to start (60 to 3600)." },
+    { key: "cullIdleTimeout", type: "integer", default: 3600, description: "Idle servers are stopped after this many seconds (300 to 86400)." },
+    { key: "userPlaceholders", type: "integer", default: 0, description: "Placeholder pods that keep room for users (0 to 1000)." },
+    { key: "quickstartReadme", type: "string", default: "", description: "Text of the README copied into each home (built-in text when empty)." },
+    { key: "quickstartReadmeFile", type: "string", default: "", description: "Path (relative to the project) of a file to use as that README instead." },
+    { key: "hubNamespace", type: "string", default: "jhub", description: "Kubernetes namespace of the hub." },
+    { key: "dns", type: "string", default: "none", description: "DNS records made by the program: `none`, `designate` (OpenStack DNS) or `route53`." },
+    { key: "dnsZone", type: "string", default: "", description: "Zone for `dns` records, e.g. `esipfed.org.`; required unless `dns` is `none`." },
+    { key: "dnsTtl", type: "integer", default: 300, description: "TTL of the hub's DNS record, seconds (60 to 86400)." },
+];
+
+export type Cloud = "openstack" | "aws";
+export type DnsProvider = "none" | "designate" | "route53";
+
+/** Everything the program needs, typed, validated and with defaults applied. */
+export interface SiteConfig {
+    readonly site: string;
+    readonly cloud: Cloud;
+    /** `openstack:region` or `aws:region`. */
+    readonly region: string;
+    readonly network: {
+        readonly subnetCidr: string;
+        readonly podCidr: string;
+        readonly serviceCidr: string;
+        readonly adminCidrs: string[];
+        readonly dnsNameservers: string[];
+    };
+    readonly ssh: {
+        readonly user: string;
+        readonly publicKey: string;
+        /** Plain here; the program wraps it in `pulumi.secret` before any use. */
+        readonly privateKey: string;
+    };
+    readonly nodes: {
+        readonly masterFlavor: Flavor;
+        readonly workerFlavor: Flavor;
+        readonly workers: number;
+        readonly sizing: WorkerSizing;
+        /** Untaint the master (always when workers = 0). */
+        readonly scheduleOnMaster: boolean;
+        readonly dedicatedNfsNode: boolean;
+        readonly rootVolumeSizeGb: number;
+        readonly availabilityZone?: string;
+    };
+    readonly openstack?: { readonly externalNetwork: string; readonly image: string };
+    readonly aws?: { readonly amiOwner: string; readonly amiNameFilter: string; readonly vpcId?: string };
+    readonly kubernetes: { readonly version: string };
+    readonly storage: {
+        readonly dataVolumeSizeGb: number;
+        readonly keepDataOnDestroy: boolean;
+        readonly storageClass: string;
+        readonly perUser: string;
+        readonly perUserBytes: number;
+        readonly scratchSize: string;
+        readonly sharedMountPath: string;
+    };
+    readonly hub: {
+        readonly namespace: string;
+        readonly hostname?: string;
+        readonly letsEncryptEmail?: string;
+        readonly image: { readonly name: string; readonly tag: string };
+        readonly memoryLimit: string;
+        readonly memoryGuarantee: string;
+        readonly cpuLimit?: number;
+        readonly cpuGuarantee?: number;
+        readonly startTimeoutSeconds: number;
+        readonly cullIdleTimeoutSeconds: number;
+        readonly userPlaceholders: number;
+        /** Quickstart README text, or undefined for the built-in one. */
+        readonly quickstartReadme?: string;
+        /** Every account: workshop accounts then extra users. */
+        readonly users: string[];
+        readonly adminUsers: string[];
+    };
+    readonly dns: { readonly provider: DnsProvider; readonly zone?: string; readonly ttl: number };
+}
+
+/** Raised with every problem found; `message` lists them one per line. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(problems.join("\n"));
+        this.name = "ConfigError";
+    }
+}
+
+export const NAMESPACE = "esiphub";
+export const SERVICE_CIDR = "10.96.0.0/12";
+
+const USERNAME = /^[a-z][a-z0-9_-]{0,31}$/;
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Parses all of a stack's configuration (`namespace:key` → string, as Pulumi stores it). */
+export function parseSiteConfig(raw: Record<string, string>, site: string, projectDir = "."): SiteConfig {
+    const problems: string[] = [];
+    const known = new Set(CONFIG_KEYS.map((k) => k.key));
+    for (const fullKey of Object.keys(raw)) {
+        const [ns, key] = fullKey.split(":", 2);
+        if (ns === NAMESPACE && !known.has(key)) {
+            problems.push(`${fullKey}: unknown setting; the settings are listed in Pulumi.yaml and the README`);
+        }
+    }
+    const r = new Reader(raw, problems);
+
+    const cloud = r.oneOf("cloud", ["openstack", "aws"] as const);
+    const regionKey = cloud === "aws" ? "aws:region" : "openstack:region";
+    const region = raw[regionKey] ?? "";
+    if (cloud && !region) problems.push(`${regionKey}: required for cloud ${cloud}; set the provider's region in the stack file`);
+
+    const subnetCidr = r.cidr("subnetCidr", 16, 28);
+    const podCidr = r.cidr("podCidr", 8, 24);
+    if (subnetCidr && podCidr && cidrsOverlap(subnetCidr, podCidr)) {
+        problems.push(`${NAMESPACE}:podCidr: ${podCidr} overlaps the node subnet ${subnetCidr} (${NAMESPACE}:subnetCidr); choose a range outside it`);
+    }
+    if (podCidr && cidrsOverlap(podCidr, SERVICE_CIDR)) {
+        problems.push(`${NAMESPACE}:podCidr: ${podCidr} overlaps the Kubernetes service range ${SERVICE_CIDR}; choose a range outside it`);
+    }
+    if (subnetCidr && cidrsOverlap(subnetCidr, SERVICE_CIDR)) {
+        problems.push(`${NAMESPACE}:subnetCidr: ${subnetCidr} overlaps the Kubernetes service range ${SERVICE_CIDR}; choose a range outside it`);
+    }
+    const adminCidrs = r.array("adminCidrs", { min: 1 });
+    adminCidrs?.forEach((c, i) => {
+        if (!parseCidr(c)) problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} must be an IPv4 CIDR such as 203.0.113.7/32, got "${c}"`);
+    });
+    const dnsNameservers = r.array("dnsNameservers") ?? [];
+    dnsNameservers.forEach((ip, i) => {
+        if (!parseCidr(`${ip}/32`)) problems.push(`${NAMESPACE}:dnsNameservers: item ${i + 1} must be an IPv4 address, got "${ip}"`);
+    });
+
+    const sshUser = r.string("sshUser", { pattern: USERNAME, allowed: "a Linux user name" });
+    const sshPublicKey = r.string("sshPublicKey", {
+        pattern: /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
+        allowed: "an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa-sha2-*)",
+    });
+    const sshPrivateKey = r.string("sshPrivateKey", {
+        pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+        allowed: "a PEM/OpenSSH private key (-----BEGIN ... PRIVATE KEY-----)",
+        secret: true,
+    });
+
+    const customFlavors = parseCustomFlavors(r.array("customFlavors") ?? [], problems);
+    const flavors = [...customFlavors, ...(cloud ? builtInFlavors(cloud) : [])];
+    const flavorNamed = (key: string): Flavor | undefined => {
+        const name = r.string(key, { pattern: /^\S+$/, allowed: "a flavor or instance type name" });
+        if (!name || !cloud) return undefined;
+        const flavor = flavors.find((f) => f.name === name);
+        if (!flavor) {
+            problems.push(
+                `${NAMESPACE}:${key}: unknown ${cloud === "aws" ? "instance type" : "flavor"} "${name}"; known: ${flavors
+                    .map((f) => f.name)
+                    .join(", ")} (add others with ${NAMESPACE}:customFlavors)`,
+            );
+        }
+        return flavor;
+    };
+    const masterFlavor = flavorNamed("masterFlavor");
+    const workerFlavor = flavorNamed("workerFlavor");
+    const workersRaw = r.string("workers", { pattern: /^(auto|\d+)$/, allowed: 'an integer from 0 to 100 or "auto"' });
+    let workersFixed: number | undefined;
+    if (workersRaw && workersRaw !== "auto") {
+        workersFixed = Number(workersRaw);
+        if (workersFixed > 100) problems.push(`${NAMESPACE}:workers: must be an integer from 0 to 100 or "auto", got "${workersRaw}"`);
+    }
+    const scheduleOnMaster = r.boolean("scheduleOnMaster");
+    const dedicatedNfsNode = r.boolean("nfsNode");
+    const kubernetesVersion = r.string("kubernetesVersion", { pattern: /^1\.3[0-4]$/, allowed: "a Kubernetes minor version from 1.30 to 1.34, such as 1.33" });
+
+    const externalNetwork = r.string("externalNetwork");
+    const image = r.string("image");
+    if (cloud === "openstack") {
+        if (!externalNetwork) problems.push(`${NAMESPACE}:externalNetwork: required when ${NAMESPACE}:cloud is openstack (the external network's name, e.g. "public")`);
+        if (!image) problems.push(`${NAMESPACE}:image: required when ${NAMESPACE}:cloud is openstack (an Ubuntu 24.04 image name, e.g. "Featured-Ubuntu24")`);
+    }
+    const amiOwner = r.string("amiOwner", { pattern: /^(\d{12}|amazon|self|aws-marketplace)$/, allowed: "a 12-digit AWS account id or amazon/self/aws-marketplace" });
+    const amiNameFilter = r.string("amiNameFilter");
+    const vpcId = r.string("vpcId", { pattern: /^(|vpc-[0-9a-f]{8,17})$/, allowed: "empty or a VPC id such as vpc-0abc1234" });
+    const availabilityZone = r.string("availabilityZone");
+    const rootVolumeSizeGb = r.integer("rootVolumeSize", 20, 2000);
+    const dataVolumeSizeGb = r.integer("dataVolumeSize", 10, 16000);
+    const keepDataOnDestroy = r.boolean("keepDataOnDestroy");
+
+    const hostname = r.string("hubHostname", { pattern: /^(|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/, allowed: "empty or a lower-case DNS name such as hub.example.org" });
+    const letsEncryptEmail = r.string("letsEncryptEmail", { pattern: /^(|[^@\s]+@[^@\s]+\.[^@\s]+)$/, allowed: "empty or an email address" });
+    if (hostname && HOSTNAME.test(hostname) && !letsEncryptEmail) {
+        problems.push(`${NAMESPACE}:letsEncryptEmail: required when ${NAMESPACE}:hubHostname is set (Let's Encrypt's contact address)`);
+    }
+
+    const userCount = r.integer("users", 1, 1000);
+    const userPattern = r.string("userPattern");
+    const userNames = r.array("userNames") ?? [];
+    const extraUsers = r.array("extraUsers") ?? [];
+    const adminUsers = r.array("adminUsers") ?? [];
+    const users = resolveUsers(userCount, userPattern, userNames, extraUsers, problems);
+    for (const admin of adminUsers) {
+        if (users && !users.includes(admin)) {
+            problems.push(`${NAMESPACE}:adminUsers: "${admin}" is not one of the accounts; admins must be among the users (add it to ${NAMESPACE}:extraUsers)`);
+        }
+    }
+
+    const notebookImage = r.string("notebookImage", { pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?$/, allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag)" });
+    const notebookTag = r.string("notebookTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, allowed: "an image tag such as 2025-03-14" });
+    const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
+    const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
+    if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
+        problems.push(`${NAMESPACE}:memoryGuarantee: ${memoryGuarantee.text} is more than ${NAMESPACE}:memoryLimit ${memoryLimit.text}; the guarantee must not exceed the limit`);
+    }
+    const cpuLimit = r.optionalNumber("cpuLimit", 0.1, 64);
+    const cpuGuarantee = r.optionalNumber("cpuGuarantee", 0.1, 64);
+    if (cpuLimit !== undefined && cpuGuarantee !== undefined && cpuGuarantee > cpuLimit) {
+        problems.push(`${NAMESPACE}:cpuGuarantee: ${cpuGuarantee} is more than ${NAMESPACE}:cpuLimit ${cpuLimit}; the guarantee must not exceed the limit`);
+    }
+    const perUser = r.quantity("storagePerUser", "a storage size such as 10Gi");
+    const scratch = r.quantity("scratchSize", "a storage size such as 100Gi");
+    if (dataVolumeSizeGb && perUser && scratch && scratch.bytes >= dataVolumeSizeGb * 1e9) {
+        problems.push(`${NAMESPACE}:scratchSize: ${scratch.text} does not fit on the ${dataVolumeSizeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`);
+    }
+    const sharedMountPath = r.string("sharedMountPath", { pattern: /^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, allowed: "an absolute path such as /shared" });
+    const storageClass = r.string("storageClass", { pattern: K8S_NAME, allowed: "a Kubernetes name (lower-case letters, digits, -)" });
+    const startTimeout = r.integer("startTimeout", 60, 3600);
+    const cullIdleTimeout = r.integer("cullIdleTimeout", 300, 86400);
+    const userPlaceholders = r.integer("userPlaceholders", 0, 1000);
+    const namespace = r.string("hubNamespace", { pattern: K8S_NAME, allowed: "a Kubernetes namespace name (lower-case letters, digits, -)" });
+
+    const readmeText = r.string("quickstartReadme");
+    const readmeFile = r.string("quickstartReadmeFile");
+    let quickstartReadme: string | undefined = readmeText || undefined;
+    if (readmeText && readmeFile) {
+        problems.push(`${NAMESPACE}:quickstartReadmeFile: set either it or ${NAMESPACE}:quickstartReadme, not both`);
+    } else if (readmeFile) {
+        const file = path.resolve(projectDir, readmeFile);
+        if (!fs.existsSync(file)) problems.push(`${NAMESPACE}:quickstartReadmeFile: no file at "${readmeFile}" (resolved to ${file})`);
+        else quickstartReadme = fs.readFileSync(file, "utf8");
+    }
+
+    const dnsProvider = r.oneOf("dns", ["none", "designate", "route53"] as const);
+    const dnsZone = r.string("dnsZone", { pattern: /^(|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?)$/, allowed: "empty or a DNS zone such as example.org." });
+    const dnsTtl = r.integer("dnsTtl", 60, 86400);
+    if (dnsProvider && dnsProvider !== "none") {
+        if (!hostname) problems.push(`${NAMESPACE}:dns: "${dnsProvider}" needs ${NAMESPACE}:hubHostname (the name to publish)`);
+        if (!dnsZone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${dnsProvider}"`);
+        if (dnsProvider === "designate" && cloud === "aws") problems.push(`${NAMESPACE}:dns: "designate" is OpenStack DNS; with ${NAMESPACE}:cloud aws use "route53" or "none"`);
+        if (hostname && dnsZone && !`${hostname}.`.endsWith(`.${dnsZone.replace(/\.?$/, ".")}`)) {
+            problems.push(`${NAMESPACE}:dnsZone: ${hostname} (${NAMESPACE}:hubHostname) is not inside zone ${dnsZone}`);
+        }
+    }
+
+    let sizing: WorkerSizing | undefined;
+    if (workerFlavor && memoryGuarantee && users && workersRaw && (workersFixed === undefined || workersFixed <= 100)) {
+        const result = sizeWorkers({ users: users.length, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
+        if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
+        else sizing = result;
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    // Every value below was checked above; the non-null assertions only tell the compiler so.
+    return {
+        site,
+        cloud: cloud!,
+        region,
+        network: { subnetCidr: subnetCidr!, podCidr: podCidr!, serviceCidr: SERVICE_CIDR, adminCidrs: adminCidrs!, dnsNameservers },
+        ssh: { user: sshUser!, publicKey: sshPublicKey!, privateKey: sshPrivateKey! },
+        nodes: {
+            masterFlavor: masterFlavor!,
+            workerFlavor: workerFlavor!,
+            workers: sizing!.workers,
+            sizing: sizing!,
+            scheduleOnMaster: scheduleOnMaster! || sizing!.workers === 0,
+            dedicatedNfsNode: dedicatedNfsNode!,
+            rootVolumeSizeGb: rootVolumeSizeGb!,
+            availabilityZone: availabilityZone || undefined,
+        },
+        openstack: cloud === "openstack" ? { externalNetwork: externalNetwork!, image: image! } : undefined,
+        aws: cloud === "aws" ? { amiOwner: amiOwner!, amiNameFilter: amiNameFilter!, vpcId: vpcId || undefined } : undefined,
+        kubernetes: { version: kubernetesVersion! },
+        storage: {
+            dataVolumeSizeGb: dataVolumeSizeGb!,
+            keepDataOnDestroy: keepDataOnDestroy!,
+            storageClass: storageClass!,
+            perUser: perUser!.text,
+            perUserBytes: perUser!.bytes,
+            scratchSize: scratch!.text,
+            sharedMountPath: sharedMountPath!,
+        },
+        hub: {
+            namespace: namespace!,
+            hostname: hostname || undefined,
+            letsEncryptEmail: letsEncryptEmail || undefined,
+            image: { name: notebookImage!, tag: notebookTag! },
+            memoryLimit: memoryLimit!.text,
+            memoryGuarantee: memoryGuarantee!.text,
+            cpuLimit,
+            cpuGuarantee,
+            startTimeoutSeconds: startTimeout!,
+            cullIdleTimeoutSeconds: cullIdleTimeout!,
+            userPlaceholders: userPlaceholders!,
+            quickstartReadme,
+            users: users!,
+            adminUsers,
+        },
+        dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl! },
+    };
+}
+
+function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {
+    let base: string[] | undefined;
+    if (names.length > 0) {
+        if (count !== undefined && names.length !== count) {
+            problems.push(`${NAMESPACE}:userNames: lists ${names.length} names but ${NAMESPACE}:users is ${count}; set ${NAMESPACE}:users to ${names.length}`);
+        }
+        base = names;
+    } else if (pattern !== undefined && count !== undefined) {
+        const placeholders = pattern.match(/\{n+\}/g) ?? [];
+        if (placeholders.length !== 1) {
+            problems.push(`${NAMESPACE}:userPattern: must contain exactly one of {n}, {nn}, {nnn}, got "${pattern}"`);
+            return undefined;
+        }
+        const width = placeholders[0].length - 2;
+        base = Array.from({ length: count }, (_, i) => pattern.replace(/\{n+\}/, String(i + 1).padStart(width, "0")));
+        if (!USERNAME.test(base[0])) {
+            problems.push(`${NAMESPACE}:userPattern: makes "${base[0]}", which is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
+            return undefined;
+        }
+    }
+    if (!base) return undefined;
+    const all = [...base, ...extra];
+    const invalid = all.filter((u) => !USERNAME.test(u));
+    for (const u of invalid) {
+        const key = extra.includes(u) ? "extraUsers" : "userNames";
+        problems.push(`${NAMESPACE}:${key}: "${u}" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
+    }
+    const seen = new Set<string>();
+    const dupes = new Set<string>();
+    for (const u of all) (seen.has(u) ? dupes : seen).add(u);
+    if (dupes.size > 0) {
+        problems.push(`${NAMESPACE}:${names.length > 0 ? "userNames" : "extraUsers"}: duplicate user names: ${[...dupes].join(", ")}`);
+    }
+    return invalid.length === 0 && dupes.size === 0 ? all : undefined;
+}
+
+function parseCustomFlavors(entries: string[], problems: string[]): Flavor[] {
+    const flavors: Flavor[] = [];
+    entries.forEach((entry, i) => {
+        const m = /^([^:\s]+):(\d+):(\d+(?:\.\d+)?)$/.exec(entry);
+        if (!m || Number(m[2]) < 1 || Number(m[3]) <= 0) {
+            problems.push(`${NAMESPACE}:customFlavors: item ${i + 1} must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "${entry}"`);
+        } else {
+            flavors.push({ name: m[1], vcpus: Number(m[2]), ramGiB: Number(m[3]) });
+        }
+    });
+    return flavors;
+}
+
+/** Typed access to raw config values that records a problem (and yields undefined) for each bad one. */
+class Reader {
+    private readonly specs = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+    constructor(private readonly raw: Record<string, string>, private readonly problems: string[]) {}
+
+    private value(key: string): string | undefined {
+        const spec = this.specs.get(key);
+        if (!spec) throw new Error(`internal: ${key} is not in CONFIG_KEYS`);
+        const v = this.raw[`${NAMESPACE}:${key}`];
+        if (v !== undefined) return v;
+        if (spec.default === undefined) {
+            this.problems.push(`${NAMESPACE}:${key}: required; ${spec.description}`);
+            return undefined;
+        }
+        return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
+    }
+
+    private bad(key: string, allowed: string, got: string, secret = false): undefined {
+        this.problems.push(`${NAMESPACE}:${key}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}`);
+        return undefined;
+    }
+
+    string(key: string, check?: { pattern: RegExp; allowed: string; secret?: boolean }): string | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        if (check && !check.pattern.test(v)) return this.bad(key, check.allowed, v, check.secret);
+        return v;
+    }
+
+    oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        if (!(allowed as readonly string[]).includes(v)) return this.bad(key, `one of ${allowed.join(", ")}`, v);
+        return v as T;
+    }
+
+    integer(key: string, min: number, max: number): number | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) return this.bad(key, `an integer from ${min} to ${max}`, v);
+        return n;
+    }
+
+    optionalNumber(key: string, min: number, max: number): number | undefined {
+        const v = this.value(key);
+        if (v === undefined || v === "") return undefined;
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < min || n > max) return this.bad(key, `empty or a number from ${min} to ${max}`, v);
+        return n;
+    }
+
+    boolean(key: string): boolean | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        if (v !== "true" && v !== "false") return this.bad(key, "true or false", v);
+        return v === "true";
+    }
+
+    array(key: string, opts: { min?: number } = {}): string[] | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(v);
+        } catch {
+            return this.bad(key, "a list of strings", v);
+        }
+        if (!Array.isArray(parsed) || parsed.some((x) => typeof x !== "string")) return this.bad(key, "a list of strings", v);
+        if (opts.min !== undefined && parsed.length < opts.min) return this.bad(key, `a list of at least ${opts.min} item`, v);
+        return parsed as string[];
+    }
+
+    cidr(key: string, minPrefix: number, maxPrefix: number): string | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        const c = parseCidr(v);
+        if (!c || c.prefix < minPrefix || c.prefix > maxPrefix) return this.bad(key, `an IPv4 CIDR from /${minPrefix} to /${maxPrefix} such as 10.10.0.0/24`, v);
+        return v;
+    }
+
+    quantity(key: string, allowed: string): { text: string; bytes: number } | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        const bytes = parseQuantity(v);
+        if (bytes === undefined || bytes <= 0) return this.bad(key, allowed, v);
+        return { text: v, bytes };
+    }
+}
+

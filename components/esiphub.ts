@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseSiteConfig, SiteConfig } from "./config";
+import { ClusterHosts } from "./hosts";
+import { OpenStackHosts } from "./openstack/hosts";
+import { AwsHosts } from "./aws/hosts";
+import { KubeadmCluster } from "./kubeadm/cluster";
+import { NfsStorage } from "./storage/storage";
+import { JupyterHub } from "./jupyterhub/hub";
+
+export interface EsipHubArgs {
+    config: SiteConfig;
+}
+
+/** The whole site: cloud hosts → kubeadm cluster → NFS storage → JupyterHub. */
+export class EsipHub extends pulumi.ComponentResource {
+    public readonly hosts: ClusterHosts;
+    public readonly cluster: KubeadmCluster;
+    public readonly storage: NfsStorage;
+    public readonly hub: JupyterHub;
+
+    constructor(name: string, args: EsipHubArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("esiphub:index:EsipHub", name, {}, opts);
+        const { config } = args;
+        const privateKey = pulumi.secret(config.ssh.privateKey);
+
+        // Only the cloud layer knows which cloud it is on; everything after it sees ClusterHosts.
+        this.hosts =
+            config.cloud === "aws"
+                ? new AwsHosts(`${name}-aws`, { config, privateKey }, { parent: this })
+                : new OpenStackHosts(`${name}-openstack`, { config, privateKey }, { parent: this });
+        this.cluster = new KubeadmCluster(`${name}-k8s`, { config, hosts: this.hosts }, { parent: this });
+        this.storage = new NfsStorage(
+            `${name}-storage`,
+            { config, hosts: this.hosts, provider: this.cluster.provider, clusterReady: this.cluster.ready },
+            { parent: this },
+        );
+        this.hub = new JupyterHub(
+            `${name}-hub`,
+            { config, hosts: this.hosts, provider: this.cluster.provider, storage: this.storage },
+            { parent: this },
+        );
+        this.registerOutputs({ hubUrl: this.hub.hubUrl, publicIp: this.hosts.publicIp });
+    }
+}
+
+/** Builds the site and returns the stack outputs. */
+export function deploy(config: SiteConfig): Record<string, unknown> {
+    const site = new EsipHub(`esiphub-${config.site}`, { config });
+    return {
+        site: config.site,
+        cloud: config.cloud,
+        hubUrl: site.hub.hubUrl,
+        tls: site.hub.tls,
+        publicIp: site.hosts.publicIp,
+        masterPrivateIp: site.hosts.master.privateIp,
+        workerPrivateIps: pulumi.all(site.hosts.workers.map((w) => w.privateIp)),
+        sshCommand: site.hosts.sshCommand,
+        workers: config.nodes.workers,
+        usersPerWorker: config.nodes.sizing.usersPerWorker,
+        adminUsers: site.hub.adminUsers,
+        credentials: site.hub.credentials,
+        kubeconfig: site.cluster.kubeconfig,
+    };
+}
+
+/**
+ * The stack's configuration as Pulumi hands it to the program, validated. A bad configuration stops the run
+ * before any resource is created, with every problem listed and no stack trace.
+ */
+export function readProgramConfig(projectDir = "."): SiteConfig {
+    try {
+        return parseSiteConfig(pulumi.runtime.allConfig(), pulumi.getStack(), projectDir);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            throw new pulumi.RunError(`ESIPHub configuration of stack "${pulumi.getStack()}" has ${e.problems.length} problem(s):\n${e.message}`);
+        }
+        throw e;
+    }
+}

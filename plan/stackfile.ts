@@ -1,0 +1,68 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CONFIG_KEYS, NAMESPACE } from "../components/config";
+
+export interface StackConfig {
+    /** `namespace:key` → value as Pulumi hands it to a program: scalars as text, lists and maps as JSON. */
+    readonly config: Record<string, string>;
+    /** Keys whose values are secret (`secure:` in the file, or declared secret in Pulumi.yaml). */
+    readonly secretKeys: string[];
+    /** Secret keys with no value in the file, planned with a placeholder (they are set with `pulumi config set --secret`). */
+    readonly placeholders: string[];
+}
+
+/** Offline stand-ins for secrets: plausible in shape, useless as credentials. */
+const SECRET_PLACEHOLDERS: Record<string, string> = {
+    [`${NAMESPACE}:sshPrivateKey`]: "-----BEGIN OPENSSH PRIVATE KEY-----\noffline-plan-placeholder\n-----END OPENSSH PRIVATE KEY-----\n",
+};
+
+export class StackFileError extends Error {}
+
+/** Reads `Pulumi.<site>.yaml` the way the Pulumi CLI hands its values to the program, without decrypting anything. */
+export function readStackConfig(file: string): StackConfig {
+    if (!fs.existsSync(file)) throw new StackFileError(`no stack file at ${file}`);
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message}`);
+    }
+    const entries = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+    if (typeof entries !== "object" || Array.isArray(entries)) throw new StackFileError(`${file}: "config" must be a map`);
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [rawKey, value] of Object.entries(entries)) {
+        const key = rawKey.includes(":") ? rawKey : `${NAMESPACE}:${rawKey}`;
+        if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+            // Encrypted with the stack's secrets provider: only the Pulumi CLI can read it.
+            secretKeys.push(key);
+            config[key] = SECRET_PLACEHOLDERS[key] ?? "offline-plan-placeholder";
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    const placeholders: string[] = [];
+    for (const spec of CONFIG_KEYS.filter((k) => k.secret)) {
+        const key = `${NAMESPACE}:${spec.key}`;
+        if (!secretKeys.includes(key)) secretKeys.push(key);
+        if (config[key] === undefined && SECRET_PLACEHOLDERS[key]) {
+            config[key] = SECRET_PLACEHOLDERS[key];
+            placeholders.push(key);
+        }
+    }
+    return { config, secretKeys, placeholders };
+}
+
+export function stackFilePath(projectDir: string, site: string): string {
+    return path.join(projectDir, `Pulumi.${site}.yaml`);
+}
+
+/** Sites that have a stack file in the project folder. */
+export function knownSites(projectDir: string): string[] {
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s)
+        .sort();
+}
