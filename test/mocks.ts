@@ -5,7 +5,6 @@
  */
 import * as path from "path";
 import { parseSiteConfig, SiteConfig } from "../components/config";
-import { deploy, readProgramConfig } from "../components/esiphub";
 import { planProgram, PlannedResource, PlanResult } from "../plan/run";
 import { readStackConfig, stackFilePath } from "../plan/stackfile";
 
@@ -34,6 +33,9 @@ export function testConfig(site: Site, overrides: Record<string, string | undefi
 /** Runs the whole program for `Pulumi.<site>.yaml` the way `pulumi up -s <site>` would. */
 export function runStack(site: Site, overrides: Record<string, string | undefined> = {}): Promise<PlanResult> {
     const { config, secretKeys } = stackConfig(site, overrides);
+    // Loaded here, not at the top, so that tests of one layer run without loading every layer.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { deploy, readProgramConfig } = require("../components/esiphub") as typeof import("../components/esiphub");
     return planProgram(site, () => deploy(readProgramConfig(PROJECT_DIR)), { config, secretKeys });
 }
 

@@ -1,0 +1,147 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CONFIG_KEYS, ConfigError, parseSiteConfig } from "../components/config";
+import { PROJECT_DIR, SITES, stackConfig, testConfig } from "./mocks";
+
+/** The problems parseSiteConfig reports for the jetstream stack with these overrides. */
+function problems(overrides: Record<string, string | undefined>, site: (typeof SITES)[number] = "jetstream"): string[] {
+    try {
+        parseSiteConfig(stackConfig(site, overrides).config, site, PROJECT_DIR);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+    }
+    return [];
+}
+
+describe("config", () => {
+    describe("the three stack files", () => {
+        for (const site of SITES) {
+            it(`${site} parses with no problems`, () => assert.deepStrictEqual(problems({}, site), []));
+        }
+
+        it("jetstream: 62 accounts on auto-sized m3.large workers", () => {
+            const c = testConfig("jetstream");
+            assert.strictEqual(c.cloud, "openstack");
+            assert.strictEqual(c.region, "IU");
+            assert.strictEqual(c.hub.users.length, 62);
+            assert.deepStrictEqual(c.hub.users.slice(0, 2), ["workshop-01", "workshop-02"]);
+            assert.deepStrictEqual(c.hub.users.slice(-2), ["instructor", "helper"]);
+            // m3.large: 60 GiB - 2 GiB reserve = 58 GiB; 4G = 3.725 GiB → 15 users per worker; ceil(62 / 15) = 5.
+            assert.deepStrictEqual(c.nodes.sizing, { workers: 5, usersPerWorker: 15, auto: true });
+            assert.strictEqual(c.storage.keepDataOnDestroy, true);
+            assert.strictEqual(c.hub.memoryLimit, "8G");
+            assert.strictEqual(c.storage.perUser, "10Gi");
+        });
+
+        it("nebula uses its custom flavors", () => {
+            const c = testConfig("nebula");
+            assert.deepStrictEqual(c.nodes.workerFlavor, { name: "m1.2xlarge", vcpus: 16, ramGiB: 32 });
+            // 30 GiB usable / 3.725 GiB = 8 users per worker; ceil(40 / 8) = 5.
+            assert.strictEqual(c.nodes.workers, 5);
+            assert.strictEqual(c.hub.hostname, undefined);
+        });
+
+        it("a fixed worker count and a one-node development cluster", () => {
+            assert.strictEqual(testConfig("aws", { "esiphub:workers": "3" }).nodes.workers, 3);
+            const dev = testConfig("aws", { "esiphub:workers": "0" });
+            assert.strictEqual(dev.nodes.workers, 0);
+            assert.strictEqual(dev.nodes.scheduleOnMaster, true);
+        });
+
+        it("an explicit user list", () => {
+            const c = testConfig("nebula", { "esiphub:users": "3", "esiphub:userNames": '["ada","grace","katherine"]', "esiphub:adminUsers": '["ada"]' });
+            assert.deepStrictEqual(c.hub.users, ["ada", "grace", "katherine"]);
+            assert.deepStrictEqual(c.hub.adminUsers, ["ada"]);
+        });
+
+        it("the quickstart README from a file", () => {
+            const c = testConfig("nebula", { "esiphub:quickstartReadmeFile": "package.json" });
+            assert.strictEqual(c.hub.quickstartReadme, fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
+        });
+    });
+
+    describe("bad configuration: every problem, named by key, at once", () => {
+        const cases: [string, Record<string, string | undefined>, string[]][] = [
+            ["users negative", { "esiphub:users": "-3" }, ['esiphub:users: must be an integer from 1 to 1000, got "-3"']],
+            ["users not a number", { "esiphub:users": "sixty" }, ['esiphub:users: must be an integer from 1 to 1000, got "sixty"']],
+            ["users too many", { "esiphub:users": "1001" }, ['esiphub:users: must be an integer from 1 to 1000, got "1001"']],
+            ["missing cloud", { "esiphub:cloud": undefined }, ["esiphub:cloud: required; Where the hub runs: `openstack` or `aws`."]],
+            ["unknown cloud", { "esiphub:cloud": "azure" }, ['esiphub:cloud: must be one of openstack, aws, got "azure"']],
+            ["missing public key", { "esiphub:sshPublicKey": undefined }, ["esiphub:sshPublicKey: required; OpenSSH public key installed on every node."]],
+            ["malformed public key", { "esiphub:sshPublicKey": "AAAA" }, ['esiphub:sshPublicKey: must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), got "AAAA"']],
+            ["private key not a key (value not echoed)", { "esiphub:sshPrivateKey": "hunter2" }, ["esiphub:sshPrivateKey: must be a PEM/OpenSSH private key (-----BEGIN ... PRIVATE KEY-----), got a value that is not"]],
+            ["malformed subnet CIDR", { "esiphub:subnetCidr": "10.42.0.0/33" }, ['esiphub:subnetCidr: must be an IPv4 CIDR from /16 to /28 such as 10.10.0.0/24, got "10.42.0.0/33"']],
+            ["malformed admin CIDR", { "esiphub:adminCidrs": '["149.165.152.0/24","somewhere"]' }, ['esiphub:adminCidrs: item 2 must be an IPv4 CIDR such as 203.0.113.7/32, got "somewhere"']],
+            ["admin CIDRs not a list", { "esiphub:adminCidrs": "149.165.152.0/24" }, ['esiphub:adminCidrs: must be a list of strings, got "149.165.152.0/24"']],
+            ["no admin CIDR", { "esiphub:adminCidrs": "[]" }, ['esiphub:adminCidrs: must be a list of at least 1 item, got "[]"']],
+            ["pod CIDR overlaps node subnet", { "esiphub:podCidr": "10.42.0.0/16" }, ["esiphub:podCidr: 10.42.0.0/16 overlaps the node subnet 10.42.0.0/24 (esiphub:subnetCidr); choose a range outside it"]],
+            ["workers not a count", { "esiphub:workers": "many" }, ['esiphub:workers: must be an integer from 0 to 100 or "auto", got "many"']],
+            ["workers too many", { "esiphub:workers": "101" }, ['esiphub:workers: must be an integer from 0 to 100 or "auto", got "101"']],
+            ["unknown flavor", { "esiphub:workerFlavor": "m3.huge" }, ['esiphub:workerFlavor: unknown flavor "m3.huge"; known: m3.tiny, m3.small, m3.quad, m3.medium, m3.large, m3.xl, m3.2xl, r3.large, r3.xl (add others with esiphub:customFlavors)']],
+            ["flavor too small for the guarantee", { "esiphub:workerFlavor": "m3.small", "esiphub:memoryGuarantee": "8G", "esiphub:memoryLimit": "8G" }, ["esiphub:workerFlavor: m3.small has 6 GiB RAM; less the 2 GiB node reserve it cannot hold one user's memory guarantee of 7.45 GiB (esiphub:memoryGuarantee is 8G)"]],
+            ["guarantee above limit", { "esiphub:memoryGuarantee": "16G" }, ["esiphub:memoryGuarantee: 16G is more than esiphub:memoryLimit 8G; the guarantee must not exceed the limit"]],
+            ["malformed memory", { "esiphub:memoryLimit": "8 gigs" }, ['esiphub:memoryLimit: must be a memory size such as 8G or 8Gi, got "8 gigs"']],
+            ["duplicate user names", { "esiphub:users": "3", "esiphub:userNames": '["ada","grace","ada"]', "esiphub:adminUsers": '["ada"]' }, ["esiphub:userNames: duplicate user names: ada"]],
+            ["user list and count disagree", { "esiphub:users": "60", "esiphub:userNames": '["ada","grace"]', "esiphub:adminUsers": "[]" }, ["esiphub:userNames: lists 2 names but esiphub:users is 60; set esiphub:users to 2"]],
+            ["admin not among users", { "esiphub:adminUsers": '["instructor","root"]' }, ['esiphub:adminUsers: "root" is not one of the accounts; admins must be among the users (add it to esiphub:extraUsers)']],
+            ["invalid user name", { "esiphub:extraUsers": '["Instructor"]', "esiphub:adminUsers": "[]" }, ['esiphub:extraUsers: "Instructor" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)']],
+            ["pattern without a number", { "esiphub:userPattern": "workshop", "esiphub:adminUsers": "[]" }, ['esiphub:userPattern: must contain exactly one of {n}, {nn}, {nnn}, got "workshop"']],
+            ["hostname without email", { "esiphub:letsEncryptEmail": undefined }, ["esiphub:letsEncryptEmail: required when esiphub:hubHostname is set (Let's Encrypt's contact address)"]],
+            ["malformed hostname", { "esiphub:hubHostname": "Hub_Server" }, ['esiphub:hubHostname: must be empty or a lower-case DNS name such as hub.example.org, got "Hub_Server"']],
+            ["wrong boolean", { "esiphub:keepDataOnDestroy": "yes" }, ['esiphub:keepDataOnDestroy: must be true or false, got "yes"']],
+            ["unknown setting (a typo)", { "esiphub:memoryLimt": "8G" }, ["esiphub:memoryLimt: unknown setting; the settings are listed in Pulumi.yaml and the README"]],
+            ["kubernetes version", { "esiphub:kubernetesVersion": "1.29.3" }, ['esiphub:kubernetesVersion: must be a Kubernetes minor version from 1.30 to 1.34, such as 1.33, got "1.29.3"']],
+            ["start timeout out of range", { "esiphub:startTimeout": "5" }, ['esiphub:startTimeout: must be an integer from 60 to 3600, got "5"']],
+            ["openstack without external network", { "esiphub:externalNetwork": "" }, ['esiphub:externalNetwork: required when esiphub:cloud is openstack (the external network\'s name, e.g. "public")']],
+            ["region missing", { "openstack:region": undefined }, ["openstack:region: required for cloud openstack; set the provider's region in the stack file"]],
+            ["dns provider without zone", { "esiphub:dns": "designate" }, ['esiphub:dnsZone: required when esiphub:dns is "designate"']],
+            ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "big"']],
+            ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, [`esiphub:quickstartReadmeFile: no file at "nope.md" (resolved to ${path.join(PROJECT_DIR, "nope.md")})`]],
+        ];
+        for (const [title, overrides, expected] of cases) {
+            it(title, () => assert.deepStrictEqual(problems(overrides), expected));
+        }
+
+        it("reports all problems together, in key order", () => {
+            assert.deepStrictEqual(problems({ "esiphub:users": "-3", "esiphub:cloud": "azure", "esiphub:subnetCidr": "nope" }), [
+                'esiphub:cloud: must be one of openstack, aws, got "azure"',
+                'esiphub:subnetCidr: must be an IPv4 CIDR from /16 to /28 such as 10.10.0.0/24, got "nope"',
+                'esiphub:users: must be an integer from 1 to 1000, got "-3"',
+            ]);
+        });
+
+        it("never echoes a secret value", () => {
+            const all = problems({ "esiphub:sshPrivateKey": "my-very-secret-value" }).join("\n");
+            assert.ok(!all.includes("my-very-secret-value"));
+        });
+    });
+
+    describe("Pulumi.yaml documents every setting", () => {
+        const project = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
+
+        it("declares exactly the keys the program reads, with type, description and default", () => {
+            const declared = project.config as Record<string, { type: string; description: string; default?: unknown; secret?: boolean }>;
+            assert.deepStrictEqual(Object.keys(declared), CONFIG_KEYS.map((k) => k.key));
+            for (const k of CONFIG_KEYS) {
+                const d = declared[k.key];
+                assert.strictEqual(d.type, k.type, `${k.key}: type`);
+                assert.strictEqual(d.description, k.description, `${k.key}: description`);
+                assert.deepStrictEqual(d.default, k.default, `${k.key}: default`);
+                assert.strictEqual(!!d.secret, !!k.secret, `${k.key}: secret`);
+            }
+        });
+
+        it("the README's configuration reference lists every setting with its type and default", () => {
+            const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+            const rows = readme.split("\n").filter((l) => /^\| `[a-zA-Z]+` \|/.test(l));
+            const table = rows.map((l) => l.split("|").map((c) => c.trim()).slice(1, 5));
+            assert.deepStrictEqual(
+                table,
+                CONFIG_KEYS.map((k) => [`\`${k.key}\``, k.type, k.default === undefined ? "required" : `\`${JSON.stringify(k.default)}\``, k.description.replace(/\|/g, "\\|")]),
+            );
+        });
+    });
+});
