@@ -1,0 +1,99 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { NAMESPACE, SiteConfig } from "../config";
+import { ClusterHosts } from "../hosts";
+import { createAccounts, credentialPairs, credentialsFile } from "./accounts";
+import { CHART, CREDENTIALS_KEY, hubValues } from "./values";
+
+/** What the hub needs from the storage layer (NfsStorage provides it). */
+export interface HubStorage {
+    readonly namespace: pulumi.Output<string>;
+    readonly storageClassName: pulumi.Output<string>;
+    readonly scratchClaimName: pulumi.Output<string>;
+    readonly hubDbClaimName: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
+}
+
+export interface JupyterHubArgs {
+    config: SiteConfig;
+    hosts: ClusterHosts;
+    provider: k8s.Provider;
+    storage: HubStorage;
+}
+
+export const CREDENTIALS_SECRET_NAME = "esiphub-credentials";
+export const RELEASE_NAME = "jupyterhub";
+/** Helm waits this long: the pre-puller hook pulls the notebook image onto every node first. */
+export const RELEASE_TIMEOUT_SECONDS = 1800;
+
+/** 64 hex characters, the form the chart expects for its cookie secret and proxy token. */
+const HEX_SECRET: random.RandomPasswordArgs = { length: 64, upper: false, lower: false, numeric: false, special: true, overrideSpecial: "0123456789abcdef" };
+
+/** The Zero-to-JupyterHub release with the workshop accounts. */
+export class JupyterHub extends pulumi.ComponentResource {
+    public readonly hubUrl: pulumi.Output<string>;
+    /** username/password of every account (secret). */
+    public readonly credentials: pulumi.Output<{ username: string; password: string }[]>;
+    public readonly adminUsers: string[];
+    /** HTTPS with Let's Encrypt (a hostname is set); plain HTTP on the public IP otherwise. */
+    public readonly tls: boolean;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("esiphub:jupyterhub:Hub", name, {}, opts);
+        const { config, hosts, provider, storage } = args;
+        const strangers = config.hub.adminUsers.filter((a) => !config.hub.users.includes(a));
+        if (strangers.length > 0) {
+            throw new pulumi.InputPropertyError({
+                propertyPath: `${NAMESPACE}:adminUsers`,
+                reason: `${NAMESPACE}:adminUsers: ${strangers.join(", ")} not among the accounts; admins must be accounts (add them to ${NAMESPACE}:extraUsers)`,
+            });
+        }
+
+        const accounts = createAccounts(config.hub.users, name, this);
+        const cookieSecret = new random.RandomPassword(`${name}-cookie-secret`, HEX_SECRET, { parent: this });
+        const proxySecretToken = new random.RandomPassword(`${name}-proxy-token`, HEX_SECRET, { parent: this });
+
+        const credentialsSecret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { name: CREDENTIALS_SECRET_NAME, namespace: storage.namespace },
+                type: "Opaque",
+                stringData: { [CREDENTIALS_KEY]: credentialsFile(accounts) },
+            },
+            { parent: this, provider, dependsOn: storage.ready },
+        );
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: RELEASE_NAME,
+                chart: CHART.chart,
+                version: CHART.version,
+                repositoryOpts: { repo: CHART.repo },
+                namespace: storage.namespace,
+                timeout: RELEASE_TIMEOUT_SECONDS,
+                maxHistory: 10,
+                values: hubValues({
+                    config,
+                    storageClassName: storage.storageClassName,
+                    scratchClaimName: storage.scratchClaimName,
+                    hubDbClaimName: storage.hubDbClaimName,
+                    masterPrivateIp: hosts.master.privateIp,
+                    credentialsSecretName: credentialsSecret.metadata.name,
+                    // RandomPassword results are secret outputs already; said again so that no path loses it.
+                    cookieSecret: pulumi.secret(cookieSecret.result),
+                    proxySecretToken: pulumi.secret(proxySecretToken.result),
+                }),
+            },
+            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret] },
+        );
+
+        this.tls = config.hub.hostname !== undefined;
+        this.hubUrl = this.tls ? pulumi.output(`https://${config.hub.hostname}`) : pulumi.interpolate`http://${hosts.publicIp}`;
+        this.credentials = credentialPairs(accounts);
+        this.adminUsers = [...config.hub.adminUsers];
+        this.registerOutputs({ hubUrl: this.hubUrl, credentials: this.credentials, adminUsers: this.adminUsers, tls: this.tls });
+    }
+}

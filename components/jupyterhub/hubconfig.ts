@@ -1,0 +1,40 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** The authenticator as kept in the repo; the chart's hub and the local test hub both load this file. */
+export const AUTHENTICATOR_FILE = path.join(__dirname, "authenticator.py");
+/** Module name the file is installed under, next to the hub's config. */
+export const AUTHENTICATOR_MODULE = "esiphub_authenticator";
+export const AUTHENTICATOR_CLASS = "PregeneratedAuthenticator";
+
+export function authenticatorSource(): string {
+    return fs.readFileSync(AUTHENTICATOR_FILE, "utf8");
+}
+
+export interface AuthenticatorConfigArgs {
+    /** Directory that holds `esiphub_authenticator.py`. */
+    moduleDir: string;
+    /** JSON file: user name → bcrypt hash. */
+    credentialsPath: string;
+    adminUsers: readonly string[];
+}
+
+/** A Python string literal; JSON's string syntax is valid Python for these values. */
+const py = (s: string): string => JSON.stringify(s);
+
+/**
+ * The hub config lines that install the authenticator: the chart runs them as `hub.extraConfig`,
+ * the local test hub appends them to its config file, so both hubs are set up by the same text.
+ */
+export function authenticatorConfig(args: AuthenticatorConfigArgs): string {
+    return [
+        "import sys",
+        `sys.path.insert(0, ${py(args.moduleDir)})`,
+        `from ${AUTHENTICATOR_MODULE} import ${AUTHENTICATOR_CLASS}`,
+        `c.JupyterHub.authenticator_class = ${AUTHENTICATOR_CLASS}`,
+        `c.${AUTHENTICATOR_CLASS}.credentials_path = ${py(args.credentialsPath)}`,
+        // Admins are accounts in the credentials file; check_allowed admits exactly those accounts.
+        `c.Authenticator.admin_users = set([${args.adminUsers.map(py).join(", ")}])`,
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,138 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { SiteConfig } from "../config";
+import { authenticatorConfig, authenticatorSource, AUTHENTICATOR_CLASS, AUTHENTICATOR_MODULE } from "./hubconfig";
+
+export const CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
+
+/** Where things are inside the hub pod. */
+export const HUB_MODULE_DIR = "/usr/local/etc/jupyterhub/esiphub";
+export const HUB_CREDENTIALS_DIR = "/usr/local/etc/jupyterhub/esiphub-credentials";
+export const CREDENTIALS_KEY = "credentials.json";
+/** The chart mounts its own sqlite volume here; ours takes its place. */
+export const HUB_DB_DIR = "/srv/jupyterhub";
+
+/** Where things are inside every user server. */
+export const USER_FILES_DIR = "/etc/esiphub";
+export const README_PATH = `${USER_FILES_DIR}/README.md`;
+export const POSTSTART_PATH = `${USER_FILES_DIR}/poststart.sh`;
+
+export const POSTSTART_FILE = path.join(__dirname, "poststart.sh");
+export const DEFAULT_README_FILE = path.join(__dirname, "quickstart-README.md");
+
+/**
+ * What the values need besides the site config: names from the other layers and the generated secrets.
+ * They are placed into the values as given, so Outputs stay Outputs and secrets stay secret leaves.
+ */
+export interface HubValuesInput {
+    config: SiteConfig;
+    storageClassName: pulumi.Input<string>;
+    scratchClaimName: pulumi.Input<string>;
+    hubDbClaimName: pulumi.Input<string>;
+    masterPrivateIp: pulumi.Input<string>;
+    /** Name of the Secret that holds `credentials.json` (user → bcrypt hash). */
+    credentialsSecretName: pulumi.Input<string>;
+    /** 64 hex characters each. */
+    cookieSecret: pulumi.Input<string>;
+    proxySecretToken: pulumi.Input<string>;
+}
+
+/** The README users find in their home: the configured text, or the built-in one filled in with this site's limits. */
+export function quickstartReadme(config: SiteConfig): string {
+    if (config.hub.quickstartReadme !== undefined) return config.hub.quickstartReadme;
+    const fill: Record<string, string> = {
+        memoryLimit: config.hub.memoryLimit,
+        storagePerUser: config.storage.perUser,
+        sharedMountPath: config.storage.sharedMountPath,
+        sharedLink: path.posix.basename(config.storage.sharedMountPath),
+        idleMinutes: String(Math.round(config.hub.cullIdleTimeoutSeconds / 60)),
+    };
+    return fs.readFileSync(DEFAULT_README_FILE, "utf8").replace(/\{\{(\w+)\}\}/g, (whole, key: string) => fill[key] ?? whole);
+}
+
+/** The postStart hook: runs poststart.sh (mounted from singleuser.extraFiles) with its parameters. */
+export function postStartCommand(config: SiteConfig): string[] {
+    return ["env", `ESIPHUB_README_SOURCE=${README_PATH}`, `ESIPHUB_SHARED_PATH=${config.storage.sharedMountPath}`, "bash", POSTSTART_PATH];
+}
+
+/** Values for the Zero-to-JupyterHub chart: workshop defaults, the accounts' authenticator, storage and entry point. */
+export function hubValues(input: HubValuesInput): Record<string, unknown> {
+    const { config } = input;
+    const hub = config.hub;
+    const tls = hub.hostname !== undefined;
+    const cpu: Record<string, number> = {};
+    if (hub.cpuLimit !== undefined) cpu.limit = hub.cpuLimit;
+    if (hub.cpuGuarantee !== undefined) cpu.guarantee = hub.cpuGuarantee;
+
+    return {
+        hub: {
+            cookieSecret: input.cookieSecret,
+            config: {
+                JupyterHub: {
+                    // The chart's default is "dummy"; the class itself is imported by the extraConfig below.
+                    authenticator_class: `${AUTHENTICATOR_MODULE}.${AUTHENTICATOR_CLASS}`,
+                },
+            },
+            extraFiles: {
+                "esiphub-authenticator": {
+                    mountPath: `${HUB_MODULE_DIR}/${AUTHENTICATOR_MODULE}.py`,
+                    stringData: authenticatorSource(),
+                },
+            },
+            extraConfig: {
+                "10-esiphub-authenticator": authenticatorConfig({
+                    moduleDir: HUB_MODULE_DIR,
+                    credentialsPath: `${HUB_CREDENTIALS_DIR}/${CREDENTIALS_KEY}`,
+                    adminUsers: hub.adminUsers,
+                }),
+            },
+            extraVolumes: [
+                // Mounted as a directory (no subPath) so that a changed Secret reaches the running hub.
+                { name: "esiphub-credentials", secret: { secretName: input.credentialsSecretName, defaultMode: 0o440 } },
+                { name: "esiphub-hub-db", persistentVolumeClaim: { claimName: input.hubDbClaimName } },
+            ],
+            extraVolumeMounts: [
+                { name: "esiphub-credentials", mountPath: HUB_CREDENTIALS_DIR, readOnly: true },
+                { name: "esiphub-hub-db", mountPath: HUB_DB_DIR },
+            ],
+            // The database lives on the storage layer's node-local volume, never on NFS.
+            db: { type: "other", url: `sqlite:///${HUB_DB_DIR}/jupyterhub.sqlite` },
+            // That volume is on the master, so the hub must be allowed there even when the master is tainted.
+            tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+            // Every account may press "start" at the same moment.
+            concurrentSpawnLimit: hub.users.length,
+        },
+        proxy: {
+            secretToken: input.proxySecretToken,
+            // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP.
+            service: { type: "ClusterIP", externalIPs: [input.masterPrivateIp] },
+            https: tls
+                ? { enabled: true, type: "letsencrypt", letsencrypt: { contactEmail: hub.letsEncryptEmail }, hosts: [hub.hostname] }
+                : { enabled: false },
+        },
+        singleuser: {
+            image: { name: hub.image.name, tag: hub.image.tag },
+            memory: { limit: hub.memoryLimit, guarantee: hub.memoryGuarantee },
+            ...(Object.keys(cpu).length > 0 ? { cpu } : {}),
+            startTimeout: hub.startTimeoutSeconds,
+            storage: {
+                type: "dynamic",
+                capacity: config.storage.perUser,
+                dynamic: { storageClass: input.storageClassName },
+                extraVolumes: [{ name: "esiphub-shared", persistentVolumeClaim: { claimName: input.scratchClaimName } }],
+                extraVolumeMounts: [{ name: "esiphub-shared", mountPath: config.storage.sharedMountPath }],
+            },
+            extraFiles: {
+                "esiphub-readme": { mountPath: README_PATH, stringData: quickstartReadme(config) },
+                "esiphub-poststart": { mountPath: POSTSTART_PATH, stringData: fs.readFileSync(POSTSTART_FILE, "utf8"), mode: 0o555 },
+            },
+            lifecycleHooks: { postStart: { exec: { command: postStartCommand(config) } } },
+            // The cloud's metadata server (credentials!) stays unreachable from user servers.
+            cloudMetadata: { blockWithIptables: true },
+        },
+        prePuller: { hook: { enabled: true }, continuous: { enabled: true } },
+        scheduling: { userPlaceholder: { enabled: hub.userPlaceholders > 0, replicas: hub.userPlaceholders } },
+        cull: { enabled: true, timeout: hub.cullIdleTimeoutSeconds },
+    };
+}

@@ -1,0 +1,279 @@
+/**
+ * A real JupyterHub 5 on 127.0.0.1 for hub-side tests: Debian trixie's jupyterhub, run chrooted in the root
+ * that scripts/hub-root.sh builds, with the project's authenticator loaded the way the chart loads it.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { authenticatorConfig, AUTHENTICATOR_FILE, AUTHENTICATOR_MODULE } from "../../components/jupyterhub/hubconfig";
+
+export const HUB_ROOT = process.env.ESIPHUB_HUB_ROOT || "/var/cache/esiphub/trixie-root";
+
+/** Why the local hub cannot run here, or undefined when it can. For `this.skip()` messages. */
+export function hubRootMissing(): string | undefined {
+    if (process.getuid?.() !== 0) return "the local JupyterHub needs root (chroot); run the tests as root";
+    if (!fs.existsSync(path.join(HUB_ROOT, ".esiphub-complete")) || !fs.existsSync(path.join(HUB_ROOT, "usr/bin/jupyterhub"))) {
+        return `no JupyterHub root at ${HUB_ROOT}; build it with scripts/hub-root.sh (or point ESIPHUB_HUB_ROOT at one)`;
+    }
+    return undefined;
+}
+
+export function hubRootAvailable(): boolean {
+    return hubRootMissing() === undefined;
+}
+
+export interface LocalHubOptions {
+    /** Extra Python lines appended to the generated jupyterhub_config.py (after the defaults, so they win). */
+    config?: string;
+    /** user name → bcrypt hash, written to the authenticator's credentials file. */
+    credentials?: Record<string, string>;
+    /** Admin users handed to the authenticator config, as the chart does. */
+    adminUsers?: string[];
+    /** Public (proxy) port; a free one when absent. */
+    port?: number;
+    /** How long to wait for /hub/api to answer, ms. */
+    startTimeoutMs?: number;
+}
+
+export interface LocalHub {
+    /** Public URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+    url: string;
+    /** Host path of the hub's working directory (inside the root); its name marks the hub's processes. */
+    dir: string;
+    /** The same directory as the chrooted hub sees it. */
+    chrootDir: string;
+    /** Host path of the credentials file: rewrite it to change accounts while the hub runs. */
+    credentialsFile: string;
+    /** The hub's log so far (stdout and stderr). */
+    log(): string;
+    stop(): Promise<void>;
+}
+
+const running = new Set<LocalHub>();
+let exitHookInstalled = false;
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+async function distinctFreePorts(count: number, taken: number[]): Promise<number[]> {
+    const ports: number[] = [];
+    while (ports.length < count) {
+        const port = await freePort();
+        if (!ports.includes(port) && !taken.includes(port)) ports.push(port);
+    }
+    return ports;
+}
+
+const py = (s: string): string => JSON.stringify(s);
+
+export function writeCredentials(file: string, credentials: Record<string, string>): void {
+    // Write then rename, as Kubernetes swaps a mounted Secret: the hub never reads a half-written file.
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(credentials, null, 2));
+    fs.renameSync(tmp, file);
+}
+
+/**
+ * PIDs of processes that carry `marker` in their environment: the hub, its proxy and the servers it spawned
+ * (the proxy and the servers run in sessions of their own, outside the hub's process group).
+ */
+export function processesWithMarker(marker: string): number[] {
+    const needle = Buffer.from(`ESIPHUB_LOCALHUB=${marker}\0`);
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            if (fs.readFileSync(`/proc/${entry}/environ`).includes(needle)) pids.push(Number(entry));
+        } catch {
+            // The process ended, or is not ours to read.
+        }
+    }
+    return pids;
+}
+
+function killMarked(marker: string): void {
+    for (const pid of processesWithMarker(marker)) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // Already gone.
+        }
+    }
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for `promise` at most `ms`, leaving no timer behind (a pending one would keep mocha alive). */
+async function within(promise: Promise<void>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+}
+
+export async function startLocalHub(options: LocalHubOptions = {}): Promise<LocalHub> {
+    const missing = hubRootMissing();
+    if (missing) throw new Error(missing);
+
+    const tmpInRoot = path.join(HUB_ROOT, "tmp");
+    fs.mkdirSync(tmpInRoot, { recursive: true, mode: 0o1777 });
+    const dir = fs.mkdtempSync(path.join(tmpInRoot, "esiphub-hub-"));
+    const chrootDir = "/" + path.relative(HUB_ROOT, dir);
+    const marker = path.basename(dir);
+
+    // The authenticator goes in under the module name the chart's extraFiles use.
+    const moduleDir = path.join(dir, "esiphub");
+    fs.mkdirSync(moduleDir);
+    fs.copyFileSync(AUTHENTICATOR_FILE, path.join(moduleDir, `${AUTHENTICATOR_MODULE}.py`));
+    const credentialsFile = path.join(dir, "credentials.json");
+    writeCredentials(credentialsFile, options.credentials ?? {});
+    fs.mkdirSync(path.join(dir, "home"));
+
+    const port = options.port ?? (await freePort());
+    const [hubPort, proxyApiPort] = await distinctFreePorts(2, [port]);
+    const configFile = path.join(dir, "jupyterhub_config.py");
+    fs.writeFileSync(
+        configFile,
+        [
+            `c.JupyterHub.ip = "127.0.0.1"`,
+            `c.JupyterHub.port = ${port}`,
+            `c.JupyterHub.hub_ip = "127.0.0.1"`,
+            `c.JupyterHub.hub_port = ${hubPort}`,
+            `c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${proxyApiPort}"`,
+            `c.ConfigurableHTTPProxy.pid_file = ${py(`${chrootDir}/proxy.pid`)}`,
+            `c.JupyterHub.db_url = ${py(`sqlite:///${chrootDir}/jupyterhub.sqlite`)}`,
+            `c.JupyterHub.cookie_secret_file = ${py(`${chrootDir}/cookie_secret`)}`,
+            `c.JupyterHub.pid_file = ${py(`${chrootDir}/hub.pid`)}`,
+            `c.JupyterHub.cleanup_servers = True`,
+            `c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"`,
+            `c.SimpleLocalProcessSpawner.home_dir_template = ${py(`${chrootDir}/home/{username}`)}`,
+            // Everything in the chroot runs as root; the single-user server refuses that without the flag.
+            `c.Spawner.cmd = ["jupyterhub-singleuser"]`,
+            `c.Spawner.args = ["--allow-root"]`,
+            `c.Spawner.ip = "127.0.0.1"`,
+            `c.Spawner.environment = {"ESIPHUB_LOCALHUB": ${py(marker)}}`,
+            authenticatorConfig({
+                moduleDir: `${chrootDir}/esiphub`,
+                credentialsPath: `${chrootDir}/credentials.json`,
+                adminUsers: options.adminUsers ?? [],
+            }),
+            options.config ?? "",
+            "",
+        ].join("\n"),
+    );
+
+    const logFile = path.join(dir, "hub.log");
+    const logFd = fs.openSync(logFile, "a");
+    const child: ChildProcess = spawn(
+        "chroot",
+        [HUB_ROOT, "jupyterhub", "-f", `${chrootDir}/jupyterhub_config.py`],
+        {
+            cwd: dir,
+            detached: true,
+            stdio: ["ignore", logFd, logFd],
+            // A clean environment: nothing of the test process (NODE_OPTIONS, proxies) leaks into the hub or its proxy.
+            env: {
+                PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                HOME: "/root",
+                LANG: "C.UTF-8",
+                ESIPHUB_LOCALHUB: marker,
+            },
+        },
+    );
+    fs.closeSync(logFd);
+    const readLog = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "");
+    let exited = false;
+    const exitedPromise = new Promise<void>((resolve) =>
+        child.once("exit", () => {
+            exited = true;
+            resolve();
+        }),
+    );
+
+    let stopped = false;
+    const hub: LocalHub = {
+        url: `http://127.0.0.1:${port}`,
+        dir,
+        chrootDir,
+        credentialsFile,
+        log: readLog,
+        async stop() {
+            if (stopped) return;
+            stopped = true;
+            running.delete(hub);
+            // SIGTERM first: the hub stops its servers and its proxy itself.
+            if (!exited && child.pid) {
+                try {
+                    process.kill(-child.pid, "SIGTERM");
+                } catch {
+                    // The group is gone already.
+                }
+                await within(exitedPromise, 15000);
+                if (!exited) {
+                    try {
+                        process.kill(-child.pid, "SIGKILL");
+                    } catch {
+                        // Gone.
+                    }
+                    await exitedPromise;
+                }
+            }
+            killMarked(marker);
+            for (let i = 0; i < 50 && processesWithMarker(marker).some(alive); i++) await sleep(100);
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+    running.add(hub);
+    if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        // A test run that ends without stop() must not leave hubs behind.
+        process.on("exit", () => {
+            for (const h of running) {
+                killMarked(path.basename(h.dir));
+                fs.rmSync(h.dir, { recursive: true, force: true });
+            }
+        });
+    }
+
+    const deadline = Date.now() + (options.startTimeoutMs ?? 60000);
+    for (;;) {
+        if (exited) {
+            const log = readLog();
+            await hub.stop();
+            throw new Error(`JupyterHub exited during startup; its log:\n${log.slice(-4000)}`);
+        }
+        try {
+            const res = await fetch(`${hub.url}/hub/api`, { signal: AbortSignal.timeout(2000) });
+            if (res.ok) {
+                const body = (await res.json()) as { version?: string };
+                if (body.version) return hub;
+            }
+        } catch {
+            // Not listening yet.
+        }
+        if (Date.now() > deadline) {
+            const log = readLog();
+            await hub.stop();
+            throw new Error(`JupyterHub did not answer ${hub.url}/hub/api within ${options.startTimeoutMs ?? 60000} ms; its log:\n${log.slice(-4000)}`);
+        }
+        await sleep(200);
+    }
+}

@@ -1,0 +1,185 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { SiteConfig } from "../../components/config";
+import { ClusterHosts, ClusterNode } from "../../components/hosts";
+import { PASSWORD_CHARACTERS, PASSWORD_LENGTH } from "../../components/jupyterhub/accounts";
+import { CREDENTIALS_SECRET_NAME, HubStorage, JupyterHub } from "../../components/jupyterhub/hub";
+import { CREDENTIALS_KEY } from "../../components/jupyterhub/values";
+import { findResource, planProgram, PlanResult, PROJECT_DIR, resourcesOfType, runStack, SITES, testConfig } from "../mocks";
+import { chartSchemaDir, describeErrors, loadChartSchema } from "./helm";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+const MASTER_IP = "10.42.0.10";
+const PUBLIC_IP = "203.0.113.7";
+
+/** Stand-ins for what the cloud and storage layers hand to the hub. */
+function stubLayers(): { hosts: ClusterHosts; storage: HubStorage; provider: k8s.Provider } {
+    const stub = (name: string) => new pulumi.ComponentResource("test:stub:Resource", name);
+    const node = (name: string, role: ClusterNode["role"], ip: string): ClusterNode => ({
+        name,
+        role,
+        privateIp: pulumi.output(ip),
+        connection: pulumi.output({ host: ip, user: "ubuntu" }),
+        instance: stub(`${name}-vm`),
+    });
+    const master = node("master", "master", MASTER_IP);
+    const hosts: ClusterHosts = {
+        master,
+        workers: [node("worker-1", "worker", "10.42.0.11")],
+        nfs: master,
+        publicIp: pulumi.output(PUBLIC_IP),
+        dataVolume: { id: pulumi.output("vol-1"), devicePath: pulumi.output("/dev/vdb"), attachment: stub("data-attachment") },
+        sshCommand: pulumi.output(`ssh ubuntu@${PUBLIC_IP}`),
+    };
+    const provider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+    // The storage layer's readiness: a real (custom) resource, since dependsOn on an empty component is dropped.
+    const namespace = new k8s.core.v1.Namespace("storage-ready", { metadata: { name: "jhub" } }, { provider });
+    const storage: HubStorage = {
+        namespace: namespace.metadata.name,
+        storageClassName: pulumi.output("nfs-client"),
+        scratchClaimName: pulumi.output("shared-scratch"),
+        hubDbClaimName: pulumi.output("hub-db"),
+        ready: [namespace],
+    };
+    return { hosts, storage, provider };
+}
+
+function planHub(config: SiteConfig): Promise<PlanResult> {
+    return planProgram(config.site, () => {
+        const hub = new JupyterHub("hub", { config, ...stubLayers() });
+        return { hubUrl: hub.hubUrl, credentials: hub.credentials, adminUsers: hub.adminUsers, tls: hub.tls };
+    });
+}
+
+describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", function () {
+    for (const site of SITES) {
+        describe(`${site} stack`, function () {
+            const config = testConfig(site);
+            let result: PlanResult;
+
+            before(async function () {
+                result = await planHub(config);
+            });
+
+            it("installs jupyterhub 4.4.0 from the Z2JH repo on the cluster's provider, after storage and the accounts", function () {
+                const release = findResource(result, RELEASE);
+                assert.strictEqual(release.inputs.chart, "jupyterhub");
+                assert.strictEqual(release.inputs.version, "4.4.0");
+                assert.deepStrictEqual(release.inputs.repositoryOpts, { repo: "https://hub.jupyter.org/helm-chart/" });
+                assert.strictEqual(release.inputs.namespace, "jhub");
+                assert.match(release.provider ?? "", /::k8s::/);
+                const secret = findResource(result, SECRET);
+                const ready = result.resources.find((r) => r.name === "storage-ready")!;
+                assert.ok(release.dependencies.includes(secret.urn));
+                assert.ok(release.dependencies.includes(ready.urn));
+            });
+
+            it("keeps the cookie secret and the proxy token secret inside the values", function () {
+                const values = findResource(result, RELEASE).inputs.values as any;
+                assert.strictEqual(values.hub.cookieSecret, "[secret]");
+                assert.strictEqual(values.proxy.secretToken, "[secret]");
+                // The rest stays readable in a preview.
+                assert.deepStrictEqual(values.proxy.service.externalIPs, [MASTER_IP]);
+                assert.strictEqual(values.singleuser.storage.dynamic.storageClass, "nfs-client");
+                assert.strictEqual(values.hub.extraVolumes[0].secret.secretName, CREDENTIALS_SECRET_NAME);
+            });
+
+            it("passes values the chart's schema accepts", function () {
+                const chart = loadChartSchema(chartSchemaDir(PROJECT_DIR));
+                if (!chart) {
+                    console.log(`    skipped: no z2jh schema in ${chartSchemaDir(PROJECT_DIR)} (see values.test.ts)`);
+                    this.skip();
+                }
+                const release = findResource(result, RELEASE);
+                const errors = chart!.validate(result.rawInputs.get(release.urn)!.values as Record<string, unknown>);
+                assert.deepStrictEqual(errors, [], describeErrors(errors));
+            });
+
+            it("makes one readable RandomPassword per account and a hex cookie secret and proxy token", function () {
+                const passwords = resourcesOfType(result, PASSWORD);
+                const accounts = passwords.filter((p) => /-password-/.test(p.name));
+                assert.deepStrictEqual(
+                    accounts.map((p) => p.name),
+                    config.hub.users.map((u) => `hub-password-${u}`),
+                );
+                for (const p of accounts) {
+                    assert.deepStrictEqual(
+                        { length: p.inputs.length, upper: p.inputs.upper, lower: p.inputs.lower, numeric: p.inputs.numeric, special: p.inputs.special, overrideSpecial: p.inputs.overrideSpecial },
+                        { length: PASSWORD_LENGTH, upper: false, lower: false, numeric: false, special: true, overrideSpecial: PASSWORD_CHARACTERS },
+                    );
+                }
+                const hex = passwords.filter((p) => /-(cookie-secret|proxy-token)$/.test(p.name));
+                assert.strictEqual(hex.length, 2);
+                for (const p of hex) assert.deepStrictEqual([p.inputs.length, p.inputs.overrideSpecial], [64, "0123456789abcdef"]);
+            });
+
+            it("gives the hub every account's bcrypt hash in a Secret, secret in the plan", function () {
+                const secret = findResource(result, SECRET);
+                assert.deepStrictEqual(secret.inputs.metadata, { name: CREDENTIALS_SECRET_NAME, namespace: "jhub" });
+                assert.strictEqual(secret.inputs.stringData, "[secret]");
+                const raw = JSON.parse((result.rawInputs.get(secret.urn)!.stringData as Record<string, string>)[CREDENTIALS_KEY]);
+                assert.deepStrictEqual(Object.keys(raw), config.hub.users);
+                for (const hash of Object.values(raw)) assert.match(hash as string, /^\$2[aby]\$\d\d\$/);
+            });
+
+            it("outputs the hub URL, the admins, and the credentials as a secret", function () {
+                const expectedUrl = config.hub.hostname ? `https://${config.hub.hostname}` : `http://${PUBLIC_IP}`;
+                assert.strictEqual(result.outputs.hubUrl, expectedUrl);
+                assert.strictEqual(result.outputs.tls, config.hub.hostname !== undefined);
+                assert.deepStrictEqual(result.outputs.adminUsers, config.hub.adminUsers);
+                assert.strictEqual(result.outputs.credentials, "[secret]");
+                const credentials = result.rawOutputs.credentials as { username: string; password: string }[];
+                assert.deepStrictEqual(credentials.map((c) => c.username), config.hub.users);
+                for (const c of credentials) assert.strictEqual(c.password.length, PASSWORD_LENGTH);
+            });
+        });
+    }
+
+    it("adding a user adds its password and leaves the others' names unchanged", async function () {
+        const before = await planHub(testConfig("nebula"));
+        const after = await planHub(testConfig("nebula", { "esiphub:extraUsers": '["guest"]' }));
+        const names = (r: PlanResult) => resourcesOfType(r, PASSWORD).map((p) => p.urn);
+        const added = names(after).filter((u) => !names(before).includes(u));
+        assert.deepStrictEqual(added.map((u) => u.split("::").pop()), ["hub-password-guest"]);
+        assert.deepStrictEqual(names(before).filter((u) => !names(after).includes(u)), []);
+    });
+
+    it("refuses admins that are not accounts, naming the setting", async function () {
+        const config = testConfig("nebula");
+        const bad: SiteConfig = { ...config, hub: { ...config.hub, adminUsers: ["root"] } };
+        await assert.rejects(planHub(bad), /esiphub:adminUsers/);
+    });
+});
+
+describe("JupyterHub in the whole program (runStack)", function () {
+    const layers = ["openstack/hosts.ts", "aws/hosts.ts", "kubeadm/cluster.ts", "storage/storage.ts"];
+
+    before(function () {
+        const missing = layers.filter((l) => !fs.existsSync(path.join(PROJECT_DIR, "components", l)));
+        if (missing.length > 0) {
+            console.log(`    skipped: the whole program needs components/${missing.join(", components/")}, not yet in this tree`);
+            this.skip();
+        }
+    });
+
+    for (const site of SITES) {
+        it(`${site}: one release of jupyterhub 4.4.0 with secret secrets and the stack's users`, async function () {
+            const result = await runStack(site);
+            const release = findResource(result, RELEASE);
+            assert.strictEqual(release.inputs.chart, "jupyterhub");
+            assert.strictEqual(release.inputs.version, "4.4.0");
+            const values = release.inputs.values as any;
+            assert.strictEqual(values.hub.cookieSecret, "[secret]");
+            assert.strictEqual(values.proxy.secretToken, "[secret]");
+            assert.strictEqual(result.outputs.credentials, "[secret]");
+            const config = testConfig(site);
+            assert.strictEqual((result.rawOutputs.credentials as unknown[]).length, config.hub.users.length);
+            assert.strictEqual(values.singleuser.image.tag, config.hub.image.tag);
+        });
+    }
+});

@@ -1,0 +1,218 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import { SiteConfig } from "../../components/config";
+import { authenticatorSource } from "../../components/jupyterhub/hubconfig";
+import {
+    CREDENTIALS_KEY,
+    HUB_CREDENTIALS_DIR,
+    HUB_MODULE_DIR,
+    hubValues,
+    HubValuesInput,
+    POSTSTART_FILE,
+    POSTSTART_PATH,
+    quickstartReadme,
+    README_PATH,
+} from "../../components/jupyterhub/values";
+import { PROJECT_DIR, SITES, testConfig } from "../mocks";
+import { chartSchemaDir, ChartSchema, coalesce, describeErrors, loadChartSchema } from "./helm";
+
+const COOKIE = "0123456789abcdef".repeat(4);
+const TOKEN = "fedcba9876543210".repeat(4);
+
+function input(config: SiteConfig): HubValuesInput {
+    return {
+        config,
+        storageClassName: config.storage.storageClass,
+        scratchClaimName: "esiphub-shared-scratch",
+        hubDbClaimName: "esiphub-hub-db",
+        masterPrivateIp: "10.42.0.10",
+        credentialsSecretName: "esiphub-credentials",
+        cookieSecret: COOKIE,
+        proxySecretToken: TOKEN,
+    };
+}
+
+/** Values as Helm receives them (plain JSON data). */
+function valuesFor(config: SiteConfig): any {
+    return JSON.parse(JSON.stringify(hubValues(input(config))));
+}
+
+describe("Helm's coalescing of values (test/jupyterhub/helm.ts)", function () {
+    it("merges maps, replaces lists and scalars, and deletes on null", function () {
+        const merged = coalesce(
+            { a: { b: 1, c: [1, 2], d: "x" }, e: 1, f: { g: 1 } },
+            { a: { c: [3], d: null, h: true }, e: { now: "a map" }, f: null, i: { j: null, k: 2 } },
+        );
+        assert.deepStrictEqual(merged, { a: { b: 1, c: [3], h: true }, e: { now: "a map" }, i: { k: 2 } });
+    });
+});
+
+describe("JupyterHub chart values (components/jupyterhub/values.ts)", function () {
+    describe("validated against the chart's own schema, over its defaults", function () {
+        let chart: ChartSchema | undefined;
+
+        before(function () {
+            const dir = chartSchemaDir(PROJECT_DIR);
+            chart = loadChartSchema(dir);
+            if (!chart) {
+                console.log(
+                    `    skipped: no values.schema.yaml and values.yaml of the jupyterhub 4.4.0 chart in ${dir}; ` +
+                        "put them there (from zero-to-jupyterhub-k8s tag 4.4.0, folder jupyterhub/) or set ESIPHUB_Z2JH_DIR to their folder",
+                );
+                this.skip();
+            }
+        });
+
+        it("accepts the chart's defaults alone (the validator is set up right)", function () {
+            assert.deepStrictEqual(chart!.validate({}), []);
+        });
+
+        for (const site of SITES) {
+            it(`accepts the values of the ${site} stack`, function () {
+                const errors = chart!.validate(valuesFor(testConfig(site)));
+                assert.deepStrictEqual(errors, [], describeErrors(errors));
+            });
+        }
+
+        it("accepts the values with CPU limits, placeholders and another shared path", function () {
+            const config = testConfig("nebula", { "esiphub:cpuLimit": "2", "esiphub:cpuGuarantee": "0.5", "esiphub:userPlaceholders": "5", "esiphub:sharedMountPath": "/srv/scratch" });
+            const errors = chart!.validate(valuesFor(config));
+            assert.deepStrictEqual(errors, [], describeErrors(errors));
+        });
+
+        it("rejects a misspelled key, deep or at the top", function () {
+            const values = valuesFor(testConfig("jetstream"));
+            values.singleuser.memory.limt = values.singleuser.memory.limit;
+            const deep = chart!.validate(values);
+            assert.ok(deep.some((e) => e.instancePath === "/singleuser/memory" && e.keyword === "additionalProperties"), describeErrors(deep));
+
+            const top = chart!.validate({ ...valuesFor(testConfig("jetstream")), singelUser: {} });
+            assert.ok(top.some((e) => e.keyword === "additionalProperties" && (e.params as { additionalProperty: string }).additionalProperty === "singelUser"), describeErrors(top));
+        });
+
+        it("rejects a value of the wrong type", function () {
+            const values = valuesFor(testConfig("aws"));
+            values.proxy.https.type = "letsencrypted";
+            assert.notDeepStrictEqual(chart!.validate(values), []);
+        });
+    });
+
+    it("serves TLS from Let's Encrypt for the stack's hostname, plain HTTP without one", function () {
+        const jetstream = valuesFor(testConfig("jetstream"));
+        assert.deepStrictEqual(jetstream.proxy.https, {
+            enabled: true,
+            type: "letsencrypt",
+            letsencrypt: { contactEmail: "esiphub-admins@esipfed.org" },
+            hosts: ["hub.esipfed.org"],
+        });
+        assert.deepStrictEqual(valuesFor(testConfig("nebula")).proxy.https, { enabled: false });
+    });
+
+    it("publishes the proxy on the master's private IP, without a cloud load balancer", function () {
+        const values = valuesFor(testConfig("aws"));
+        assert.deepStrictEqual(values.proxy.service, { type: "ClusterIP", externalIPs: ["10.42.0.10"] });
+    });
+
+    it("passes the generated secrets through as given", function () {
+        const values = valuesFor(testConfig("nebula"));
+        assert.strictEqual(values.hub.cookieSecret, COOKIE);
+        assert.strictEqual(values.proxy.secretToken, TOKEN);
+    });
+
+    it("sets the notebook image, memory and the workshop tuning from the config", function () {
+        const config = testConfig("jetstream", { "esiphub:startTimeout": "900", "esiphub:cullIdleTimeout": "1800", "esiphub:userPlaceholders": "4" });
+        const values = valuesFor(config);
+        assert.deepStrictEqual(values.singleuser.image, { name: "ghcr.io/esipfed/esiphub-notebook", tag: "2026.11" });
+        assert.deepStrictEqual(values.singleuser.memory, { limit: "8G", guarantee: "4G" });
+        assert.strictEqual(values.singleuser.cpu, undefined);
+        assert.strictEqual(values.singleuser.startTimeout, 900);
+        assert.deepStrictEqual(values.cull, { enabled: true, timeout: 1800 });
+        assert.deepStrictEqual(values.scheduling.userPlaceholder, { enabled: true, replicas: 4 });
+        assert.deepStrictEqual(values.prePuller, { hook: { enabled: true }, continuous: { enabled: true } });
+        assert.strictEqual(config.hub.users.length, 62);
+        assert.ok(values.hub.concurrentSpawnLimit >= config.hub.users.length);
+        assert.deepStrictEqual(values.singleuser.cloudMetadata, { blockWithIptables: true });
+    });
+
+    it("uses the defaults of the issue: 600 s start timeout, culling on, no placeholders", function () {
+        const values = valuesFor(testConfig("nebula"));
+        assert.strictEqual(values.singleuser.startTimeout, 600);
+        assert.strictEqual(values.cull.enabled, true);
+        assert.deepStrictEqual(values.scheduling.userPlaceholder, { enabled: false, replicas: 0 });
+        assert.strictEqual(values.singleuser.memory.limit, "8G");
+        assert.strictEqual(values.singleuser.storage.capacity, "10Gi");
+    });
+
+    it("sets CPU limits only when configured", function () {
+        const values = valuesFor(testConfig("nebula", { "esiphub:cpuLimit": "2", "esiphub:cpuGuarantee": "0.5" }));
+        assert.deepStrictEqual(values.singleuser.cpu, { limit: 2, guarantee: 0.5 });
+        assert.deepStrictEqual(valuesFor(testConfig("nebula", { "esiphub:cpuLimit": "4" })).singleuser.cpu, { limit: 4 });
+    });
+
+    it("puts homes on the NFS class and mounts the shared scratch in every server", function () {
+        const values = valuesFor(testConfig("nebula", { "esiphub:sharedMountPath": "/srv/scratch", "esiphub:storagePerUser": "20Gi" }));
+        const storage = values.singleuser.storage;
+        assert.strictEqual(storage.type, "dynamic");
+        assert.strictEqual(storage.capacity, "20Gi");
+        assert.deepStrictEqual(storage.dynamic, { storageClass: "nfs-client" });
+        assert.deepStrictEqual(storage.extraVolumes, [{ name: "esiphub-shared", persistentVolumeClaim: { claimName: "esiphub-shared-scratch" } }]);
+        assert.deepStrictEqual(storage.extraVolumeMounts, [{ name: "esiphub-shared", mountPath: "/srv/scratch" }]);
+        assert.ok(values.singleuser.lifecycleHooks.postStart.exec.command.includes("ESIPHUB_SHARED_PATH=/srv/scratch"));
+    });
+
+    it("keeps the hub database on the storage layer's claim, and lets the hub onto the master", function () {
+        const hub = valuesFor(testConfig("aws")).hub;
+        assert.deepStrictEqual(hub.db, { type: "other", url: "sqlite:////srv/jupyterhub/jupyterhub.sqlite" });
+        const dbVolume = hub.extraVolumes.find((v: any) => v.persistentVolumeClaim?.claimName === "esiphub-hub-db");
+        assert.ok(dbVolume, "no volume for the hub database claim");
+        assert.deepStrictEqual(
+            hub.extraVolumeMounts.find((m: any) => m.name === dbVolume.name),
+            { name: dbVolume.name, mountPath: "/srv/jupyterhub" },
+        );
+        assert.ok(hub.tolerations.some((t: any) => t.key === "node-role.kubernetes.io/control-plane" && t.operator === "Exists"));
+    });
+
+    it("loads the repo's authenticator.py in the hub, with the credentials Secret and the admins", function () {
+        const config = testConfig("jetstream");
+        const hub = valuesFor(config).hub;
+        assert.strictEqual(hub.extraFiles["esiphub-authenticator"].stringData, authenticatorSource());
+        assert.strictEqual(hub.extraFiles["esiphub-authenticator"].mountPath, `${HUB_MODULE_DIR}/esiphub_authenticator.py`);
+        assert.strictEqual(hub.config.JupyterHub.authenticator_class, "esiphub_authenticator.PregeneratedAuthenticator");
+        const snippet: string = hub.extraConfig["10-esiphub-authenticator"];
+        assert.ok(snippet.includes(`sys.path.insert(0, "${HUB_MODULE_DIR}")`));
+        assert.ok(snippet.includes(`c.PregeneratedAuthenticator.credentials_path = "${HUB_CREDENTIALS_DIR}/${CREDENTIALS_KEY}"`));
+        assert.ok(snippet.includes(`c.Authenticator.admin_users = set(["instructor", "helper"])`));
+        const secretVolume = hub.extraVolumes.find((v: any) => v.secret);
+        assert.deepStrictEqual(secretVolume.secret.secretName, "esiphub-credentials");
+        // Mounted without subPath, so that the kubelet updates it when accounts change.
+        const mount = hub.extraVolumeMounts.find((m: any) => m.name === secretVolume.name);
+        assert.deepStrictEqual(mount, { name: secretVolume.name, mountPath: HUB_CREDENTIALS_DIR, readOnly: true });
+    });
+
+    it("runs poststart.sh from the server's files with the quickstart README", function () {
+        const config = testConfig("nebula");
+        const single = valuesFor(config).singleuser;
+        assert.strictEqual(single.extraFiles["esiphub-poststart"].mountPath, POSTSTART_PATH);
+        assert.strictEqual(single.extraFiles["esiphub-poststart"].stringData, fs.readFileSync(POSTSTART_FILE, "utf8"));
+        assert.strictEqual(single.extraFiles["esiphub-readme"].mountPath, README_PATH);
+        assert.strictEqual(single.extraFiles["esiphub-readme"].stringData, quickstartReadme(config));
+        assert.deepStrictEqual(single.lifecycleHooks.postStart.exec.command, [
+            "env",
+            `ESIPHUB_README_SOURCE=${README_PATH}`,
+            "ESIPHUB_SHARED_PATH=/shared",
+            "bash",
+            POSTSTART_PATH,
+        ]);
+    });
+
+    it("fills the built-in README with the site's limits, and takes a configured one as it is", function () {
+        const readme = quickstartReadme(testConfig("nebula", { "esiphub:memoryLimit": "6G", "esiphub:cullIdleTimeout": "1800" }));
+        assert.match(readme, /up to \*\*6G\*\*/);
+        assert.match(readme, /\*\*10Gi\*\*/);
+        assert.match(readme, /`\/shared`/);
+        assert.match(readme, /after 30 minutes/);
+        assert.doesNotMatch(readme, /\{\{|\}\}/);
+        const own = "# Hello\nBring your own data.\n";
+        assert.strictEqual(quickstartReadme(testConfig("nebula", { "esiphub:quickstartReadme": own })), own);
+    });
+});
