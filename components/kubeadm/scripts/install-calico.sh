@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs Calico on the cluster through the Tigera operator: one IPv4 pool over the pod network with
+# VXLAN encapsulation (works on clouds that drop IP-in-IP), then waits until Calico reports Available.
+# Runs on the master. A re-run changes nothing; a new CALICO_VERSION re-applies the operator.
+#
+# Parameters:
+#   CALICO_VERSION  pinned release, e.g. v3.30.3
+#   POD_CIDR        the pod network given to kubeadm init
+#   CALICO_TIMEOUT  seconds to wait for Calico to be Available (default 600)
+set -Eeuo pipefail
+
+VERSION_ANNOTATION='esiphub.org/calico-version'
+
+main() {
+    step parameters "Calico ${CALICO_VERSION:-} over ${POD_CIDR:-}"
+    require_env CALICO_VERSION POD_CIDR
+    [[ "$CALICO_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CALICO_VERSION must be a release such as v3.30.3, got '${CALICO_VERSION}'"
+    export KUBECONFIG="$ROOT/etc/kubernetes/admin.conf"
+    [ -f "$KUBECONFIG" ] || die "no /etc/kubernetes/admin.conf: the master is not initialised"
+
+    operator
+    ip_pool
+    wait_available
+    step finished "Calico ${CALICO_VERSION} Available"
+}
+
+operator() {
+    step calico-operator "Tigera operator of Calico ${CALICO_VERSION}"
+    local current
+    current=$(kubectl -n tigera-operator get deployment tigera-operator --ignore-not-found \
+        -o jsonpath="{.metadata.annotations.${VERSION_ANNOTATION//./\\.}}")
+    if [ "$current" = "$CALICO_VERSION" ]; then
+        log "already installed"
+        return 0
+    fi
+    # Kept on the node: what was applied, for a look when something is wrong.
+    local dir="$ROOT/var/lib/esiphub/calico-${CALICO_VERSION}" manifest
+    mkdir -p "$dir"
+    for manifest in operator-crds.yaml tigera-operator.yaml; do
+        curl -fsSL --retry 5 -o "${dir}/${manifest}" \
+            "https://raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/${manifest}"
+        # Server-side: the CRDs are too large for the last-applied annotation of a client-side apply.
+        kubectl apply --server-side --force-conflicts -f "${dir}/${manifest}" >&2
+    done
+    kubectl -n tigera-operator annotate deployment tigera-operator --overwrite "${VERSION_ANNOTATION}=${CALICO_VERSION}" >&2
+}
+
+ip_pool() {
+    step calico-network "IPv4 pool ${POD_CIDR}, VXLAN encapsulation"
+    kubectl wait --for=condition=Established --timeout=120s crd/installations.operator.tigera.io >/dev/null
+    if [ -n "$(kubectl get installation default --ignore-not-found -o name)" ]; then
+        local cidr
+        cidr=$(kubectl get installation default -o jsonpath='{.spec.calicoNetwork.ipPools[0].cidr}')
+        [ "$cidr" = "$POD_CIDR" ] ||
+            die "Calico already runs with pod network '${cidr}'; the pod network of a running cluster cannot change to ${POD_CIDR} (esiphub:podCidr)"
+        log "already configured"
+        return 0
+    fi
+    kubectl create -f - >&2 <<MANIFEST
+apiVersion: operator.tigera.io/v1
+kind: Installation
+metadata:
+  name: default
+spec:
+  calicoNetwork:
+    ipPools:
+      - name: default-ipv4-ippool
+        cidr: ${POD_CIDR}
+        blockSize: 26
+        encapsulation: VXLAN
+        natOutgoing: Enabled
+        nodeSelector: all()
+MANIFEST
+}
+
+wait_available() {
+    local timeout="${CALICO_TIMEOUT:-600}"
+    step calico-ready "waiting up to ${timeout}s for Calico to be Available"
+    local deadline=$((SECONDS + timeout))
+    until [ "$(kubectl get tigerastatus calico --ignore-not-found \
+        -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>/dev/null)" = True ]; do
+        [ "$SECONDS" -lt "$deadline" ] ||
+            die "Calico is not Available after ${timeout}s; see: kubectl get tigerastatus; kubectl -n calico-system get pods"
+        sleep "${POLL_INTERVAL:-5}"
+    done
+}
+
+main

@@ -1,0 +1,130 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { spawnSync } from "child_process";
+import {
+    calicoParams,
+    initMasterParams,
+    isNodeName,
+    joinWorkerParams,
+    prepareNodeParams,
+    publicKubeconfig,
+    removeNodeParams,
+    renderScript,
+    SCRIPT_NAMES,
+    ScriptName,
+    ScriptParams,
+    scriptBody,
+    scriptHash,
+    SCRIPTS_DIR,
+    shellQuote,
+    waitReadyParams,
+} from "../../components/kubeadm/commands";
+import { testConfig } from "../mocks";
+
+const ADMIN_CONF = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    server: https://10.42.0.10:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: kubernetes-admin
+  name: kubernetes-admin@kubernetes
+current-context: kubernetes-admin@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: kubernetes-admin
+  user:
+    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==
+`;
+
+describe("kubeadm commands (pure)", () => {
+    it("shellQuote: bash reads back exactly the value, whatever it holds", () => {
+        const values = ["plain", "it's", "$(touch /tmp/x) `id` $HOME", "a\nb", "'", "", "\\'\"!*?"];
+        for (const value of values) {
+            const run = spawnSync("bash", ["-c", `printf %s ${shellQuote(value)}`], { encoding: "utf8" });
+            assert.strictEqual(run.stdout, value);
+        }
+    });
+
+    it("renderScript: parameters as exports, then lib.sh, then the script", () => {
+        const text = renderScript("join-worker", { NODE_NAME: "w-1", JOIN_COMMAND: "kubeadm join x --token 'a'" });
+        assert.ok(text.startsWith("#!/usr/bin/env bash\n# esiphub kubeadm: join-worker\nexport NODE_NAME='w-1'\nexport JOIN_COMMAND='kubeadm join x --token '\\''a'\\'''\n"));
+        const lib = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
+        const script = fs.readFileSync(path.join(SCRIPTS_DIR, "join-worker.sh"), "utf8");
+        assert.ok(text.endsWith(`${lib}\n${script}`));
+        assert.ok(text.trimEnd().endsWith("\nmain"), "the work starts on the last line, once bash has read all of it");
+    });
+
+    it("renderScript refuses a parameter name that is not an upper-case shell name", () => {
+        assert.throws(() => renderScript("kubeconfig", { "bad-name": "x" }), /parameter name "bad-name"/);
+        assert.throws(() => renderScript("kubeconfig", { PATH_X: undefined as unknown as string }), /parameter PATH_X must be a string/);
+    });
+
+    it("scriptHash is the sha256 of what runs, different for every script", () => {
+        const hashes = SCRIPT_NAMES.map((name) => scriptHash(name));
+        assert.strictEqual(new Set(hashes).size, SCRIPT_NAMES.length);
+        assert.strictEqual(scriptHash("init-master"), crypto.createHash("sha256").update(scriptBody("init-master")).digest("hex"));
+        assert.match(scriptHash("init-master"), /^[0-9a-f]{64}$/);
+    });
+
+    it("every script is in SCRIPT_NAMES, and every name has its script", () => {
+        const files = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh") && f !== "lib.sh").map((f) => f.replace(/\.sh$/, ""));
+        assert.deepStrictEqual(files.sort(), [...SCRIPT_NAMES].sort());
+    });
+
+    it("each script gets every parameter it requires, and only parameters it reads", () => {
+        const config = testConfig("jetstream");
+        const given: Partial<Record<ScriptName, ScriptParams>> = {
+            "prepare-node": prepareNodeParams(config),
+            "init-master": initMasterParams(config, { nodeName: "m", privateIp: "10.42.0.10", publicIp: "149.165.157.20" }),
+            "install-calico": calicoParams(config),
+            "join-worker": joinWorkerParams("w-1", "kubeadm join 10.42.0.10:6443 --token a.b --discovery-token-ca-cert-hash sha256:00\n"),
+            "wait-ready": waitReadyParams(["m", "w-1"]),
+            "remove-node": removeNodeParams("w-1"),
+        };
+        for (const [name, params] of Object.entries(given) as [ScriptName, ScriptParams][]) {
+            const script = fs.readFileSync(path.join(SCRIPTS_DIR, `${name}.sh`), "utf8");
+            const required = [...script.matchAll(/^\s*require_env ([A-Z_ ]+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
+            for (const key of required) assert.ok(key in params, `${name}: ${key} is required and given`);
+            for (const key of Object.keys(params)) assert.ok(script.includes(`\${${key}`) || script.includes(`$${key}`), `${name} reads ${key}`);
+        }
+        assert.strictEqual(given["join-worker"]!.JOIN_COMMAND.endsWith("\n"), false, "the join command is trimmed");
+        assert.strictEqual(given["init-master"]!.HUB_HOSTNAME, "hub.esipfed.org");
+        assert.strictEqual(given["wait-ready"]!.NODE_NAMES, "m w-1");
+    });
+
+    it("initMasterParams: untainted master when there are no workers or when asked", () => {
+        const master = { nodeName: "m", privateIp: "10.42.0.10", publicIp: "149.165.157.20" };
+        assert.strictEqual(initMasterParams(testConfig("jetstream"), master).SCHEDULE_ON_MASTER, "false");
+        assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:workers": "0" }), master).SCHEDULE_ON_MASTER, "true");
+        assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:scheduleOnMaster": "true" }), master).SCHEDULE_ON_MASTER, "true");
+        assert.strictEqual(initMasterParams(testConfig("nebula"), master).HUB_HOSTNAME, "", "nebula has no hub hostname");
+        assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:podCidr": "172.20.0.0/16" }), master).POD_CIDR, "172.20.0.0/16");
+    });
+
+    it("publicKubeconfig points every cluster at the public IP and keeps the rest", () => {
+        const doc = YAML.parse(publicKubeconfig(ADMIN_CONF, "149.165.157.20"));
+        const original = YAML.parse(ADMIN_CONF);
+        assert.strictEqual(doc.clusters[0].cluster.server, "https://149.165.157.20:6443");
+        original.clusters[0].cluster.server = "https://149.165.157.20:6443";
+        assert.deepStrictEqual(doc, original);
+    });
+
+    it("publicKubeconfig refuses what is not a kubeconfig", () => {
+        assert.throws(() => publicKubeconfig("", "149.165.157.20"), /not a kubeconfig/);
+        assert.throws(() => publicKubeconfig("clusters: [{name: x}]", "149.165.157.20"), /not a kubeconfig/);
+        assert.throws(() => publicKubeconfig("clusters: [\n", "149.165.157.20"), /not YAML/);
+    });
+
+    it("isNodeName accepts Kubernetes node names only", () => {
+        for (const ok of ["esiphub-jetstream-master", "w1", "node.example.org"]) assert.ok(isNodeName(ok), ok);
+        for (const bad of ["", "Worker-1", "w_1", "-w", "w-", "a".repeat(254)]) assert.ok(!isNodeName(bad), bad);
+    });
+});

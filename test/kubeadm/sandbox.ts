@@ -1,0 +1,124 @@
+/**
+ * A stand-in node for the kubeadm scripts: a temporary root (ESIPHUB_ROOT) shaped like a fresh Ubuntu
+ * VM, and a PATH holding only the stubs of test/kubeadm/stubs and a short list of harmless tools, so a
+ * script can never reach the real apt-get, systemctl or kubeadm of this machine (a command missing from
+ * both is "command not found" and fails the test).
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { renderScript, ScriptName, ScriptParams } from "../../components/kubeadm/commands";
+
+const STUBS = path.join(__dirname, "stubs");
+const TOOLS = ["bash", "cat", "grep", "sed", "awk", "mkdir", "mv", "cp", "rm", "chmod", "wc", "tr", "cut", "mktemp", "dirname", "basename", "env", "sleep", "tail", "head", "touch", "stat"];
+
+function findTool(name: string): string {
+    for (const dir of ["/usr/bin", "/bin", "/usr/local/bin"]) {
+        const candidate = path.join(dir, name);
+        if (fs.existsSync(candidate)) return candidate;
+    }
+    throw new Error(`the script tests need ${name} on this machine`);
+}
+
+export interface ScriptRun {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    /** The stubbed commands called during this run, "NAME ARGS" each. */
+    calls: string[];
+}
+
+export class StubNode {
+    readonly base: string;
+    readonly root: string;
+    private readonly bin: string;
+    private readonly log: string;
+    private readonly tmp: string;
+
+    /** `cluster`: a directory shared by the nodes of one simulated cluster (see the kubectl stub). */
+    constructor(private readonly cluster?: string) {
+        this.base = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-kubeadm-"));
+        this.root = path.join(this.base, "root");
+        this.bin = path.join(this.base, "bin");
+        this.log = path.join(this.base, "calls.log");
+        this.tmp = path.join(this.base, "tmp");
+        for (const dir of [this.bin, this.tmp, path.join(this.root, "etc"), path.join(this.root, "proc/sys"), path.join(this.root, "sys/module")]) {
+            fs.mkdirSync(dir, { recursive: true });
+        }
+        for (const tool of TOOLS) fs.symlinkSync(findTool(tool), path.join(this.bin, tool));
+        for (const stub of fs.readdirSync(STUBS)) {
+            fs.copyFileSync(path.join(STUBS, stub), path.join(this.bin, stub));
+            fs.chmodSync(path.join(this.bin, stub), 0o755);
+        }
+        fs.writeFileSync(this.log, "");
+        // A fresh cloud image: one swap file, nothing of Kubernetes.
+        this.write("proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap.img                               file\t\t2097148\t\t0\t\t-2\n");
+        this.write("etc/fstab", "LABEL=cloudimg-rootfs\t/\text4\tdiscard,commit=30,errors=remount-ro\t0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n");
+    }
+
+    path(relative: string): string {
+        return path.join(this.root, relative);
+    }
+
+    write(relative: string, content: string): void {
+        fs.mkdirSync(path.dirname(this.path(relative)), { recursive: true });
+        fs.writeFileSync(this.path(relative), content);
+    }
+
+    read(relative: string): string {
+        return fs.readFileSync(this.path(relative), "utf8");
+    }
+
+    exists(relative: string): boolean {
+        return fs.existsSync(this.path(relative));
+    }
+
+    /** Runs a script as a node receives it: rendered text on stdin of `bash -s`. */
+    run(script: ScriptName, params: ScriptParams, env: Record<string, string> = {}): ScriptRun {
+        const before = fs.readFileSync(this.log, "utf8").length;
+        const result = spawnSync(findTool("bash"), ["-s"], {
+            input: renderScript(script, params),
+            encoding: "utf8",
+            env: {
+                PATH: this.bin,
+                HOME: this.base,
+                TMPDIR: this.tmp,
+                LANG: "C.UTF-8",
+                ESIPHUB_ROOT: this.root,
+                STUB_LOG: this.log,
+                POLL_INTERVAL: "0",
+                ...(this.cluster ? { STUB_CLUSTER: this.cluster } : {}),
+                ...env,
+            },
+        });
+        const calls = fs.readFileSync(this.log, "utf8").slice(before).split("\n").filter((line) => line !== "");
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+    }
+
+    /** Every file and directory under the root with its mode, mtime and content hash. */
+    snapshot(): Map<string, string> {
+        const entries = new Map<string, string>();
+        const walk = (dir: string) => {
+            for (const name of fs.readdirSync(dir).sort()) {
+                const full = path.join(dir, name);
+                const stat = fs.lstatSync(full);
+                const rel = path.relative(this.root, full);
+                if (stat.isDirectory()) {
+                    entries.set(rel + "/", `dir ${stat.mode.toString(8)}`);
+                    walk(full);
+                } else {
+                    const hash = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+                    entries.set(rel, `${stat.mode.toString(8)} ${stat.mtimeMs} ${hash}`);
+                }
+            }
+        };
+        walk(this.root);
+        return entries;
+    }
+
+    remove(): void {
+        fs.rmSync(this.base, { recursive: true, force: true });
+    }
+}
