@@ -4,6 +4,7 @@ import { builtInFlavors, Flavor } from "./catalog";
 import { sizeWorkers, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
 import { cidrsOverlap, parseCidr } from "./cidr";
+import { HUB_DB, PROVISIONER_NAMESPACE } from "./storage/values";
 
 /**
  * Every `esiphub:*` setting: its type, default and meaning. Pulumi.yaml's `config:` block and the
@@ -284,6 +285,12 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const cullIdleTimeout = r.integer("cullIdleTimeout", 300, 86400);
     const userPlaceholders = r.integer("userPlaceholders", 0, 1000);
     const namespace = r.string("hubNamespace", { pattern: K8S_NAME, allowed: "a Kubernetes namespace name (lower-case letters, digits, -)" });
+    if (namespace === PROVISIONER_NAMESPACE) {
+        problems.push(`${NAMESPACE}:hubNamespace: "${PROVISIONER_NAMESPACE}" is the NFS provisioner's namespace; choose another name for the hub's`);
+    }
+    if (storageClass === HUB_DB.storageClassName) {
+        problems.push(`${NAMESPACE}:storageClass: "${HUB_DB.storageClassName}" is the class of the hub database's local volume; choose another name for the NFS class`);
+    }
 
     const readmeText = r.string("quickstartReadme");
     const readmeFile = r.string("quickstartReadmeFile");

@@ -1,0 +1,120 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { SiteConfig } from "../config";
+
+/** The NFS client provisioner: its chart, pinned. */
+export const PROVISIONER_CHART = {
+    chart: "nfs-subdir-external-provisioner",
+    version: "4.0.18",
+    repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",
+} as const;
+export const PROVISIONER_RELEASE = "nfs-provisioner";
+export const PROVISIONER_NAMESPACE = "esiphub-storage";
+
+/** Mount point of the data volume on the NFS host, and the NFS export. */
+export const NFS_EXPORT_DIR = "/srv/esiphub";
+/**
+ * Each claim's directory on the share: `<namespace>/<claim>`, e.g. `jhub/claim-workshop-01`. Predictable, so that
+ * the quota enforcer finds user directories under `<hub namespace>/`, and a user whose claim is deleted and made
+ * again gets the same directory (and files) back.
+ */
+export const USER_DIR_PATTERN = "${.PVC.namespace}/${.PVC.name}";
+/** Mount options of every NFS volume: NFSv4.2 needs only port 2049 (no rpcbind/mountd); no access-time writes. */
+export const NFS_MOUNT_OPTIONS = ["nfsvers=4.2", "noatime"];
+/** Ubuntu starts 8 nfsd threads; a workshop starts dozens of servers, each mounting and reading at once. */
+export const NFSD_THREADS = 32;
+/** The notebook image's user (jovyan, uid 1000, group users 100): who a client's root becomes on the share. */
+export const NOTEBOOK_USER = { uid: 1000, gid: 100 } as const;
+
+/** The shared scratch claim, in the hub's namespace. It is not a user directory: no per-user quota. */
+export const SCRATCH_CLAIM_NAME = "esiphub-scratch";
+
+/** The hub's sqlite database: a local volume on the master's own disk, never NFS. */
+export const HUB_DB = {
+    /** On the master. */
+    dir: "/var/lib/esiphub/hub-db",
+    volumeName: "esiphub-hub-db",
+    claimName: "esiphub-hub-db",
+    /** A class of its own, so that the claim binds to this volume only, never to an NFS one. */
+    storageClassName: "esiphub-hub-db",
+    size: "1Gi",
+    /** The Zero-to-JupyterHub hub container's user and group. */
+    uid: 1000,
+    gid: 1000,
+} as const;
+
+const SCRIPTS_DIR = path.join(__dirname, "scripts");
+
+export interface StorageScript {
+    readonly name: string;
+    readonly text: string;
+    readonly sha256: string;
+}
+
+/** A script of components/storage/scripts with its content hash (the remote command's trigger). */
+export function storageScript(name: "nfs-server.sh" | "nfs-quota.sh" | "hub-db-dir.sh"): StorageScript {
+    const text = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    return { name, text, sha256: crypto.createHash("sha256").update(text).digest("hex") };
+}
+
+/** Values for the nfs-subdir-external-provisioner chart: the StorageClass of user homes and the shared scratch. */
+export function provisionerValues(config: SiteConfig, nfsServer: pulumi.Input<string>): Record<string, unknown> {
+    return {
+        nfs: {
+            server: nfsServer,
+            path: NFS_EXPORT_DIR,
+            mountOptions: NFS_MOUNT_OPTIONS,
+            // The provisioner's own volume of the whole share.
+            reclaimPolicy: "Retain",
+        },
+        storageClass: {
+            name: config.storage.storageClass,
+            // Z2JH's user claims and any claim without a class land on NFS, never on a per-spawn cloud volume.
+            defaultClass: true,
+            // A deleted claim leaves its volume and directory in place: user data goes only when an admin says so.
+            reclaimPolicy: "Retain",
+            // And if a volume is deleted after all, its directory is renamed to archived-..., not removed.
+            archiveOnDelete: true,
+            pathPattern: USER_DIR_PATTERN,
+        },
+    };
+}
+
+/** Environment of nfs-server.sh (see the script's header). */
+export function nfsServerEnv(config: SiteConfig, devicePath: string, quotaScript: StorageScript): Record<string, string> {
+    return {
+        ESIPHUB_DEVICE: devicePath,
+        ESIPHUB_EXPORT_DIR: NFS_EXPORT_DIR,
+        ESIPHUB_EXPORT_CIDR: config.network.subnetCidr,
+        ESIPHUB_NFS_ANON_UID: String(NOTEBOOK_USER.uid),
+        ESIPHUB_NFS_ANON_GID: String(NOTEBOOK_USER.gid),
+        ESIPHUB_NFSD_THREADS: String(NFSD_THREADS),
+        ESIPHUB_QUOTA_PARENT: config.hub.namespace,
+        ESIPHUB_QUOTA_BYTES: String(config.storage.perUserBytes),
+        ESIPHUB_QUOTA_EXCLUDE: SCRATCH_CLAIM_NAME,
+        ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(quotaScript.text).toString("base64"),
+    };
+}
+
+/** Environment of hub-db-dir.sh. */
+export function hubDbDirEnv(): Record<string, string> {
+    return { ESIPHUB_HUB_DB_DIR: HUB_DB.dir, ESIPHUB_HUB_DB_UID: String(HUB_DB.uid), ESIPHUB_HUB_DB_GID: String(HUB_DB.gid) };
+}
+
+function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The remote command that runs a script sent on stdin as root with the given environment. The variables go on
+ * the command line: SSH servers drop environment variables a client sets unless AcceptEnv lists them.
+ */
+export function rootScriptCommand(env: Record<string, string>): string {
+    const assignments = Object.entries(env).map(([k, v]) => {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`internal: bad environment variable name ${k}`);
+        return shellQuote(`${k}=${v}`);
+    });
+    return ["sudo", "-n", "env", ...assignments, "bash", "-s"].join(" ");
+}

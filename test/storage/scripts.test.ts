@@ -1,0 +1,365 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { callsOf, RunResult, SCRIPTS_DIR, StubHost } from "./stubs";
+
+const QUOTA_SCRIPT = fs.readFileSync(path.join(SCRIPTS_DIR, "nfs-quota.sh"), "utf8");
+const EXISTING_UUID = "9d1e2c3b-4a5f-4e6d-8c7b-6a5f4e3d2c1b";
+const ME = `${process.getuid!()}:${process.getgid!()}`;
+
+/** Commands that change a host; a no-op run calls none of them. */
+const MUTATING = ["apt-get", "mkfs.xfs", "mount", "chown", "chmod", "xfs_quota"];
+function changes(result: RunResult): string[] {
+    return result.calls
+        .filter(
+            (c) =>
+                MUTATING.includes(c.command) ||
+                (c.command === "systemctl" && !["is-enabled", "is-active"].includes(c.args[0])) ||
+                (c.command === "exportfs" && c.args[0] !== "-s"),
+        )
+        .map((c) => [c.command, ...c.args].join(" "));
+}
+
+function assertOk(result: RunResult): void {
+    assert.strictEqual(result.status, 0, `exit ${result.status}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+}
+
+function assertFailedAt(result: RunResult, step: string, detail?: RegExp): void {
+    assert.notStrictEqual(result.status, 0, `expected a failure at ${step}; stdout:\n${result.stdout}`);
+    assert.match(result.stderr, new RegExp(`esiphub: ${step}: `), `stderr does not name step ${step}:\n${result.stderr}`);
+    if (detail) assert.match(result.stderr, detail);
+}
+
+describe("storage scripts", function () {
+    let host: StubHost;
+    beforeEach(() => {
+        host = new StubHost();
+    });
+    afterEach(() => host.cleanup());
+
+    describe("nfs-server.sh", function () {
+        let device: string;
+        let env: Record<string, string>;
+        beforeEach(() => {
+            device = path.join(host.dir, "dev", "vdb");
+            fs.mkdirSync(path.dirname(device));
+            fs.writeFileSync(device, "");
+            env = {
+                ESIPHUB_DEVICE: device,
+                ESIPHUB_EXPORT_DIR: "/srv/esiphub",
+                ESIPHUB_EXPORT_CIDR: "10.42.0.0/24",
+                // The test's own user, so that ownership checks pass without root.
+                ESIPHUB_NFS_ANON_UID: String(process.getuid!()),
+                ESIPHUB_NFS_ANON_GID: String(process.getgid!()),
+                ESIPHUB_NFSD_THREADS: "32",
+                ESIPHUB_QUOTA_PARENT: "jhub",
+                ESIPHUB_QUOTA_BYTES: "10737418240",
+                ESIPHUB_QUOTA_EXCLUDE: "esiphub-scratch",
+                ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(QUOTA_SCRIPT).toString("base64"),
+                ESIPHUB_DEVICE_TIMEOUT: "0",
+            };
+        });
+        const fstab = () => fs.readFileSync(host.at("etc/fstab"), "utf8");
+
+        it("first run on an empty volume installs, formats, mounts by UUID, exports and installs the quota enforcer", function () {
+            const result = host.run("nfs-server.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(callsOf(result, "apt-get").filter((c) => c.includes("install")), [
+                "-o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nfs-kernel-server xfsprogs",
+            ]);
+            assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), [`-q -L esiphub-data ${device}`]);
+            assert.deepStrictEqual(callsOf(result, "mount"), [host.at("srv/esiphub")]);
+            assert.match(fstab(), /^UUID=5b0c1e6e-2f3a-4c41-9d7e-0a1b2c3d4e5f \/srv\/esiphub xfs defaults,prjquota,nofail 0 2$/m);
+
+            const exportsFile = fs.readFileSync(host.at("etc/exports.d/esiphub.exports"), "utf8");
+            assert.strictEqual(
+                exportsFile,
+                `/srv/esiphub 10.42.0.0/24(rw,sync,no_subtree_check,root_squash,anonuid=${process.getuid!()},anongid=${process.getgid!()})\n`,
+            );
+            assert.deepStrictEqual(callsOf(result, "exportfs").filter((c) => c !== "-s"), ["-ra"]);
+            assert.match(fs.readFileSync(host.at("etc/nfs.conf.d/esiphub.conf"), "utf8"), /^\[nfsd\]\nthreads=32$/m);
+            assert.match(fs.readFileSync(host.at("etc/systemd/system/nfs-server.service.d/esiphub.conf"), "utf8"), /RequiresMountsFor=\/srv\/esiphub/);
+
+            // The enforcer: the script as given, its settings, a path unit on the user-directory parent and a timer.
+            const installed = host.at("usr/local/sbin/esiphub-nfs-quota");
+            assert.strictEqual(fs.readFileSync(installed, "utf8"), QUOTA_SCRIPT.replace(/\n*$/, "\n"));
+            assert.strictEqual(fs.statSync(installed).mode & 0o777, 0o755);
+            const settings = fs.readFileSync(host.at("etc/esiphub/nfs-quota.env"), "utf8");
+            assert.match(settings, /^ESIPHUB_QUOTA_BYTES=10737418240$/m);
+            assert.match(settings, /^ESIPHUB_QUOTA_PARENT=jhub$/m);
+            assert.match(settings, /^ESIPHUB_QUOTA_EXCLUDE="esiphub-scratch"$/m);
+            assert.match(fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.path"), "utf8"), /^PathChanged=\/srv\/esiphub\/jhub$/m);
+            assert.match(fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.service"), "utf8"), /^EnvironmentFile=\/etc\/esiphub\/nfs-quota.env$/m);
+            assert.match(fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.timer"), "utf8"), /^OnUnitActiveSec=2min$/m);
+            assert.deepStrictEqual(callsOf(result, "systemctl").filter((c) => !c.startsWith("is-")), [
+                "daemon-reload",
+                "enable --now nfs-server.service",
+                "enable --now esiphub-nfs-quota.path",
+                "enable --now esiphub-nfs-quota.timer",
+                "restart nfs-server.service",
+            ]);
+            assert.ok(fs.statSync(host.at("srv/esiphub/jhub")).isDirectory());
+            assert.match(result.stdout, /esiphub: done: NFS server ready/);
+        });
+
+        it("a second run changes nothing", function () {
+            assertOk(host.run("nfs-server.sh", env));
+            const before = host.snapshot();
+            const second = host.run("nfs-server.sh", env);
+            assertOk(second);
+            assert.deepStrictEqual(changes(second), []);
+            assert.deepStrictEqual(host.snapshot(), before);
+        });
+
+        it("the installed enforcer runs as its systemd service would, with the settings written beside it", function () {
+            assertOk(host.run("nfs-server.sh", env));
+            fs.mkdirSync(host.at("srv/esiphub/jhub/claim-workshop-01"));
+            fs.mkdirSync(host.at("srv/esiphub/jhub/esiphub-scratch"));
+            // systemd's EnvironmentFile= reads the same KEY=VALUE / KEY="VALUE" lines a shell does.
+            const service = `set -a; . '${host.at("etc/esiphub/nfs-quota.env")}'; set +a; exec '${host.at("usr/local/sbin/esiphub-nfs-quota")}'`;
+            const result = host.exec(["bash", "-c", service], {});
+            assertOk(result);
+            assert.strictEqual(host.projectOf(host.at("srv/esiphub/jhub/claim-workshop-01")), 1000);
+            assert.strictEqual(host.projectOf(host.at("srv/esiphub/jhub/esiphub-scratch")), 0);
+            assert.strictEqual(host.readState("limit-1000").trim(), "10737418240");
+        });
+
+        it("never formats a volume that already has an XFS filesystem, and mounts that one", function () {
+            host.setState("blkid", `DEVNAME=${device}\nUUID=${EXISTING_UUID}\nBLOCK_SIZE=512\nTYPE=xfs\n`);
+            const result = host.run("nfs-server.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
+            assert.match(fstab(), new RegExp(`^UUID=${EXISTING_UUID} /srv/esiphub xfs defaults,prjquota,nofail 0 2$`, "m"));
+            assert.deepStrictEqual(callsOf(result, "mount"), [host.at("srv/esiphub")]);
+        });
+
+        for (const [what, blkid, detail] of [
+            ["an ext4 filesystem", "UUID=1234\nTYPE=ext4\n", /holds a ext4 filesystem/],
+            ["a partition table", "PTTYPE=gpt\nPTUUID=abcd\n", /gpt partition table but no XFS filesystem/],
+        ] as const) {
+            it(`refuses a volume with ${what}: no format, no mount`, function () {
+                host.setState("blkid", blkid);
+                const result = host.run("nfs-server.sh", env);
+                assertFailedAt(result, "filesystem", detail);
+                assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
+                assert.deepStrictEqual(callsOf(result, "mount"), []);
+                assert.ok(!fs.existsSync(host.at("etc/fstab")));
+            });
+        }
+
+        it("does not format when blkid fails to probe (only 'nothing found' means empty)", function () {
+            host.setState("blkid-rc", "4");
+            const result = host.run("nfs-server.sh", env);
+            assertFailedAt(result, "filesystem", /could not probe .* \(exit 4\); not formatting it/);
+            assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
+        });
+
+        it("replaces an older fstab line for the mount point and keeps the others", function () {
+            fs.mkdirSync(host.at("etc"), { recursive: true });
+            fs.writeFileSync(host.at("etc/fstab"), "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\n/dev/vdb /srv/esiphub xfs defaults 0 0\n");
+            assertOk(host.run("nfs-server.sh", env));
+            assert.strictEqual(
+                fstab(),
+                "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\nUUID=5b0c1e6e-2f3a-4c41-9d7e-0a1b2c3d4e5f /srv/esiphub xfs defaults,prjquota,nofail 0 2\n",
+            );
+        });
+
+        it("skips the package install when the packages are there", function () {
+            host.setState("pkg-nfs-kernel-server");
+            host.setState("pkg-xfsprogs");
+            const result = host.run("nfs-server.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(callsOf(result, "apt-get"), []);
+        });
+
+        it("stops, naming the step, when the volume is mounted without project quotas", function () {
+            host.setState("blkid", `UUID=${EXISTING_UUID}\nTYPE=xfs\n`);
+            host.setState("mounts", `${host.at("srv/esiphub")}\tUUID="${EXISTING_UUID}" OPTIONS="rw,relatime,attr2,inode64,noquota"\n`);
+            const result = host.run("nfs-server.sh", env);
+            assertFailedAt(result, "mount", /mounted without prjquota/);
+            assert.deepStrictEqual(callsOf(result, "mount"), []);
+        });
+
+        it("stops when another filesystem is mounted at the export", function () {
+            host.setState("blkid", `UUID=${EXISTING_UUID}\nTYPE=xfs\n`);
+            host.setState("mounts", `${host.at("srv/esiphub")}\tUUID="0000" OPTIONS="rw,prjquota"\n`);
+            assertFailedAt(host.run("nfs-server.sh", env), "mount", /has filesystem 0000 mounted, not the data volume/);
+        });
+
+        for (const [command, step] of [
+            ["mkfs.xfs", "format"],
+            ["apt-get", "packages"],
+            ["mount", "mount"],
+            ["exportfs", "export"],
+            ["systemctl", "services"],
+        ] as const) {
+            it(`exits non-zero naming the step when ${command} fails (${step})`, function () {
+                host.setState(`fail-${command}`);
+                const result = host.run("nfs-server.sh", env);
+                assertFailedAt(result, step);
+                assert.doesNotMatch(result.stdout, /NFS server ready/);
+            });
+        }
+
+        it("retries apt-get update (another apt may hold the lists), then gives up naming the step", function () {
+            host.setState("fail-apt-get");
+            const result = host.run("nfs-server.sh", env);
+            assertFailedAt(result, "packages", /apt-get update kept failing/);
+            assert.deepStrictEqual(callsOf(result, "apt-get"), Array(5).fill("-o DPkg::Lock::Timeout=600 update -q"));
+            assert.deepStrictEqual(callsOf(result, "sleep"), Array(4).fill("20"));
+        });
+
+        it("waits for the device only as long as allowed, then names the step", function () {
+            fs.rmSync(device);
+            const result = host.run("nfs-server.sh", { ...env, ESIPHUB_DEVICE_TIMEOUT: "10" });
+            assertFailedAt(result, "device", /did not appear within 10s/);
+            assert.deepStrictEqual(callsOf(result, "sleep"), ["5", "5"]);
+            assert.deepStrictEqual(callsOf(result, "blkid"), []);
+        });
+
+        it("names the missing setting", function () {
+            const { ESIPHUB_EXPORT_CIDR: _omitted, ...rest } = env;
+            assertFailedAt(host.run("nfs-server.sh", rest), "check", /ESIPHUB_EXPORT_CIDR is not set/);
+        });
+    });
+
+    describe("nfs-quota.sh (the quota enforcer)", function () {
+        const env = {
+            ESIPHUB_EXPORT_DIR: "/srv/esiphub",
+            ESIPHUB_QUOTA_PARENT: "jhub",
+            ESIPHUB_QUOTA_BYTES: "10737418240",
+            ESIPHUB_QUOTA_EXCLUDE: "esiphub-scratch",
+        };
+        const userDir = (name: string) => host.at(`srv/esiphub/jhub/${name}`);
+        const mkdirs = (...names: string[]) => names.forEach((n) => fs.mkdirSync(userDir(n), { recursive: true }));
+        const projects = () => fs.readFileSync(host.at("etc/projects"), "utf8");
+
+        it("puts each new user directory under a quota of the configured size, and not the shared scratch", function () {
+            mkdirs("claim-workshop-01", "claim-workshop-02", "esiphub-scratch");
+            const result = host.run("nfs-quota.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(callsOf(result, "xfs_quota"), [
+                `-x -c limit -p bhard=10737418240 1000 ${host.at("srv/esiphub")}`,
+                `-x -c project -s -p ${userDir("claim-workshop-01")} 1000 ${host.at("srv/esiphub")}`,
+                `-x -c limit -p bhard=10737418240 1001 ${host.at("srv/esiphub")}`,
+                `-x -c project -s -p ${userDir("claim-workshop-02")} 1001 ${host.at("srv/esiphub")}`,
+            ]);
+            assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
+            assert.strictEqual(host.projectOf(userDir("claim-workshop-02")), 1001);
+            assert.strictEqual(host.projectOf(userDir("esiphub-scratch")), 0);
+            assert.strictEqual(host.readState("limit-1000").trim(), "10737418240");
+            assert.strictEqual(projects(), "1000:/srv/esiphub/jhub/claim-workshop-01\n1001:/srv/esiphub/jhub/claim-workshop-02\n");
+            assert.strictEqual(fs.readFileSync(host.at("etc/projid"), "utf8"), "jhub-claim-workshop-01:1000\njhub-claim-workshop-02:1001\n");
+        });
+
+        it("applies the quota exactly once: a second run does nothing, a later directory gets only its own", function () {
+            mkdirs("claim-workshop-01", "esiphub-scratch");
+            assertOk(host.run("nfs-quota.sh", env));
+            const before = host.snapshot();
+            const second = host.run("nfs-quota.sh", env);
+            assertOk(second);
+            assert.deepStrictEqual(callsOf(second, "xfs_quota"), []);
+            assert.deepStrictEqual(host.snapshot(), before);
+
+            mkdirs("claim-workshop-02");
+            const third = host.run("nfs-quota.sh", env);
+            assertOk(third);
+            assert.deepStrictEqual(callsOf(third, "xfs_quota"), [
+                `-x -c limit -p bhard=10737418240 1001 ${host.at("srv/esiphub")}`,
+                `-x -c project -s -p ${userDir("claim-workshop-02")} 1001 ${host.at("srv/esiphub")}`,
+            ]);
+        });
+
+        it("leaves a directory that already has a project alone, records it, and never reuses its id", function () {
+            // A kept data volume on a rebuilt NFS host: the id is on disk, /etc/projects is new.
+            mkdirs("claim-instructor", "claim-workshop-01");
+            host.setProject(userDir("claim-instructor"), 1500);
+            const result = host.run("nfs-quota.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(callsOf(result, "xfs_quota"), [
+                `-x -c limit -p bhard=10737418240 1501 ${host.at("srv/esiphub")}`,
+                `-x -c project -s -p ${userDir("claim-workshop-01")} 1501 ${host.at("srv/esiphub")}`,
+            ]);
+            assert.strictEqual(host.projectOf(userDir("claim-instructor")), 1500);
+            assert.ok(!host.hasState("limit-1500"), "the existing project's limit was changed");
+            assert.match(projects(), /^1500:\/srv\/esiphub\/jhub\/claim-instructor$/m);
+        });
+
+        it("finishes a directory whose id was recorded by a run that stopped half way", function () {
+            mkdirs("claim-workshop-01");
+            fs.mkdirSync(host.at("etc"), { recursive: true });
+            fs.writeFileSync(host.at("etc/projects"), "1000:/srv/esiphub/jhub/claim-workshop-01\n");
+            const result = host.run("nfs-quota.sh", env);
+            assertOk(result);
+            assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
+            assert.strictEqual(projects(), "1000:/srv/esiphub/jhub/claim-workshop-01\n");
+        });
+
+        it("does nothing before the first user directory exists", function () {
+            const result = host.run("nfs-quota.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(callsOf(result, "xfs_quota"), []);
+            assert.deepStrictEqual(callsOf(result, "xfs_io"), []);
+        });
+
+        it("exits non-zero naming the step when xfs_quota fails, and the next run retries that directory", function () {
+            mkdirs("claim-workshop-01");
+            host.setState("fail-xfs_quota");
+            assertFailedAt(host.run("nfs-quota.sh", env), "assign");
+            assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 0);
+            fs.rmSync(path.join(host.state, "fail-xfs_quota"));
+            const retry = host.run("nfs-quota.sh", env);
+            assertOk(retry);
+            assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
+        });
+
+        it("names a missing setting", function () {
+            const { ESIPHUB_QUOTA_BYTES: _omitted, ...rest } = env;
+            assertFailedAt(host.run("nfs-quota.sh", rest), "check", /ESIPHUB_QUOTA_BYTES is not set/);
+        });
+    });
+
+    describe("hub-db-dir.sh", function () {
+        const env = { ESIPHUB_HUB_DB_DIR: "/var/lib/esiphub/hub-db", ESIPHUB_HUB_DB_UID: String(process.getuid!()), ESIPHUB_HUB_DB_GID: String(process.getgid!()) };
+        const dir = () => host.at("var/lib/esiphub/hub-db");
+
+        it("creates the directory private to the hub's user, once", function () {
+            assertOk(host.run("hub-db-dir.sh", env));
+            const st = fs.statSync(dir());
+            assert.strictEqual(st.mode & 0o777, 0o700);
+            assert.strictEqual(`${st.uid}:${st.gid}`, ME);
+            const second = host.run("hub-db-dir.sh", env);
+            assertOk(second);
+            assert.deepStrictEqual(changes(second), []);
+        });
+
+        it("keeps an existing database and corrects only the mode", function () {
+            fs.mkdirSync(dir(), { recursive: true, mode: 0o755 });
+            fs.chmodSync(dir(), 0o755);
+            fs.writeFileSync(path.join(dir(), "jupyterhub.sqlite"), "SQLite format 3");
+            const result = host.run("hub-db-dir.sh", env);
+            assertOk(result);
+            assert.deepStrictEqual(changes(result), [`chmod 0700 ${dir()}`]);
+            assert.strictEqual(fs.readFileSync(path.join(dir(), "jupyterhub.sqlite"), "utf8"), "SQLite format 3");
+        });
+
+        it("refuses a relative path, naming the setting", function () {
+            assertFailedAt(host.run("hub-db-dir.sh", { ...env, ESIPHUB_HUB_DB_DIR: "hub-db" }), "check", /ESIPHUB_HUB_DB_DIR must be an absolute path/);
+        });
+    });
+});
+
+describe("storage scripts: shellcheck", function () {
+    it("every script is shellcheck-clean", function () {
+        const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+        if (probe.error || probe.status !== 0) {
+            if (process.env.CI === "true") assert.fail("shellcheck is not installed (it is in .ci/apt-packages.txt)");
+            this.skip();
+        }
+        const scripts = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
+        assert.deepStrictEqual(scripts.sort(), ["hub-db-dir.sh", "nfs-quota.sh", "nfs-server.sh"]);
+        const result = spawnSync("shellcheck", ["--severity=style", "--external-sources", ...scripts.map((s) => path.join(SCRIPTS_DIR, s))], { encoding: "utf8" });
+        assert.strictEqual(result.status, 0, result.stdout + result.stderr);
+    });
+});

@@ -1,0 +1,208 @@
+/**
+ * Stand-ins for the system commands the storage scripts run (blkid, mkfs.xfs, mount, systemctl, exportfs,
+ * xfs_quota, apt-get, ...), first on PATH. Each logs its call and keeps what it changed in a state directory,
+ * so a second run sees the first run's results the way it would on a host. Files the scripts write go under
+ * a temporary root (ESIPHUB_ROOT).
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const SCRIPTS_DIR = path.resolve(__dirname, "../../components/storage/scripts");
+
+/** A command invocation as the stub saw it. */
+export interface Call {
+    command: string;
+    args: string[];
+}
+
+export interface RunResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    /** Calls of this run only. */
+    calls: Call[];
+}
+
+const PREAMBLE = `#!/usr/bin/env bash
+set -euo pipefail
+name="$(basename "$0")"
+{ printf '%s' "$name"; printf '\\x1f%s' "$@"; printf '\\n'; } >>"$ESIPHUB_STUB_LOG"
+state="$ESIPHUB_STUB_STATE"
+if [[ -e "$state/fail-$name" ]]; then echo "$name: failing as the test asked" >&2; exit 1; fi
+key() { printf '%s' "$1" | sed 's#/#_#g'; }
+`;
+
+/** Bodies of the stubs, after the preamble. `$REAL_*` are replaced by the real binaries' paths. */
+const STUBS: Record<string, string> = {
+    id: `if [[ "\${1:-}" == -u ]]; then echo 0; else exec "$REAL_ID" "$@"; fi`,
+    sleep: `:`,
+    chown: `exec "$REAL_CHOWN" "$@"`,
+    chmod: `exec "$REAL_CHMOD" "$@"`,
+    "dpkg-query": `pkg="\${!#}"
+if [[ -e "$state/pkg-$pkg" ]]; then printf installed; else echo "dpkg-query: no packages found matching $pkg" >&2; exit 1; fi`,
+    "apt-get": `seen_install=0
+for arg in "$@"; do
+  if [[ "$arg" == install ]]; then seen_install=1; elif ((seen_install)) && [[ "$arg" != -* ]]; then touch "$state/pkg-$arg"; fi
+done`,
+    blkid: `if [[ -e "$state/blkid-rc" ]]; then exit "$(cat "$state/blkid-rc")"; fi
+if [[ -f "$state/blkid" ]]; then cat "$state/blkid"; else exit 2; fi`,
+    "mkfs.xfs": `dev="\${!#}"
+if [[ -f "$state/blkid" ]]; then echo "mkfs.xfs: $dev appears to contain an existing filesystem. Use the -f option to force overwrite." >&2; exit 1; fi
+printf 'DEVNAME=%s\\nLABEL=esiphub-data\\nUUID=5b0c1e6e-2f3a-4c41-9d7e-0a1b2c3d4e5f\\nBLOCK_SIZE=512\\nTYPE=xfs\\n' "$dev" >"$state/blkid"`,
+    // Mounts what /etc/fstab says for the mount point, as \`mount DIR\` does.
+    mount: `dir="\${!#}"; rel="\${dir#"$ESIPHUB_ROOT"}"
+line="$(awk -v d="$rel" '$2 == d' "$ESIPHUB_ROOT/etc/fstab")"
+[[ -n "$line" ]] || { echo "mount: $dir: can't find in /etc/fstab." >&2; exit 1; }
+read -r source _ type options _ <<<"$line"
+[[ "$type" == xfs ]] || { echo "mount: wrong fs type $type" >&2; exit 32; }
+opts="rw,relatime,attr2,inode64,logbufs=8,logbsize=32k"
+[[ ",$options," == *,prjquota,* ]] && opts="$opts,prjquota"
+printf '%s\\tUUID="%s" OPTIONS="%s"\\n' "$dir" "\${source#UUID=}" "$opts" >>"$state/mounts"`,
+    findmnt: `dir="\${!#}"
+line="$(awk -F'\\t' -v d="$dir" '$1 == d { print $2 }' "$state/mounts" 2>/dev/null || true)"
+[[ -n "$line" ]] || exit 1
+echo "$line"`,
+    systemctl: `case "$1" in
+  is-enabled) [[ -e "$state/enabled-\${!#}" ]] ;;
+  is-active) [[ -e "$state/active-\${!#}" ]] ;;
+  enable) shift; for u in "$@"; do [[ "$u" == --now ]] || touch "$state/enabled-$u" "$state/active-$u"; done ;;
+  daemon-reload|restart) ;;
+  *) echo "systemctl stub: unexpected $*" >&2; exit 1 ;;
+esac`,
+    exportfs: `case "$1" in
+  -s) cat "$state/exports" 2>/dev/null || true ;;
+  -ra) cat "$ESIPHUB_ROOT"/etc/exports.d/*.exports >"$state/exports" ;;
+  *) echo "exportfs stub: unexpected $*" >&2; exit 1 ;;
+esac`,
+    xfs_io: `dir="\${!#}"
+[[ -d "$dir" ]] || { echo "$dir: No such file or directory" >&2; exit 1; }
+echo "projid = $(cat "$state/proj/$(key "$dir")" 2>/dev/null || echo 0)"`,
+    xfs_quota: `cmd="$3"
+read -r -a words <<<"$cmd"
+mkdir -p "$state/proj"
+case "\${words[0]}" in
+  limit) echo "\${words[2]#bhard=}" >"$state/limit-\${words[3]}" ;;
+  project) [[ -d "\${words[3]}" ]] || { echo "xfs_quota: cannot find \${words[3]}" >&2; exit 1; }
+           echo "\${words[4]}" >"$state/proj/$(key "\${words[3]}")" ;;
+  *) echo "xfs_quota stub: unexpected $cmd" >&2; exit 1 ;;
+esac`,
+};
+
+function realBinary(name: string): string {
+    return execFileSync("bash", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
+}
+
+/** A temporary host: stub commands, their state, and the root the scripts write under. */
+export class StubHost {
+    readonly dir: string;
+    readonly bin: string;
+    readonly state: string;
+    readonly root: string;
+    readonly log: string;
+
+    constructor() {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-storage-"));
+        this.bin = path.join(this.dir, "bin");
+        this.state = path.join(this.dir, "state");
+        this.root = path.join(this.dir, "root");
+        this.log = path.join(this.dir, "calls.log");
+        // A host has /etc and /run; everything else the scripts make themselves.
+        for (const d of [this.bin, this.state, path.join(this.root, "etc"), path.join(this.root, "run")]) fs.mkdirSync(d, { recursive: true });
+        fs.writeFileSync(this.log, "");
+        const reals: Record<string, string> = { REAL_ID: realBinary("id"), REAL_CHOWN: realBinary("chown"), REAL_CHMOD: realBinary("chmod") };
+        for (const [name, body] of Object.entries(STUBS)) {
+            const text = Object.entries(reals).reduce((t, [k, v]) => t.split(`$${k}`).join(v), PREAMBLE + body + "\n");
+            fs.writeFileSync(path.join(this.bin, name), text, { mode: 0o755 });
+        }
+    }
+
+    /** Path inside the temporary root. */
+    at(p: string): string {
+        return path.join(this.root, p);
+    }
+
+    setState(name: string, content = ""): void {
+        fs.mkdirSync(path.dirname(path.join(this.state, name)), { recursive: true });
+        fs.writeFileSync(path.join(this.state, name), content);
+    }
+
+    hasState(name: string): boolean {
+        return fs.existsSync(path.join(this.state, name));
+    }
+
+    readState(name: string): string {
+        return fs.readFileSync(path.join(this.state, name), "utf8");
+    }
+
+    /** The project id the xfs_io stub reports for a directory. */
+    projectOf(dir: string): number {
+        const file = path.join(this.state, "proj", dir.replace(/\//g, "_"));
+        return fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8").trim()) : 0;
+    }
+
+    setProject(dir: string, id: number): void {
+        this.setState(path.join("proj", dir.replace(/\//g, "_")), `${id}\n`);
+    }
+
+    /** Runs a script from components/storage/scripts with the stubs first on PATH. */
+    run(script: string, env: Record<string, string>): RunResult {
+        return this.exec(["bash", path.join(SCRIPTS_DIR, script)], env);
+    }
+
+    /** Runs a command with the stubs first on PATH. */
+    exec(argv: string[], env: Record<string, string>): RunResult {
+        const before = fs.readFileSync(this.log, "utf8").length;
+        const result = spawnSync(argv[0], argv.slice(1), {
+            encoding: "utf8",
+            env: {
+                PATH: `${this.bin}:${process.env.PATH}`,
+                HOME: this.dir,
+                ESIPHUB_ROOT: this.root,
+                ESIPHUB_STUB_LOG: this.log,
+                ESIPHUB_STUB_STATE: this.state,
+                ...env,
+            },
+        });
+        const calls = fs
+            .readFileSync(this.log, "utf8")
+            .slice(before)
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((l) => {
+                const [command, ...args] = l.split("\x1f");
+                return { command, args };
+            });
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+    }
+
+    /** Every file under the root with its content and mode: equal snapshots mean a run changed no file. */
+    snapshot(): Record<string, string> {
+        const files: Record<string, string> = {};
+        const walk = (dir: string) => {
+            for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, entry.name);
+                const st = fs.statSync(p);
+                const rel = path.relative(this.root, p);
+                if (entry.isDirectory()) {
+                    files[`${rel}/`] = `${st.mode.toString(8)} ${st.uid}:${st.gid}`;
+                    walk(p);
+                } else {
+                    files[rel] = `${st.mode.toString(8)} ${st.mtimeMs} ${fs.readFileSync(p, "utf8")}`;
+                }
+            }
+        };
+        walk(this.root);
+        return files;
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** Calls of one command, as "arg1 arg2 ..." strings. */
+export function callsOf(result: RunResult, command: string): string[] {
+    return result.calls.filter((c) => c.command === command).map((c) => c.args.join(" "));
+}

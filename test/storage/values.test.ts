@@ -1,0 +1,155 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { testConfig, PROJECT_DIR, SITES } from "../mocks";
+import {
+    HUB_DB,
+    hubDbDirEnv,
+    NFS_EXPORT_DIR,
+    nfsServerEnv,
+    PROVISIONER_CHART,
+    provisionerValues,
+    rootScriptCommand,
+    SCRATCH_CLAIM_NAME,
+    storageScript,
+    USER_DIR_PATTERN,
+} from "../../components/storage/values";
+import { StubHost } from "./stubs";
+
+const SHARED_DIR = process.env.ESIPHUB_SHARED || path.resolve(PROJECT_DIR, "../shared");
+const CHART_DIR = path.join(SHARED_DIR, "nfs-subdir");
+
+type Tree = Record<string, unknown>;
+const isMap = (v: unknown): v is Tree => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Dotted paths of every value set in `values` that the chart does not have. A key is known when the chart's
+ * default values have it at the same place (its default may be empty); a map may only be set where the chart
+ * has a map, and only with keys that map has, unless the chart's map is empty ({}: free-form, like `labels`).
+ */
+function unknownKeys(values: Tree, defaults: Tree, prefix = ""): string[] {
+    return Object.entries(values).flatMap(([key, value]) => {
+        const dotted = `${prefix}${key}`;
+        if (!(key in defaults)) return [dotted];
+        const known = defaults[key];
+        if (isMap(value) && isMap(known)) return Object.keys(known).length === 0 ? [] : unknownKeys(value, known, `${dotted}.`);
+        if (isMap(value) && known !== null) return [`${dotted} (a map where the chart has ${JSON.stringify(known)})`];
+        // A map where the chart's default is empty: its keys cannot be checked against anything.
+        if (isMap(value)) return Object.keys(value).map((k) => `${dotted}.${k}`);
+        return [];
+    });
+}
+
+describe("storage values", function () {
+    describe("nfs-subdir-external-provisioner chart values", function () {
+        let defaults: Tree;
+        before(function () {
+            const file = path.join(CHART_DIR, "values.yaml");
+            if (!fs.existsSync(file)) {
+                console.log(`      skipped: put the chart's values.yaml (nfs-subdir-external-provisioner ${PROVISIONER_CHART.version}) at ${file}, or set ESIPHUB_SHARED to the folder holding nfs-subdir/`);
+                this.skip();
+            }
+            defaults = YAML.parse(fs.readFileSync(file, "utf8"));
+            const chart = YAML.parse(fs.readFileSync(path.join(CHART_DIR, "Chart.yaml"), "utf8"));
+            assert.strictEqual(chart.version, PROVISIONER_CHART.version, `${CHART_DIR} holds chart ${chart.version}, the program pins ${PROVISIONER_CHART.version}`);
+            assert.strictEqual(chart.name, PROVISIONER_CHART.chart);
+        });
+
+        for (const site of SITES) {
+            it(`sets only keys the chart has (${site})`, function () {
+                assert.deepStrictEqual(unknownKeys(provisionerValues(testConfig(site), "10.42.0.5"), defaults), []);
+            });
+        }
+
+        it("the key check rejects a misspelled key, a key at the wrong level and a map on a plain value", function () {
+            assert.deepStrictEqual(unknownKeys({ storageClass: { defaultclass: true } }, defaults), ["storageClass.defaultclass"]);
+            assert.deepStrictEqual(unknownKeys({ pathPattern: "x" }, defaults), ["pathPattern"]);
+            assert.deepStrictEqual(unknownKeys({ nfs: { path: { sub: "x" } } }, defaults), ['nfs.path (a map where the chart has "/nfs-storage")']);
+            assert.deepStrictEqual(unknownKeys({ nfs: { server: { host: "x" } } }, defaults), ["nfs.server.host"]);
+            assert.deepStrictEqual(unknownKeys({ nfs: { server: "10.0.0.1" }, storageClass: { pathPattern: "a/b" }, labels: { team: "esip" } }, defaults), []);
+        });
+    });
+
+    it("points the provisioner at the NFS host's export with a default, retaining StorageClass", function () {
+        const config = testConfig("jetstream");
+        assert.deepStrictEqual(provisionerValues(config, "10.42.0.7"), {
+            nfs: { server: "10.42.0.7", path: NFS_EXPORT_DIR, mountOptions: ["nfsvers=4.2", "noatime"], reclaimPolicy: "Retain" },
+            storageClass: {
+                name: "nfs-client",
+                defaultClass: true,
+                reclaimPolicy: "Retain",
+                archiveOnDelete: true,
+                pathPattern: "${.PVC.namespace}/${.PVC.name}",
+            },
+        });
+        const renamed = provisionerValues(testConfig("aws", { "esiphub:storageClass": "homes" }), "10.44.0.9") as { storageClass: { name: string } };
+        assert.strictEqual(renamed.storageClass.name, "homes");
+    });
+
+    it("user directories are <namespace>/<claim>, where the quota enforcer looks for them", function () {
+        const config = testConfig("nebula", { "esiphub:hubNamespace": "workshop" });
+        const env = nfsServerEnv(config, "/dev/vdb", storageScript("nfs-quota.sh"));
+        assert.strictEqual(USER_DIR_PATTERN.replace("${.PVC.namespace}", "workshop").replace("${.PVC.name}", "claim-workshop-01"), "workshop/claim-workshop-01");
+        assert.strictEqual(env.ESIPHUB_QUOTA_PARENT, "workshop");
+        assert.strictEqual(env.ESIPHUB_QUOTA_EXCLUDE, SCRATCH_CLAIM_NAME);
+    });
+
+    it("passes the site's subnet, per-user size and the enforcer to nfs-server.sh", function () {
+        const quota = storageScript("nfs-quota.sh");
+        const env = nfsServerEnv(testConfig("aws", { "esiphub:storagePerUser": "5Gi" }), "/dev/nvme1n1", quota);
+        assert.strictEqual(env.ESIPHUB_DEVICE, "/dev/nvme1n1");
+        assert.strictEqual(env.ESIPHUB_EXPORT_CIDR, "10.44.0.0/24");
+        assert.strictEqual(env.ESIPHUB_QUOTA_BYTES, String(5 * 1024 ** 3));
+        assert.strictEqual(env.ESIPHUB_NFS_ANON_UID, "1000");
+        assert.strictEqual(Buffer.from(env.ESIPHUB_QUOTA_SCRIPT_B64, "base64").toString("utf8"), quota.text);
+    });
+
+    it("nfs-server.sh accepts exactly the environment the program gives it", function () {
+        const host = new StubHost();
+        try {
+            const device = path.join(host.dir, "vdb");
+            fs.writeFileSync(device, "");
+            const env = {
+                ...nfsServerEnv(testConfig("jetstream"), device, storageScript("nfs-quota.sh")),
+                ESIPHUB_DEVICE_TIMEOUT: "0",
+                // Ownership the test's user can give without root.
+                ESIPHUB_NFS_ANON_UID: String(process.getuid!()),
+                ESIPHUB_NFS_ANON_GID: String(process.getgid!()),
+            };
+            const result = host.run("nfs-server.sh", env);
+            assert.strictEqual(result.status, 0, result.stderr);
+            assert.ok(fs.statSync(host.at(`${NFS_EXPORT_DIR}/jhub`)).isDirectory());
+            assert.match(fs.readFileSync(host.at("etc/exports.d/esiphub.exports"), "utf8"), /^\/srv\/esiphub 10\.42\.0\.0\/24\(/);
+        } finally {
+            host.cleanup();
+        }
+    });
+
+    it("hub-db-dir.sh gets the hub's uid and the directory of the local volume", function () {
+        assert.deepStrictEqual(hubDbDirEnv(), { ESIPHUB_HUB_DB_DIR: HUB_DB.dir, ESIPHUB_HUB_DB_UID: "1000", ESIPHUB_HUB_DB_GID: "1000" });
+    });
+
+    describe("rootScriptCommand", function () {
+        it("runs the script from stdin as root with each variable as one word, whatever it contains", function () {
+            const env = { ESIPHUB_A: "plain", ESIPHUB_B: "it's $HOME; `rm -rf /` \"quoted\"", ESIPHUB_C: "" };
+            const cmd = rootScriptCommand(env);
+            // How the remote shell splits it into words.
+            const words = execFileSync("bash", ["-c", `printf '%s\\0' ${cmd}`], { encoding: "utf8" }).split("\0").slice(0, -1);
+            assert.deepStrictEqual(words, ["sudo", "-n", "env", "ESIPHUB_A=plain", `ESIPHUB_B=it's $HOME; \`rm -rf /\` "quoted"`, "ESIPHUB_C=", "bash", "-s"]);
+            assert.strictEqual(rootScriptCommand({}), "sudo -n env bash -s");
+        });
+
+        it("refuses a variable name the shell would not take", function () {
+            assert.throws(() => rootScriptCommand({ "BAD NAME": "x" }), /bad environment variable name/);
+        });
+    });
+
+    it("hashes each script's content (the remote commands' triggers)", function () {
+        const script = storageScript("nfs-server.sh");
+        assert.match(script.sha256, /^[0-9a-f]{64}$/);
+        assert.notStrictEqual(script.sha256, storageScript("nfs-quota.sh").sha256);
+        assert.ok(script.text.startsWith("#!/usr/bin/env bash\n"));
+    });
+});
