@@ -1,14 +1,15 @@
 import * as path from "path";
 import { Command } from "commander";
-import { ConfigError, parseSiteConfig } from "../components/config";
+import { ConfigError, parseSiteConfig, SiteConfig } from "../components/config";
 import { deploy, readProgramConfig } from "../components/esiphub";
 import { planProgram, PlanResult, PlannedResource } from "../plan/run";
+import { checkPlannedResources, formatViolations, hasMandatoryViolation, Violation } from "../policy/rules";
 import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** Exit codes of `esiphub plan`, part of its contract with scripts. */
-export const EXIT = { ok: 0, failed: 1, badConfig: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, badConfig: 2, policy: 3 } as const;
 
 export interface PlanCommandOptions {
     json?: boolean;
@@ -20,6 +21,7 @@ export interface PlanOutcome {
     stdout: string;
     stderr: string;
     result?: PlanResult;
+    violations?: Violation[];
 }
 
 /** The JSON document of `esiphub plan --json` (extend it; never rename or drop a field). */
@@ -87,8 +89,9 @@ export async function runPlan(site: string, options: PlanCommandOptions, project
         const hint = options.configFile ? "" : ` (known sites: ${sites.join(", ")}; or pass --config-file PATH)`;
         return { exitCode: EXIT.badConfig, stdout: "", stderr: `esiphub plan: ${e.message}${hint}\n` };
     }
+    let siteConfig: SiteConfig;
     try {
-        parseSiteConfig(stack.config, site, projectDir);
+        siteConfig = parseSiteConfig(stack.config, site, projectDir);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         const list = e.problems.map((p) => `  - ${p}`).join("\n");
@@ -101,8 +104,12 @@ export async function runPlan(site: string, options: PlanCommandOptions, project
         return { exitCode: EXIT.failed, stdout: "", stderr: `esiphub plan: the program failed offline: ${(e as Error).message}\n` };
     }
     const notes = stack.placeholders.map((k) => `${k} is not in ${path.basename(file)}; planned with a placeholder (set it with \`pulumi config set --secret ${k} < KEYFILE\`)`);
-    const stdout = options.json ? JSON.stringify(planJson(result), null, 2) + "\n" : planText(result, notes);
-    return { exitCode: EXIT.ok, stdout, stderr: "", result };
+    // The policy pack's rules, run over the planned resources: unsafe settings are refused before any deployment.
+    const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: siteConfig.storage.keepDataOnDestroy });
+    const mandatory = hasMandatoryViolation(violations);
+    const stdout = options.json ? JSON.stringify({ ...planJson(result), violations }, null, 2) + "\n" : `${planText(result, notes)}\n${formatViolations(violations)}`;
+    const stderr = mandatory ? "esiphub plan: mandatory policy violation(s); fix them before deploying this site\n" : "";
+    return { exitCode: mandatory ? EXIT.policy : EXIT.ok, stdout, stderr, result, violations };
 }
 
 export function registerPlanCommand(program: Command): void {

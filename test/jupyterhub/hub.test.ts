@@ -67,7 +67,7 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
             });
 
             it("installs jupyterhub 4.4.0 from the Z2JH repo on the cluster's provider, after storage and the accounts", function () {
-                const release = findResource(result, RELEASE);
+                const release = findResource(result, RELEASE, /(^|-)hub-release$/);
                 assert.strictEqual(release.inputs.chart, "jupyterhub");
                 assert.strictEqual(release.inputs.version, "4.4.0");
                 assert.deepStrictEqual(release.inputs.repositoryOpts, { repo: "https://hub.jupyter.org/helm-chart/" });
@@ -95,7 +95,7 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
                     console.log(`    skipped: no z2jh schema in ${chartSchemaDir(PROJECT_DIR)} (see values.test.ts)`);
                     this.skip();
                 }
-                const release = findResource(result, RELEASE);
+                const release = findResource(result, RELEASE, /(^|-)hub-release$/);
                 const errors = chart!.validate(result.rawInputs.get(release.urn)!.values as Record<string, unknown>);
                 assert.deepStrictEqual(errors, [], describeErrors(errors));
             });
@@ -170,7 +170,7 @@ describe("JupyterHub in the whole program (runStack)", function () {
     for (const site of SITES) {
         it(`${site}: one release of jupyterhub 4.4.0 with secret secrets and the stack's users`, async function () {
             const result = await runStack(site);
-            const release = findResource(result, RELEASE);
+            const release = findResource(result, RELEASE, /(^|-)hub-release$/);
             assert.strictEqual(release.inputs.chart, "jupyterhub");
             assert.strictEqual(release.inputs.version, "4.4.0");
             const values = release.inputs.values as any;

@@ -1,0 +1,108 @@
+/**
+ * No secret in the clear: for every stack, the values that must stay secret (the SSH private key, every generated
+ * password, the hub's cookie secret and proxy token, each join command and its token, the kubeconfig and its
+ * client key) are looked for in the stack outputs, in `esiphub plan --json` and in the text plan. Their clear values
+ * come from the same offline run (its raw inputs and outputs, and the offline state that played the cloud).
+ */
+import * as assert from "assert";
+import { planText, runPlan } from "../../cli/plan";
+import { OFFLINE_STATE } from "../../plan/state";
+import { printsClusterSecret, viewOfPlannedResource } from "../../policy/rules";
+import { PlanResult, SITES, stackConfig } from "../mocks";
+import { requireProgram } from "./captured";
+
+interface Secret {
+    what: string;
+    value: string;
+}
+
+/** Every secret of one offline run, with where it comes from. */
+function secretsOf(site: (typeof SITES)[number], result: PlanResult): Secret[] {
+    const secrets: Secret[] = [];
+    const key = stackConfig(site).config["esiphub:sshPrivateKey"];
+    secrets.push({ what: "esiphub:sshPrivateKey", value: key });
+    // Its key material on its own, in case the key is cut into lines somewhere.
+    for (const line of key.split("\n").filter((l) => l && !l.startsWith("-----"))) secrets.push({ what: "esiphub:sshPrivateKey (a line)", value: line });
+
+    for (const r of result.resources) {
+        const raw = result.rawInputs.get(r.urn) ?? {};
+        if (r.type === "random:index/randomPassword:RandomPassword") {
+            secrets.push({ what: `${r.name}.result`, value: String(OFFLINE_STATE[r.type](r.name, raw).result) });
+        }
+        if (printsClusterSecret(viewOfPlannedResource(r))) {
+            const stdout = String(OFFLINE_STATE[r.type](r.name, raw).stdout);
+            secrets.push({ what: `${r.name}.stdout`, value: stdout });
+            const token = / --token (\S+)/.exec(stdout)?.[1];
+            if (token) secrets.push({ what: `${r.name}.stdout (the token)`, value: token });
+            const clientKey = /client-key-data: (\S+)/.exec(stdout)?.[1];
+            if (clientKey) secrets.push({ what: `${r.name}.stdout (client-key-data)`, value: clientKey });
+        }
+    }
+    const kubeconfig = result.rawOutputs.kubeconfig;
+    assert.strictEqual(typeof kubeconfig, "string");
+    secrets.push({ what: "output kubeconfig", value: kubeconfig as string });
+    return secrets;
+}
+
+/** Every string in a JSON value, with its path. */
+function strings(value: unknown, at: string, out: [string, string][] = []): [string, string][] {
+    if (typeof value === "string") out.push([at, value]);
+    else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${at}[${i}]`, out));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) strings(v, at ? `${at}.${k}` : k, out);
+    return out;
+}
+
+/** "where: which secret" for each secret (or its base64) found in a string. */
+function leaks(places: [string, string][], secrets: Secret[]): string[] {
+    const found: string[] = [];
+    for (const [where, text] of places) {
+        for (const s of secrets) {
+            if (text.includes(s.value)) found.push(`${where}: ${s.what}`);
+            else if (text.includes(Buffer.from(s.value).toString("base64"))) found.push(`${where}: ${s.what} (base64)`);
+        }
+    }
+    return found;
+}
+
+describe("secrets are never in the clear", function () {
+    beforeEach(function () {
+        requireProgram(this);
+    });
+
+    for (const site of SITES) {
+        it(`${site}: not in the outputs, not in \`esiphub plan --json\`, not in the text plan`, async () => {
+            const outcome = await runPlan(site, { json: true });
+            assert.strictEqual(outcome.stderr, "");
+            const result = outcome.result!;
+            const secrets = secretsOf(site, result);
+
+            // Every secret the brief names is among them, long enough not to match by chance.
+            const credentials = result.rawOutputs.credentials as { username: string; password: string }[];
+            assert.ok(credentials.length > 0);
+            for (const c of credentials) assert.ok(secrets.some((s) => s.value === c.password), `the password of ${c.username} is known`);
+            const hub = result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jupyterhub")!;
+            const hubValues = result.rawInputs.get(hub.urn)!.values as { hub: { cookieSecret: string }; proxy: { secretToken: string } };
+            for (const [what, value] of [["cookie secret", hubValues.hub.cookieSecret], ["proxy token", hubValues.proxy.secretToken]]) {
+                assert.ok(secrets.some((s) => s.value === value), `the ${what} is known`);
+            }
+            assert.ok(secrets.some((s) => / --token /.test(s.value)) === result.resources.some((r) => /-join-command-/.test(r.name)), "join commands are known");
+            for (const s of secrets) assert.ok(s.value.length >= 12, `${s.what} is long enough to search for`);
+
+            const places: [string, string][] = [
+                ...strings(result.outputs, "output"),
+                ...strings(JSON.parse(outcome.stdout), "plan --json"),
+                ["text plan", planText(result, [])],
+            ];
+            assert.deepStrictEqual(leaks(places, secrets), []);
+
+            // The search finds them where they are meant to be: in the clear values kept for tests.
+            const found = leaks([...strings(result.rawOutputs, "raw output"), ...strings(Object.fromEntries(result.rawInputs), "raw input")], secrets);
+            for (const c of credentials) assert.ok(found.some((f) => f.endsWith(`-password-${c.username}.result`)), `the search finds ${c.username}'s password`);
+            assert.ok(found.some((f) => f.endsWith("esiphub:sshPrivateKey")), "the search finds the private key");
+            assert.ok(found.some((f) => f.startsWith("raw output.kubeconfig")), "the search finds the kubeconfig");
+            assert.ok(found.some((f) => f.startsWith(`raw input.${hub.urn}.values.hub.cookieSecret`)), "the search finds the cookie secret");
+            const joins = result.resources.filter((r) => /-join-command-/.test(r.name));
+            for (const j of joins) assert.ok(found.some((f) => f.startsWith("raw input.") && f.endsWith(`${j.name}.stdout (the token)`)), `the search finds ${j.name}'s token where a worker joins`);
+        });
+    }
+});
