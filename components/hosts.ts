@@ -18,7 +18,7 @@ export interface ClusterNode {
 
 export interface DataVolume {
     readonly id: pulumi.Output<string>;
-    /** Device path on the NFS host, e.g. /dev/vdb (OpenStack) or /dev/nvme1n1 resolved from the EBS id (AWS). */
+    /** Stable device path on the NFS host: /dev/disk/by-id/virtio-<volume id prefix> (OpenStack), /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id> (AWS). */
     readonly devicePath: pulumi.Output<string>;
     /** The attachment resource: NFS setup must wait for it. */
     readonly attachment: pulumi.Resource;

@@ -2,6 +2,180 @@
  * Offline answers to the program's lookups (data sources), by invoke token, for `esiphub plan` and the tests.
  * A lookup with no entry here fails the offline run: nothing is answered by accident.
  */
+import {
+    awsRegion,
+    filterValues,
+    globMatches,
+    lookupFailure,
+    NO_RESULTS,
+    OFFLINE_AMIS,
+    OFFLINE_EXTERNAL_NETWORKS,
+    OFFLINE_IMAGES,
+    OFFLINE_VPCS,
+    offlineFlavors,
+    offlineUuid,
+    openstackRegion,
+} from "./cloud";
+
 export type OfflineInvoke = (inputs: Record<string, any>) => Record<string, unknown>;
 
-export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {};
+export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
+    // DNS layer (components/dns/records.ts): the zone that holds the hub's record, found by name.
+    "openstack:dns/getDnsZone:getDnsZone": (inputs) => ({
+        id: "a86dba58-0043-4cc6-a1bb-69d5e86f3ca3",
+        name: inputs.name,
+        email: `hostmaster@${String(inputs.name).replace(/\.$/, "")}`,
+        ttl: 3600,
+        type: "PRIMARY",
+        status: "ACTIVE",
+    }),
+    "aws:route53/getZone:getZone": (inputs) => ({
+        id: "Z0123456789ABCDEFGHIJ",
+        zoneId: "Z0123456789ABCDEFGHIJ",
+        name: String(inputs.name).replace(/\.$/, ""),
+        privateZone: false,
+        nameServers: ["ns-1.awsdns-00.org", "ns-2.awsdns-01.net"],
+    }),
+    // Cloud layer (components/openstack, components/aws): sizes, images, networks, AMIs, zones and VPCs of the
+    // offline clouds (plan/cloud.ts). Anything not there fails with the provider's own "no results" message.
+    "openstack:compute/getFlavor:getFlavor": (inputs) => {
+        const flavor = offlineFlavors("openstack").find((f) => f.name === inputs.name);
+        if (!flavor) throw lookupFailure();
+        return {
+            id: offlineUuid(`flavor/${flavor.name}`),
+            flavorId: offlineUuid(`flavor/${flavor.name}`),
+            name: flavor.name,
+            vcpus: flavor.vcpus,
+            ram: flavor.ramGiB * 1024,
+            disk: 0,
+            swap: 0,
+            rxTxFactor: 1,
+            isPublic: true,
+            extraSpecs: {},
+            region: openstackRegion(),
+        };
+    },
+    "openstack:images/getImage:getImage": (inputs) => {
+        const image = OFFLINE_IMAGES.find((i) => i.name === inputs.name);
+        if (!image) throw lookupFailure();
+        return {
+            id: offlineUuid(`image/${image.name}`),
+            name: image.name,
+            createdAt: image.createdAt,
+            updatedAt: image.createdAt,
+            containerFormat: "bare",
+            diskFormat: "raw",
+            minDiskGb: 20,
+            minRamMb: 0,
+            sizeBytes: 3758096384,
+            visibility: "public",
+            protected: false,
+            tags: [],
+            metadata: {},
+            properties: { os_distro: "ubuntu", os_version: "24.04" },
+            region: openstackRegion(),
+        };
+    },
+    "openstack:networking/getNetwork:getNetwork": (inputs) => {
+        if (!OFFLINE_EXTERNAL_NETWORKS.includes(inputs.name) || inputs.external === false) throw lookupFailure();
+        return {
+            id: offlineUuid(`network/${inputs.name}`),
+            name: inputs.name,
+            external: true,
+            adminStateUp: "true",
+            shared: "false",
+            mtu: 1500,
+            subnets: [offlineUuid(`subnet/${inputs.name}`)],
+            availabilityZoneHints: [],
+            allTags: [],
+            region: openstackRegion(),
+        };
+    },
+    "aws:ec2/getAmi:getAmi": (inputs) => {
+        const owners: string[] | undefined = inputs.owners;
+        const names = filterValues(inputs.filters, "name");
+        const architectures = filterValues(inputs.filters, "architecture");
+        const matches = OFFLINE_AMIS.filter(
+            (a) =>
+                (!owners || owners.includes(a.ownerId)) &&
+                (!names || names.some((n) => globMatches(n, a.name))) &&
+                (!architectures || architectures.includes(a.architecture)),
+        ).sort((a, b) => b.creationDate.localeCompare(a.creationDate));
+        if (matches.length === 0 || (matches.length > 1 && !inputs.mostRecent)) {
+            throw lookupFailure(matches.length === 0 ? NO_RESULTS : "Your query returned more than one result. Please try a more specific search criteria, or set `most_recent` attribute to true.");
+        }
+        const ami = matches[0];
+        return {
+            id: ami.id,
+            imageId: ami.id,
+            name: ami.name,
+            ownerId: ami.ownerId,
+            architecture: ami.architecture,
+            creationDate: ami.creationDate,
+            rootDeviceName: "/dev/sda1",
+            rootDeviceType: "ebs",
+            virtualizationType: "hvm",
+            state: "available",
+            public: true,
+            region: awsRegion(),
+        };
+    },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => {
+        const region = awsRegion();
+        const letters = ["a", "b", "c", "d", "f"];
+        return {
+            id: region,
+            names: letters.map((l) => `${region}${l}`),
+            zoneIds: letters.map((_, i) => `use1-az${i + 1}`),
+            groupNames: [region],
+            region,
+        };
+    },
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (inputs) => {
+        const wanted = filterValues(inputs.filters, "instance-type");
+        const locations = filterValues(inputs.filters, "location") ?? [awsRegion()];
+        const types = offlineFlavors("aws")
+            .map((f) => f.name)
+            .filter((t) => !wanted || wanted.includes(t));
+        const offered = locations.filter((l) => l.startsWith(awsRegion()));
+        const pairs = offered.flatMap((l) => types.map((t) => ({ l, t })));
+        return {
+            id: awsRegion(),
+            instanceTypes: pairs.map((p) => p.t),
+            locations: pairs.map((p) => p.l),
+            locationTypes: pairs.map(() => inputs.locationType ?? "region"),
+            region: awsRegion(),
+        };
+    },
+    "aws:ec2/getVpc:getVpc": (inputs) => {
+        const vpc = OFFLINE_VPCS.find((v) => v.id === inputs.id);
+        if (!vpc) throw lookupFailure("no matching EC2 VPC found");
+        return {
+            id: vpc.id,
+            arn: `arn:aws:ec2:${awsRegion()}:123456789012:vpc/${vpc.id}`,
+            cidrBlock: vpc.cidrBlock,
+            cidrBlockAssociations: [{ associationId: `vpc-cidr-assoc-${vpc.id.slice(4)}`, cidrBlock: vpc.cidrBlock, state: "associated" }],
+            default: false,
+            enableDnsHostnames: true,
+            enableDnsSupport: true,
+            instanceTenancy: "default",
+            state: "available",
+            ownerId: "123456789012",
+            tags: {},
+            region: awsRegion(),
+        };
+    },
+    "aws:ec2/getInternetGateway:getInternetGateway": (inputs) => {
+        const vpcIds = filterValues(inputs.filters, "attachment.vpc-id") ?? [];
+        const vpc = OFFLINE_VPCS.find((v) => vpcIds.includes(v.id));
+        if (!vpc) throw lookupFailure("no matching EC2 Internet Gateway found");
+        return {
+            id: vpc.internetGatewayId,
+            internetGatewayId: vpc.internetGatewayId,
+            attachments: [{ vpcId: vpc.id, state: "available" }],
+            ownerId: "123456789012",
+            tags: {},
+            region: awsRegion(),
+        };
+    },
+};

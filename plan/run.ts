@@ -78,7 +78,8 @@ class RecordingMonitor extends MockMonitor {
                 if (!answer) {
                     const message = `no offline answer for the lookup ${args.token} (add it to plan/invokes.ts)`;
                     this.errors.push(message);
-                    throw new Error(message);
+                    // The SDK rebuilds a failed invoke's error from `details`.
+                    throw Object.assign(new Error(message), { details: message });
                 }
                 return answer(args.inputs);
             },
@@ -154,7 +155,13 @@ export async function planProgram(
     running = true;
     const monitor = new RecordingMonitor();
     const unhandled: string[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason instanceof Error ? reason.message : String(reason));
+    // A failed registration leaves its dependents waiting forever: end the run at the first failure.
+    let failNow: (e: Error) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (failNow = reject));
+    const onUnhandled = (reason: unknown) => {
+        unhandled.push(reason instanceof Error ? reason.message : String(reason));
+        failNow(new PlanError([...new Set([...monitor.errors, ...unhandled])].join("\n")));
+    };
     process.on("unhandledRejection", onUnhandled);
     try {
         pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
@@ -165,9 +172,14 @@ export async function planProgram(
         store.supportsOutputValues = false;
         store.supportsDeletedWith = true;
         store.supportsAliasSpecs = true;
-        await pulumi.runtime.runInPulumiStack(async () => program());
-        // Resource registrations that nothing awaited still run; wait for them all.
-        await waitForRPCs();
+        await Promise.race([
+            (async () => {
+                await pulumi.runtime.runInPulumiStack(async () => program());
+                // Resource registrations that nothing awaited still run; wait for them all.
+                await waitForRPCs();
+            })(),
+            failed,
+        ]);
         const errors = [...monitor.errors, ...unhandled];
         if (errors.length > 0) throw new PlanError([...new Set(errors)].join("\n"));
         return {

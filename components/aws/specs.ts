@@ -1,0 +1,46 @@
+/** Pure parts of the AWS layer: resource arguments as data, tested directly. */
+import { parseCidr } from "../cidr";
+import { InboundRule } from "../firewall";
+
+/** The arguments of one `aws.vpc.SecurityGroupIngressRule` (security groups are stateful: replies go out without rules). */
+export function ingressRuleArgs(rule: InboundRule) {
+    return { ipProtocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, cidrIpv4: rule.cidr, description: rule.description };
+}
+
+/** EC2 tags: the site's labels and a `Name` for the console. */
+export function awsTags(tags: Record<string, string>, name: string): Record<string, string> {
+    return { Name: name, ...tags };
+}
+
+/**
+ * The node AMI: the newest image matching the name filter from the configured owner. The instance types ESIPHub
+ * sizes for are x86_64, so is the image.
+ */
+export function amiQuery(owner: string, nameFilter: string) {
+    return {
+        mostRecent: true,
+        owners: [owner],
+        filters: [
+            { name: "name", values: [nameFilter] },
+            { name: "architecture", values: ["x86_64"] },
+            { name: "virtualization-type", values: ["hvm"] },
+            { name: "root-device-type", values: ["ebs"] },
+        ],
+    };
+}
+
+/** Where an EBS volume appears on a Nitro instance: the NVMe device's serial is the volume id without its dash. */
+export function ebsDevicePath(volumeId: string): string {
+    return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+/** The device name EC2 is asked for; on Nitro it only orders the NVMe devices, the path above is what the host sees. */
+export const DATA_VOLUME_DEVICE_NAME = "/dev/sdf";
+
+/** True when `inner` lies entirely inside `outer`. */
+export function cidrContains(outer: string, inner: string): boolean {
+    const o = parseCidr(outer);
+    const i = parseCidr(inner);
+    if (!o || !i || i.prefix < o.prefix) return false;
+    return i.base >= o.base && i.base < o.base + 2 ** (32 - o.prefix);
+}

@@ -1,0 +1,216 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as openstack from "@pulumi/openstack";
+import { SiteConfig } from "../config";
+import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
+import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
+import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, siteTags, sshCommand } from "../cloud";
+import { bootVolume, cinderDevicePath, openstackTags, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "./specs";
+
+export interface OpenStackHostsArgs {
+    config: SiteConfig;
+    privateKey: pulumi.Output<string>;
+}
+
+/**
+ * The site on an OpenStack cloud: a network routed to the external network, security groups, the master with a
+ * floating IP, workers side by side in a soft-anti-affinity server group, and the NFS data volume.
+ */
+export class OpenStackHosts extends pulumi.ComponentResource implements ClusterHosts {
+    public readonly master: ClusterNode;
+    public readonly workers: ClusterNode[];
+    public readonly nfs: ClusterNode;
+    public readonly publicIp: pulumi.Output<string>;
+    public readonly dataVolume: DataVolume;
+    public readonly sshCommand: pulumi.Output<string>;
+
+    constructor(name: string, args: OpenStackHostsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("esiphub:openstack:Hosts", name, {}, opts);
+        const { config, privateKey } = args;
+        if (config.cloud !== "openstack" || !config.openstack) {
+            throw new pulumi.InputPropertyError({ propertyPath: "config.cloud", reason: `esiphub:cloud is "${config.cloud}"; OpenStackHosts builds openstack sites` });
+        }
+        const site = config.site;
+        const region = config.region;
+        const stack = pulumi.getStack();
+        const tags = (role: string) => siteTags(site, stack, role);
+        const { externalNetwork, image: imageName } = config.openstack;
+        const layout = nodeLayout(config);
+
+        // Lookups by name; each failure names the setting to fix.
+        const external = lookup("externalNetwork", `no external network named "${externalNetwork}" in region ${region}`, this, () =>
+            openstack.networking.getNetwork({ name: externalNetwork, external: true }, { parent: this }),
+        );
+        const image = lookup("image", `no image named "${imageName}" in region ${region}`, this, () =>
+            openstack.images.getImage({ name: imageName, mostRecent: true }, { parent: this }),
+        );
+        // One lookup per flavor the nodes use; a missing one names the setting that chose it.
+        const flavors = new Map<string, () => pulumi.Output<string>>();
+        for (const node of layout) {
+            if (flavors.has(node.flavor.name)) continue;
+            const key = node.role === "worker" ? "workerFlavor" : "masterFlavor";
+            const found = lookup(key, `no flavor named "${node.flavor.name}" in region ${region}`, this, () =>
+                openstack.compute.getFlavor({ name: node.flavor.name }, { parent: this }),
+            );
+            flavors.set(node.flavor.name, () => found().id);
+        }
+
+        const network = new openstack.networking.Network(`${name}-network`, { name: `${site}-net`, adminStateUp: true, tags: openstackTags(tags("network")) }, { parent: this });
+        const subnet = new openstack.networking.Subnet(
+            `${name}-subnet`,
+            {
+                name: `${site}-subnet`,
+                networkId: network.id,
+                cidr: config.network.subnetCidr,
+                ipVersion: 4,
+                enableDhcp: true,
+                dnsNameservers: config.network.dnsNameservers,
+                tags: openstackTags(tags("network")),
+            },
+            { parent: this },
+        );
+        const router = new openstack.networking.Router(
+            `${name}-router`,
+            { name: `${site}-router`, externalNetworkId: external().id, adminStateUp: true, tags: openstackTags(tags("network")) },
+            { parent: this },
+        );
+        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId: router.id, subnetId: subnet.id }, { parent: this });
+
+        const groups = new Map<FirewallGroup, openstack.networking.SecGroup>();
+        for (const spec of FIREWALL_GROUPS) {
+            groups.set(
+                spec.group,
+                new openstack.networking.SecGroup(
+                    `${name}-sg-${spec.group}`,
+                    { name: `${site}-${spec.group}`, description: spec.description, tags: openstackTags(tags("firewall")) },
+                    { parent: this },
+                ),
+            );
+        }
+        for (const rule of inboundRules(config.network)) {
+            new openstack.networking.SecGroupRule(
+                `${name}-rule-${ruleKey(rule)}`,
+                { securityGroupId: groups.get(rule.group)!.id, ...secGroupRuleArgs(rule) },
+                { parent: this },
+            );
+        }
+
+        const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `esiphub-${site}`, publicKey: config.ssh.publicKey }, { parent: this });
+        const workerGroup =
+            config.nodes.workers > 0
+                ? new openstack.compute.ServerGroup(`${name}-workers`, { name: `${site}-workers`, policies: [WORKER_PLACEMENT_POLICY] }, { parent: this })
+                : undefined;
+
+        const makeNode = (node: NodeSpec) => {
+            const port = new openstack.networking.Port(
+                `${name}-${node.name}-port`,
+                {
+                    name: `${node.name}-port`,
+                    networkId: network.id,
+                    fixedIps: [{ subnetId: subnet.id }],
+                    securityGroupIds: groupsForRole(node.role).map((g) => groups.get(g)!.id),
+                    adminStateUp: true,
+                    tags: openstackTags(tags(node.role)),
+                },
+                { parent: this },
+            );
+            const instance = new openstack.compute.Instance(
+                `${name}-${node.name}`,
+                {
+                    name: node.name,
+                    flavorId: flavors.get(node.flavor.name)!(),
+                    keyPair: keypair.name,
+                    networks: [{ port: port.id }],
+                    blockDevices: [image().id.apply((id) => bootVolume(id, config.nodes.rootVolumeSizeGb))],
+                    availabilityZone: config.nodes.availabilityZone,
+                    schedulerHints: node.role === "worker" && workerGroup ? [{ group: workerGroup.id }] : undefined,
+                    userData: cloudInit(node.name),
+                    metadata: tags(node.role),
+                },
+                {
+                    parent: this,
+                    // The image name points at the newest build; a new build must not replace running nodes.
+                    ignoreChanges: ["blockDevices[0].uuid"],
+                    dependsOn: [routerInterface],
+                },
+            );
+            // Through the instance, so that whoever uses the address waits for the VM.
+            const privateIp = pulumi.all([port.allFixedIps, instance.id]).apply(([ips]) => ips[0]);
+            return { instance, port, privateIp };
+        };
+
+        const [masterSpec, ...others] = layout;
+        const master = makeNode(masterSpec);
+        const floatingIp = new openstack.networking.FloatingIp(
+            `${name}-floating-ip`,
+            { pool: externalNetwork, description: `${site} hub and SSH`, tags: openstackTags(tags("access")) },
+            { parent: this },
+        );
+        const association = new openstack.networking.FloatingIpAssociate(
+            `${name}-floating-ip-association`,
+            { floatingIp: floatingIp.address, portId: master.port.id },
+            { parent: this, dependsOn: [routerInterface] },
+        );
+        this.publicIp = association.floatingIp;
+        const masterHost = pulumi.all([association.floatingIp, master.instance.id]).apply(([ip]) => ip);
+        const user = config.ssh.user;
+        this.master = {
+            name: masterSpec.name,
+            role: "master",
+            privateIp: master.privateIp,
+            connection: nodeConnection({ host: masterHost, user, privateKey }),
+            instance: master.instance,
+        };
+        let nfsInstance = master.instance;
+        this.workers = [];
+        this.nfs = this.master;
+        for (const spec of others) {
+            const made = makeNode(spec);
+            const node: ClusterNode = {
+                name: spec.name,
+                role: spec.role,
+                privateIp: made.privateIp,
+                connection: nodeConnection({ host: made.privateIp, user, privateKey, jumpHost: masterHost }),
+                instance: made.instance,
+            };
+            if (spec.role === "nfs") {
+                this.nfs = node;
+                nfsInstance = made.instance;
+            } else {
+                this.workers.push(node);
+            }
+        }
+
+        const volume = new openstack.blockstorage.Volume(
+            `${name}-data`,
+            {
+                name: `${site}-data`,
+                description: `${site} NFS data: homes and shared scratch`,
+                size: config.storage.dataVolumeSizeGb,
+                availabilityZone: config.nodes.availabilityZone,
+                enableOnlineResize: true,
+                metadata: tags("storage"),
+            },
+            {
+                parent: this,
+                retainOnDelete: config.storage.keepDataOnDestroy,
+                // Growing the size extends it in place; a new zone must not replace the data.
+                ignoreChanges: ["availabilityZone"],
+            },
+        );
+        const attachment = new openstack.compute.VolumeAttach(`${name}-data-attachment`, { instanceId: nfsInstance.id, volumeId: volume.id }, { parent: this });
+        this.dataVolume = {
+            id: volume.id,
+            devicePath: pulumi.all([volume.id, attachment.id]).apply(([id]) => cinderDevicePath(id)),
+            attachment,
+        };
+        this.sshCommand = sshCommand(user, this.publicIp);
+
+        this.registerOutputs({
+            publicIp: this.publicIp,
+            masterPrivateIp: this.master.privateIp,
+            workerPrivateIps: this.workers.map((w) => w.privateIp),
+            dataVolumeId: this.dataVolume.id,
+            sshCommand: this.sshCommand,
+        });
+    }
+}

@@ -1,0 +1,115 @@
+/**
+ * The offline clouds of the cloud layer (components/openstack, components/aws): what their lookups can find and
+ * the addresses they hand out. Lookups of anything not listed here fail with the provider's own message, so a
+ * misspelt image, flavor, network, AMI filter or VPC fails `esiphub plan` the way it would fail `pulumi up`.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { AWS_INSTANCE_TYPES, Flavor, JETSTREAM2_FLAVORS } from "../components/catalog";
+import { hostAddress, parseCidr } from "../components/cidr";
+
+/** The message the OpenStack and AWS providers give when a data source matches nothing. */
+export const NO_RESULTS = "Your query returned no results. Please change your search criteria and try again.";
+
+/**
+ * A failed lookup as the engine reports it: the SDK shows a gRPC error's `details`, so the message goes there too
+ * (an Error with only a `message` reaches the program as an empty one).
+ */
+export function lookupFailure(message = NO_RESULTS): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
+/** A stable UUID-shaped id for a name. */
+export function offlineUuid(name: string): string {
+    const h = crypto.createHash("sha256").update(name).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A stable AWS-style id (`vol-0123456789abcdef0`) for a name. */
+export function offlineAwsId(prefix: string, name: string): string {
+    return `${prefix}-0${crypto.createHash("sha256").update(name).digest("hex").slice(0, 16)}`;
+}
+
+/** A stable public address from TEST-NET-3 (203.0.113.0/24, RFC 5737). */
+export function offlinePublicIp(name: string): string {
+    return `203.0.113.${10 + (crypto.createHash("sha256").update(name).digest()[0] % 240)}`;
+}
+
+function config(key: string): string | undefined {
+    return pulumi.runtime.allConfig()[key];
+}
+
+/** Flavors (OpenStack) or instance types (AWS) the offline cloud has: the built-in table and the stack's customFlavors. */
+export function offlineFlavors(cloud: "openstack" | "aws"): Flavor[] {
+    let custom: string[] = [];
+    try {
+        custom = JSON.parse(config("esiphub:customFlavors") ?? "[]");
+    } catch {
+        // A malformed list is reported by the config check; the offline cloud then has only its built-in sizes.
+    }
+    const customFlavors = custom
+        .map((entry) => /^([^:\s]+):(\d+):(\d+(?:\.\d+)?)$/.exec(entry))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => ({ name: m[1], vcpus: Number(m[2]), ramGiB: Number(m[3]) }));
+    return [...(cloud === "aws" ? AWS_INSTANCE_TYPES : JETSTREAM2_FLAVORS), ...customFlavors];
+}
+
+/** Images of the offline OpenStack clouds: the ones the stack files name. */
+export const OFFLINE_IMAGES: readonly { name: string; createdAt: string }[] = [
+    { name: "Featured-Ubuntu24", createdAt: "2026-10-28T04:12:55Z" },
+    { name: "Ubuntu-24.04-LTS", createdAt: "2026-09-15T17:40:02Z" },
+];
+
+/** External networks of the offline OpenStack clouds (Jetstream2 and Nebula). */
+export const OFFLINE_EXTERNAL_NETWORKS: readonly string[] = ["public", "ext-net"];
+
+/** Canonical's Ubuntu 24.04 AMIs in the offline AWS region. */
+export const OFFLINE_AMIS: readonly { id: string; name: string; ownerId: string; architecture: string; creationDate: string }[] = [
+    { id: "ami-0e2c8caa4b6378d8c", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260901", ownerId: "099720109477", architecture: "x86_64", creationDate: "2026-09-02T08:11:40.000Z" },
+    { id: "ami-04b4f1a9cf54c11d0", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015", ownerId: "099720109477", architecture: "x86_64", creationDate: "2026-10-16T09:02:13.000Z" },
+    { id: "ami-0a7a4e87939439934", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20261015", ownerId: "099720109477", architecture: "arm64", creationDate: "2026-10-16T09:05:51.000Z" },
+];
+
+/** An existing VPC of the offline AWS account, for stacks that set esiphub:vpcId. */
+export const OFFLINE_VPCS: readonly { id: string; cidrBlock: string; internetGatewayId: string }[] = [
+    { id: "vpc-0a1b2c3d4e5f60718", cidrBlock: "10.44.0.0/16", internetGatewayId: "igw-0f1e2d3c4b5a69788" },
+];
+
+export function awsRegion(): string {
+    return config("aws:region") ?? "us-east-1";
+}
+
+export function openstackRegion(): string {
+    return config("openstack:region") ?? "RegionOne";
+}
+
+/** AMI name filters use shell-style wildcards (`*`, `?`). */
+export function globMatches(pattern: string, text: string): boolean {
+    const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    return new RegExp(`^${re}$`).test(text);
+}
+
+/** Values of the data-source filter with this name (AWS `filters: [{name, values}]`). */
+export function filterValues(filters: { name: string; values: string[] }[] | undefined, name: string): string[] | undefined {
+    return filters?.find((f) => f.name === name)?.values;
+}
+
+/**
+ * Private addresses handed out in the subnet registered last (one offline run has one node subnet), from host 10 up:
+ * low addresses are taken by the cloud (gateway, DHCP, AWS's reserved ones).
+ */
+let subnet: { cidr: string; next: number; size: number } | undefined;
+
+/** Starts handing out addresses of this subnet; returns its gateway (host 1). */
+export function registerSubnet(cidr: string): string {
+    const parsed = parseCidr(cidr);
+    if (!parsed) throw new Error(`offline cloud: subnet CIDR "${cidr}" is not an IPv4 CIDR`);
+    subnet = { cidr, next: 10, size: 2 ** (32 - parsed.prefix) };
+    return hostAddress(cidr, 1);
+}
+
+export function nextPrivateIp(): string {
+    if (!subnet) throw new Error("offline cloud: a port or instance was created before any subnet");
+    if (subnet.next >= subnet.size - 1) throw new Error(`offline cloud: no free address left in ${subnet.cidr}`);
+    return hostAddress(subnet.cidr, subnet.next++);
+}

@@ -1,0 +1,124 @@
+/**
+ * Helpers of the cloud layer's tests (test/openstack, test/aws): the hosts component of one site planned alone,
+ * in this process, or in a child process for the runs that fail.
+ *
+ * A failed lookup fails the resources that use it, and everything that depends on those waits forever; a real
+ * `pulumi up` ends on the first such error (the program exits on an unhandled rejection). A child process gives
+ * the tests the same ending without leaving the process-global mock runtime of the test run busy.
+ *
+ * The child runs this file: ts-node test/cloudhosts.ts '{"site": ..., "overrides": ..., "cloudOverrides": ...}'
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { OFFLINE_INVOKES } from "../plan/invokes";
+import { planProgram, PlanResult, stackConfig, testConfig, Site } from "./mocks";
+import { ClusterHosts } from "../components/hosts";
+import { SiteConfig } from "../components/config";
+
+export interface HostsPlan extends PlanResult {
+    config: SiteConfig;
+    /** Every lookup the run made: token and arguments. */
+    invokes: { token: string; inputs: Record<string, unknown> }[];
+}
+
+/** The stack outputs of a hosts component: what the next layers read of it. */
+function hostOutputs(hosts: ClusterHosts): Record<string, unknown> {
+    const nodes = [hosts.master, ...hosts.workers, ...(hosts.nfs === hosts.master ? [] : [hosts.nfs])];
+    return {
+        publicIp: hosts.publicIp,
+        sshCommand: hosts.sshCommand,
+        nodes: nodes.map((n) => ({ name: n.name, role: n.role, privateIp: n.privateIp })),
+        connections: Object.fromEntries(nodes.map((n) => [n.name, n.connection])),
+        nfs: hosts.nfs.name,
+        dataVolumeId: hosts.dataVolume.id,
+        devicePath: hosts.dataVolume.devicePath,
+    };
+}
+
+function buildHosts(config: SiteConfig): ClusterHosts {
+    // Required here so that each cloud's SDK loads only for its own tests.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { OpenStackHosts } = require("../components/openstack/hosts") as typeof import("../components/openstack/hosts");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { AwsHosts } = require("../components/aws/hosts") as typeof import("../components/aws/hosts");
+    const privateKey = pulumi.secret(config.ssh.privateKey);
+    return config.cloud === "aws" ? new AwsHosts(`esiphub-${config.site}-aws`, { config, privateKey }) : new OpenStackHosts(`esiphub-${config.site}-openstack`, { config, privateKey });
+}
+
+/** Plans the hosts component of a stack file (with overrides) alone, recording its lookups. */
+export async function planHosts(site: Site, overrides: Record<string, string | undefined> = {}): Promise<HostsPlan> {
+    const config = testConfig(site, overrides);
+    const invokes: HostsPlan["invokes"] = [];
+    const originals = { ...OFFLINE_INVOKES };
+    for (const [token, answer] of Object.entries(originals)) {
+        OFFLINE_INVOKES[token] = (inputs) => {
+            invokes.push({ token, inputs });
+            return answer(inputs);
+        };
+    }
+    try {
+        const result = await planProgram(site, () => hostOutputs(buildHosts(config)), stackConfig(site, overrides));
+        return { ...result, config, invokes };
+    } finally {
+        Object.assign(OFFLINE_INVOKES, originals);
+    }
+}
+
+export interface FailureCase {
+    site: "nebula" | "jetstream" | "aws";
+    /** Raw config for the SiteConfig the component is built from; `null` removes a key. */
+    overrides?: Record<string, string | null>;
+    /** Raw config the offline cloud sees (e.g. without a custom flavor, so the cloud lacks it); defaults to `overrides`. */
+    cloudOverrides?: Record<string, string | null>;
+}
+
+/** The error a run of the site's hosts component ends with, or undefined when it succeeds. */
+export function planFailure(failure: FailureCase, timeoutMs = 60000): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, JSON.stringify(failure)], {
+            cwd: path.resolve(__dirname, ".."),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("close", (code) => {
+            clearTimeout(timer);
+            const line = stdout.split("\n").find((l) => l.startsWith("{"));
+            if (!line) return reject(new Error(`child run printed no result (exit ${code}): ${stderr.slice(0, 2000)}`));
+            const result = JSON.parse(line) as { error?: string };
+            resolve(result.error);
+        });
+    });
+}
+
+async function main(failure: FailureCase): Promise<void> {
+    let reported = false;
+    const report = (error: string | undefined) => {
+        if (reported) return;
+        reported = true;
+        process.stdout.write(JSON.stringify({ error }) + "\n");
+        process.exit(0);
+    };
+    process.on("unhandledRejection", (reason) => report(reason instanceof Error ? reason.message : String(reason)));
+    // JSON has no undefined: null stands for "remove the key".
+    const unset = (o: Record<string, string | null> = {}) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v ?? undefined]));
+    const config = testConfig(failure.site, unset(failure.overrides));
+    const cloud = stackConfig(failure.site, unset(failure.cloudOverrides ?? failure.overrides));
+    try {
+        await planProgram(failure.site, () => ({ publicIp: buildHosts(config).publicIp }), cloud);
+        report(undefined);
+    } catch (e) {
+        report(e instanceof Error ? e.message : String(e));
+    }
+}
+
+if (require.main === module) {
+    main(JSON.parse(process.argv[2])).catch((e) => {
+        process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,344 @@
+import * as assert from "assert";
+import { inboundRules } from "../../components/firewall";
+import { FailureCase, HostsPlan, planFailure, planHosts } from "../cloudhosts";
+import { findResource, longestChain, PlannedResource, resourcesOfType } from "../mocks";
+import { offlineUuid } from "../../plan/cloud";
+
+const T = {
+    network: "openstack:networking/network:Network",
+    subnet: "openstack:networking/subnet:Subnet",
+    router: "openstack:networking/router:Router",
+    routerInterface: "openstack:networking/routerInterface:RouterInterface",
+    secGroup: "openstack:networking/secGroup:SecGroup",
+    secGroupRule: "openstack:networking/secGroupRule:SecGroupRule",
+    port: "openstack:networking/port:Port",
+    floatingIp: "openstack:networking/floatingIp:FloatingIp",
+    floatingIpAssociate: "openstack:networking/floatingIpAssociate:FloatingIpAssociate",
+    keypair: "openstack:compute/keypair:Keypair",
+    serverGroup: "openstack:compute/serverGroup:ServerGroup",
+    instance: "openstack:compute/instance:Instance",
+    volume: "openstack:blockstorage/volume:Volume",
+    volumeAttach: "openstack:compute/volumeAttach:VolumeAttach",
+};
+
+function countsByType(plan: HostsPlan): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of plan.resources.filter((r) => r.custom)) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return counts;
+}
+
+const input = <T = unknown>(r: PlannedResource, key: string) => r.inputs[key] as T;
+
+/** The URNs a resource depends on, through dependencies, all the way down. */
+function dependsOnTransitively(plan: HostsPlan, r: PlannedResource): Set<string> {
+    const byUrn = new Map(plan.resources.map((x) => [x.urn, x]));
+    const seen = new Set<string>();
+    const walk = (urn: string) => {
+        for (const d of byUrn.get(urn)?.dependencies ?? []) {
+            if (!seen.has(d)) {
+                seen.add(d);
+                walk(d);
+            }
+        }
+    };
+    walk(r.urn);
+    return seen;
+}
+
+describe("openstack: hosts under mocks", () => {
+    const plans: Record<string, HostsPlan> = {};
+    before(async () => {
+        plans.nebula = await planHosts("nebula");
+        plans.jetstream = await planHosts("jetstream");
+    });
+
+    for (const site of ["nebula", "jetstream"] as const) {
+        describe(site, () => {
+            it("has the resource set: counts per type", () => {
+                const plan = plans[site];
+                assert.strictEqual(plan.config.nodes.workers, 5);
+                assert.deepStrictEqual(countsByType(plan), {
+                    [T.keypair]: 1,
+                    [T.serverGroup]: 1,
+                    [T.secGroup]: 3,
+                    [T.network]: 1,
+                    [T.floatingIp]: 1,
+                    [T.volume]: 1,
+                    [T.router]: 1,
+                    // 22 and 6443 from the one admin CIDR, 80 and 443, seven node-to-node rules.
+                    [T.secGroupRule]: 11,
+                    [T.subnet]: 1,
+                    [T.routerInterface]: 1,
+                    [T.port]: 6,
+                    [T.floatingIpAssociate]: 1,
+                    [T.instance]: 6,
+                    [T.volumeAttach]: 1,
+                });
+                const component = findResource(plan, "esiphub:openstack:Hosts");
+                for (const r of plan.resources.filter((x) => x.custom)) assert.strictEqual(r.parent, component.urn, `${r.name} is a child of the component`);
+            });
+
+            it("renders exactly the firewall's rules, none opening 22, 6443 or 2049 to the world", () => {
+                const plan = plans[site];
+                const groupName = new Map(resourcesOfType(plan, T.secGroup).map((g) => [`${g.name}-id`, input<string>(g, "name")]));
+                const rendered = resourcesOfType(plan, T.secGroupRule)
+                    .map((r) => {
+                        assert.strictEqual(input(r, "direction"), "ingress");
+                        assert.strictEqual(input(r, "ethertype"), "IPv4");
+                        return `${groupName.get(input(r, "securityGroupId"))} ${input(r, "protocol")} ${input(r, "portRangeMin")}-${input(r, "portRangeMax")} ${input(r, "remoteIpPrefix")}`;
+                    })
+                    .sort();
+                const expected = inboundRules(plan.config.network)
+                    .map((r) => `${site}-${r.group} ${r.protocol} ${r.fromPort}-${r.toPort} ${r.cidr}`)
+                    .sort();
+                assert.deepStrictEqual(rendered, expected);
+                for (const r of resourcesOfType(plan, T.secGroupRule)) {
+                    const from = input<number>(r, "portRangeMin");
+                    const to = input<number>(r, "portRangeMax");
+                    const prefix = input<string>(r, "remoteIpPrefix");
+                    if ([22, 6443, 2049].some((p) => from <= p && p <= to)) assert.ok(prefix !== "0.0.0.0/0" && prefix !== "::/0", `${r.name} is not open to the world`);
+                }
+            });
+
+            it("puts the master in admin, web and cluster, every other node in cluster only", () => {
+                const plan = plans[site];
+                const groupName = new Map(resourcesOfType(plan, T.secGroup).map((g) => [`${g.name}-id`, input<string>(g, "name")]));
+                for (const port of resourcesOfType(plan, T.port)) {
+                    const groups = input<string[]>(port, "securityGroupIds").map((id) => groupName.get(id));
+                    const expected = /-master-port$/.test(port.name) ? [`${site}-admin`, `${site}-web`, `${site}-cluster`] : [`${site}-cluster`];
+                    assert.deepStrictEqual(groups, expected, port.name);
+                }
+            });
+
+            it("looks up the flavors, the image and the external network by name", () => {
+                const plan = plans[site];
+                const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+                const { masterFlavor, workerFlavor } = plan.config.nodes;
+                assert.deepStrictEqual(calls("openstack:compute/getFlavor:getFlavor").map((i) => i.name).sort(), [masterFlavor.name, workerFlavor.name].sort());
+                assert.deepStrictEqual(calls("openstack:images/getImage:getImage"), [{ name: plan.config.openstack!.image, mostRecent: true }]);
+                assert.deepStrictEqual(calls("openstack:networking/getNetwork:getNetwork"), [{ name: plan.config.openstack!.externalNetwork, external: true }]);
+                // The answers reach the resources.
+                const master = findResource(plan, T.instance, `esiphub-${site}-openstack-${site}-master`);
+                assert.strictEqual(input(master, "flavorId"), offlineUuid(`flavor/${masterFlavor.name}`));
+                const worker = findResource(plan, T.instance, `esiphub-${site}-openstack-${site}-worker-01`);
+                assert.strictEqual(input(worker, "flavorId"), offlineUuid(`flavor/${workerFlavor.name}`));
+                assert.strictEqual(input(findResource(plan, T.router), "externalNetworkId"), offlineUuid(`network/${plan.config.openstack!.externalNetwork}`));
+                assert.strictEqual(input(findResource(plan, T.floatingIp), "pool"), plan.config.openstack!.externalNetwork);
+            });
+
+            it("boots every node from a volume of the image, named after its node, with metadata", () => {
+                const plan = plans[site];
+                const names = resourcesOfType(plan, T.instance).map((i) => input<string>(i, "name"));
+                assert.deepStrictEqual(names, [`${site}-master`, ...[1, 2, 3, 4, 5].map((n) => `${site}-worker-0${n}`)]);
+                for (const instance of resourcesOfType(plan, T.instance)) {
+                    const name = input<string>(instance, "name");
+                    assert.deepStrictEqual(input(instance, "blockDevices"), [
+                        { uuid: offlineUuid(`image/${plan.config.openstack!.image}`), sourceType: "image", destinationType: "volume", volumeSize: 60, bootIndex: 0, deleteOnTermination: true },
+                    ]);
+                    assert.strictEqual(input(instance, "imageId"), undefined, "boot from volume: no image on the server itself");
+                    assert.match(input<string>(instance, "userData"), new RegExp(`^hostname: ${name}$`, "m"));
+                    assert.deepStrictEqual(input(instance, "metadata"), { site, stack: site, role: name.endsWith("-master") ? "master" : "worker" });
+                    assert.strictEqual(input(instance, "keyPair"), `esiphub-${site}`);
+                    assert.deepStrictEqual(instance.ignoreChanges, ["blockDevices[0].uuid"], "a newer image build does not replace nodes");
+                }
+                assert.strictEqual(input(findResource(plan, T.keypair), "publicKey"), plan.config.ssh.publicKey);
+            });
+
+            it("spreads workers with a soft-anti-affinity server group; the master is not in it", () => {
+                const plan = plans[site];
+                const group = findResource(plan, T.serverGroup);
+                assert.deepStrictEqual(input(group, "policies"), ["soft-anti-affinity"]);
+                for (const instance of resourcesOfType(plan, T.instance)) {
+                    const hints = input(instance, "schedulerHints");
+                    if (/-master$/.test(instance.name)) assert.strictEqual(hints, undefined);
+                    else assert.deepStrictEqual(hints, [{ group: `${group.name}-id` }]);
+                }
+            });
+
+            it("creates workers side by side: no worker depends on another", () => {
+                const plan = plans[site];
+                const workers = resourcesOfType(plan, T.instance).filter((i) => /-worker-\d+$/.test(i.name));
+                const workerPorts = resourcesOfType(plan, T.port).filter((p) => /-worker-\d+-port$/.test(p.name));
+                const mine = (w: PlannedResource) => new Set([w.urn, workerPorts.find((p) => p.name === `${w.name}-port`)!.urn]);
+                for (const w of workers) {
+                    const deps = dependsOnTransitively(plan, w);
+                    for (const other of workers.filter((o) => o !== w)) {
+                        for (const urn of mine(other)) assert.ok(!deps.has(urn), `${w.name} does not depend on ${other.name}`);
+                    }
+                }
+            });
+
+            it("puts the floating IP on the master's port, once the router reaches the subnet", () => {
+                const plan = plans[site];
+                const association = findResource(plan, T.floatingIpAssociate);
+                const masterPort = findResource(plan, T.port, /-master-port$/);
+                assert.strictEqual(input(association, "portId"), `${masterPort.name}-id`);
+                assert.ok(association.dependencies.includes(findResource(plan, T.routerInterface).urn));
+                assert.match(String(plan.outputs.publicIp), /^203\.0\.113\.\d+$/);
+                assert.strictEqual(plan.outputs.sshCommand, `ssh -i ~/.ssh/esiphub ubuntu@${plan.outputs.publicIp}`);
+            });
+
+            it("has a subnet with the configured CIDR and DNS servers, routed to the external network", () => {
+                const plan = plans[site];
+                const subnet = findResource(plan, T.subnet);
+                assert.strictEqual(input(subnet, "cidr"), plan.config.network.subnetCidr);
+                assert.deepStrictEqual(input(subnet, "dnsNameservers"), plan.config.network.dnsNameservers);
+                assert.strictEqual(input(subnet, "ipVersion"), 4);
+                const routerInterface = findResource(plan, T.routerInterface);
+                assert.strictEqual(input(routerInterface, "subnetId"), `${subnet.name}-id`);
+                assert.deepStrictEqual(input(findResource(plan, T.network), "tags"), [`site=${site}`, `stack=${site}`, "role=network"]);
+            });
+
+            it("labels everything that takes labels with site, stack and role", () => {
+                const plan = plans[site];
+                // Nova key pairs and server groups, Neutron rules, router interfaces and associations have no tags.
+                const untaggable = [T.keypair, T.serverGroup, T.secGroupRule, T.routerInterface, T.floatingIpAssociate, T.volumeAttach];
+                for (const r of plan.resources.filter((x) => x.custom && !untaggable.includes(x.type))) {
+                    const labels = [T.instance, T.volume].includes(r.type)
+                        ? Object.entries(input<Record<string, string>>(r, "metadata")).map(([k, v]) => `${k}=${v}`)
+                        : input<string[]>(r, "tags");
+                    assert.ok(Array.isArray(labels), `${r.name} is labelled`);
+                    assert.ok(labels.includes(`site=${site}`) && labels.includes(`stack=${site}`), `${r.name}: ${labels}`);
+                    assert.ok(labels.some((l) => /^role=(master|worker|network|firewall|access|storage)$/.test(l)), `${r.name}: ${labels}`);
+                }
+            });
+
+            it("keeps the data volume on destroy and attaches it to the master", () => {
+                const plan = plans[site];
+                const volume = findResource(plan, T.volume);
+                assert.strictEqual(volume.retainOnDelete, true);
+                assert.strictEqual(volume.protect, false, "destroy still works; it leaves the volume");
+                assert.deepStrictEqual(volume.ignoreChanges, ["availabilityZone"]);
+                assert.strictEqual(input(volume, "size"), plan.config.storage.dataVolumeSizeGb);
+                assert.strictEqual(input(volume, "name"), `${site}-data`);
+                assert.deepStrictEqual(input(volume, "metadata"), { site, stack: site, role: "storage" });
+                const attach = findResource(plan, T.volumeAttach);
+                assert.strictEqual(input(attach, "volumeId"), `${volume.name}-id`);
+                assert.strictEqual(input(attach, "instanceId"), `esiphub-${site}-openstack-${site}-master-id`);
+                assert.strictEqual(plan.outputs.nfs, `${site}-master`);
+                assert.strictEqual(plan.outputs.devicePath, `/dev/disk/by-id/virtio-${`${volume.name}-id`.slice(0, 20)}`);
+            });
+
+            it("hands the next layers each node's name, role, private IP and SSH connection", () => {
+                const plan = plans[site];
+                const nodes = plan.outputs.nodes as { name: string; role: string; privateIp: string }[];
+                assert.deepStrictEqual(nodes.map((n) => `${n.name} ${n.role}`), [`${site}-master master`, ...[1, 2, 3, 4, 5].map((n) => `${site}-worker-0${n} worker`)]);
+                const prefix = plan.config.network.subnetCidr.replace(/\.0\/\d+$/, ".");
+                for (const n of nodes) assert.ok(n.privateIp.startsWith(prefix), `${n.name}: ${n.privateIp} is in the subnet`);
+                assert.strictEqual(new Set(nodes.map((n) => n.privateIp)).size, nodes.length);
+                // Connections carry the private key: secret in what is shown.
+                for (const c of Object.values(plan.outputs.connections as Record<string, unknown>)) assert.strictEqual(c, "[secret]");
+                const raw = plan.rawOutputs.connections as Record<string, Record<string, unknown>>;
+                const hop = { user: "ubuntu", privateKey: plan.config.ssh.privateKey, dialErrorLimit: 30, perDialTimeout: 10 };
+                assert.deepStrictEqual(raw[`${site}-master`], { host: plan.outputs.publicIp, ...hop });
+                const worker = nodes.find((n) => n.name === `${site}-worker-03`)!;
+                assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, ...hop, proxy: { host: plan.outputs.publicIp, ...hop } });
+            });
+        });
+    }
+
+    it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {
+        const plan = await planHosts("jetstream", { "esiphub:keepDataOnDestroy": "false" });
+        assert.strictEqual(findResource(plan, T.volume).retainOnDelete, false);
+    });
+
+    it("has the same longest dependency chain with 2 and with 20 workers", async () => {
+        const two = await planHosts("jetstream", { "esiphub:workers": "2" });
+        const twenty = await planHosts("jetstream", { "esiphub:workers": "20", "esiphub:users": "200" });
+        assert.strictEqual(resourcesOfType(twenty, T.instance).length, 21);
+        assert.strictEqual(longestChain(twenty), longestChain(two));
+    });
+
+    it("raising the workers from 2 to 5 only adds three workers", async () => {
+        const two = await planHosts("jetstream", { "esiphub:workers": "2" });
+        const five = await planHosts("jetstream", { "esiphub:workers": "5" });
+        const urns = (p: HostsPlan) => new Set(p.resources.map((r) => r.urn));
+        const before = urns(two);
+        const after = urns(five);
+        for (const urn of before) assert.ok(after.has(urn), `${urn} stays`);
+        const added = five.resources.filter((r) => !before.has(r.urn)).map((r) => `${r.type} ${r.name}`);
+        assert.deepStrictEqual(added.sort(), [
+            `${T.instance} esiphub-jetstream-openstack-jetstream-worker-03`,
+            `${T.instance} esiphub-jetstream-openstack-jetstream-worker-04`,
+            `${T.instance} esiphub-jetstream-openstack-jetstream-worker-05`,
+            `${T.port} esiphub-jetstream-openstack-jetstream-worker-03-port`,
+            `${T.port} esiphub-jetstream-openstack-jetstream-worker-04-port`,
+            `${T.port} esiphub-jetstream-openstack-jetstream-worker-05-port`,
+        ]);
+        // What stays is unchanged, so nothing is updated or replaced either.
+        const inputsOf = new Map(five.resources.map((r) => [r.urn, r.inputs]));
+        for (const r of two.resources) assert.deepStrictEqual(inputsOf.get(r.urn), r.inputs, `${r.name} keeps its inputs`);
+    });
+
+    it("with a dedicated NFS node, attaches the data volume to it and reaches it through the master", async () => {
+        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:availabilityZone": "nova" });
+        const nfs = findResource(plan, T.instance, "esiphub-nebula-openstack-nebula-nfs");
+        assert.strictEqual(input(nfs, "flavorId"), offlineUuid("flavor/m1.xlarge"));
+        assert.deepStrictEqual(input(nfs, "metadata"), { site: "nebula", stack: "nebula", role: "nfs" });
+        assert.strictEqual(input(nfs, "schedulerHints"), undefined);
+        assert.strictEqual(input(findResource(plan, T.volumeAttach), "instanceId"), `${nfs.name}-id`);
+        assert.strictEqual(plan.outputs.nfs, "nebula-nfs");
+        assert.deepStrictEqual((plan.rawOutputs.connections as Record<string, { proxy?: { host: string } }>)["nebula-nfs"].proxy?.host, plan.outputs.publicIp);
+        // The zone applies to every VM and to the volume.
+        for (const i of resourcesOfType(plan, T.instance)) assert.strictEqual(input(i, "availabilityZone"), "nova");
+        assert.strictEqual(input(findResource(plan, T.volume), "availabilityZone"), "nova");
+        const groupName = new Map(resourcesOfType(plan, T.secGroup).map((g) => [`${g.name}-id`, input<string>(g, "name")]));
+        assert.deepStrictEqual(input<string[]>(findResource(plan, T.port, /-nfs-port$/), "securityGroupIds").map((id) => groupName.get(id)), ["nebula-cluster"]);
+    });
+
+    it("with no workers has no server group and looks up only the master's flavor", async () => {
+        const plan = await planHosts("nebula", { "esiphub:workers": "0" });
+        assert.strictEqual(resourcesOfType(plan, T.serverGroup).length, 0);
+        assert.strictEqual(resourcesOfType(plan, T.instance).length, 1);
+        assert.deepStrictEqual(plan.outputs.nodes, [{ name: "nebula-master", role: "master", privateIp: (plan.outputs.nodes as { privateIp: string }[])[0].privateIp }]);
+        const flavorLookups = plan.invokes.filter((i) => i.token === "openstack:compute/getFlavor:getFlavor").map((i) => i.inputs.name);
+        assert.deepStrictEqual(flavorLookups, ["m1.xlarge"], "the unused worker flavor is not looked up");
+    });
+
+    describe("a lookup that finds nothing names the setting to fix", () => {
+        const cases: { title: string; run: FailureCase; error: RegExp | undefined }[] = [
+            {
+                title: "an unknown image",
+                run: { site: "jetstream", overrides: { "esiphub:image": "Ubuntu-22.04" } },
+                error: /esiphub:image: no image named "Ubuntu-22\.04" in region IU \(Your query returned no results/,
+            },
+            {
+                // The config knows m1.xlarge from customFlavors; the cloud it runs against has no such flavor.
+                title: "a flavor sized in customFlavors that the cloud does not have",
+                run: { site: "nebula", cloudOverrides: { "esiphub:customFlavors": null } },
+                error: /esiphub:masterFlavor: no flavor named "m1\.xlarge" in region RegionOne \(Your query returned no results/,
+            },
+            {
+                title: "a worker flavor the cloud does not have",
+                run: {
+                    site: "jetstream",
+                    overrides: { "esiphub:customFlavors": JSON.stringify(["m9.huge:16:64"]), "esiphub:workerFlavor": "m9.huge" },
+                    cloudOverrides: { "esiphub:workerFlavor": "m9.huge" },
+                },
+                error: /esiphub:workerFlavor: no flavor named "m9\.huge" in region IU/,
+            },
+            {
+                title: "an unknown external network",
+                run: { site: "jetstream", overrides: { "esiphub:externalNetwork": "publik" } },
+                error: /esiphub:externalNetwork: no external network named "publik" in region IU/,
+            },
+            { title: "(and the stack file's own names are all found)", run: { site: "nebula" }, error: undefined },
+        ];
+        // Each case runs in a child process of its own (test/cloudhosts.ts); they all start together.
+        const outcomes = new Map<string, Promise<string | undefined>>();
+        before(() => {
+            for (const c of cases) {
+                const outcome = planFailure(c.run);
+                outcome.catch(() => undefined); // reported by the case's own test
+                outcomes.set(c.title, outcome);
+            }
+        });
+        for (const c of cases) {
+            it(c.title, async () => {
+                const error = await outcomes.get(c.title)!;
+                if (c.error) assert.match(String(error), c.error);
+                else assert.strictEqual(error, undefined);
+            });
+        }
+    });
+});
