@@ -6,6 +6,8 @@ import { AwsHosts } from "./aws/hosts";
 import { KubeadmCluster } from "./kubeadm/cluster";
 import { NfsStorage } from "./storage/storage";
 import { JupyterHub } from "./jupyterhub/hub";
+import { DnsRecords } from "./dns/records";
+import { estimateCost } from "./cost";
 
 export interface EsipHubArgs {
     config: SiteConfig;
@@ -17,6 +19,7 @@ export class EsipHub extends pulumi.ComponentResource {
     public readonly cluster: KubeadmCluster;
     public readonly storage: NfsStorage;
     public readonly hub: JupyterHub;
+    public readonly dns: DnsRecords;
 
     constructor(name: string, args: EsipHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:index:EsipHub", name, {}, opts);
@@ -39,6 +42,7 @@ export class EsipHub extends pulumi.ComponentResource {
             { config, hosts: this.hosts, provider: this.cluster.provider, storage: this.storage },
             { parent: this },
         );
+        this.dns = new DnsRecords(`${name}-dns`, { config, publicIp: this.hosts.publicIp }, { parent: this });
         this.registerOutputs({ hubUrl: this.hub.hubUrl, publicIp: this.hosts.publicIp });
     }
 }
@@ -60,6 +64,9 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         adminUsers: site.hub.adminUsers,
         credentials: site.hub.credentials,
         kubeconfig: site.cluster.kubeconfig,
+        dnsRecords: site.dns.records,
+        dnsManagedRecords: site.dns.managedNames,
+        cost: estimateCost(config),
     };
 }
 

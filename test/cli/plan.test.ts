@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { execFileSync, spawnSync } from "child_process";
-import { runPlan, EXIT } from "../cli/plan";
-import { PROJECT_DIR, SITES } from "./mocks";
+import { runPlan, EXIT } from "../../cli/plan";
+import { PROJECT_DIR, SITES } from "../mocks";
 
 describe("esiphub plan", () => {
     for (const site of SITES) {

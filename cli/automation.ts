@@ -1,0 +1,213 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
+
+/**
+ * The few things the CLI asks of Pulumi, behind one interface: the real implementation drives the Pulumi CLI
+ * through the Automation API (LocalWorkspace over the project folder, stack = site); tests use a double.
+ */
+
+export type StackOperation = "up" | "destroy" | "refresh";
+
+export interface RunOptions {
+    /** URNs to limit the operation to (`--target`). */
+    readonly target?: string[];
+    readonly onEvent: (event: EngineEvent) => void;
+}
+
+/** A resource of the deployed state, as far as the CLI's checks need it. */
+export interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+}
+
+export interface SiteStack {
+    readonly site: string;
+    /** What `operation` would do, without doing it; resolves to the steps by operation. */
+    preview(operation: StackOperation, options: RunOptions): Promise<OpMap>;
+    run(operation: StackOperation, options: RunOptions): Promise<OpMap>;
+    /** Stack outputs with their values in clear and a `secret` flag each. */
+    outputs(): Promise<OutputMap>;
+    /** A stack config value (`namespace:key`), undefined when not set. */
+    getConfig(key: string): Promise<string | undefined>;
+    /** The resources of the deployed state (empty before the first `up`). */
+    resources(): Promise<StateResource[]>;
+}
+
+export interface Automation {
+    /** `create`: make the stack when the backend has none (first `up`); `select`: it must exist. */
+    stack(site: string, mode: "create" | "select"): Promise<SiteStack>;
+}
+
+/** An Automation API failure, with a message of one line fit to show the operator. */
+export class AutomationError extends Error {}
+
+/** The site has no stack in the operator's backend. */
+export class StackMissingError extends AutomationError {}
+
+/** Path of an executable named `name` on `PATH`, or undefined. */
+export function findExecutable(name: string, searchPath: string | undefined): string | undefined {
+    for (const dir of (searchPath ?? "").split(path.delimiter)) {
+        if (!dir) continue;
+        const candidate = path.join(dir, name);
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            if (fs.statSync(candidate).isFile()) return candidate;
+        } catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+
+export const PULUMI_INSTALL_HINT =
+    "install it with `curl -fsSL https://get.pulumi.com | sh` and add ~/.pulumi/bin to PATH (see https://www.pulumi.com/docs/iac/download-install/)";
+
+type Env = Record<string, string | undefined>;
+
+const set = (env: Env, ...names: string[]) => names.every((n) => !!env[n]);
+
+/**
+ * Why the cloud provider would find no credentials for this stack, or undefined when some are there.
+ * It looks where the providers look (environment, stack config, credential files) without contacting the cloud.
+ */
+export function cloudCredentialsProblem(cloud: string, stackConfig: Record<string, string>, env: Env, homeDir: string): string | undefined {
+    if (env.ESIPHUB_SKIP_CREDENTIALS_CHECK === "1") return undefined;
+    const exists = (file: string | undefined) => !!file && fs.existsSync(file);
+    if (cloud === "openstack") {
+        const cfg = (key: string) => !!stackConfig[`openstack:${key}`];
+        const cloudsYaml = [env.OS_CLIENT_CONFIG_FILE, "clouds.yaml", path.join(homeDir, ".config/openstack/clouds.yaml"), "/etc/openstack/clouds.yaml"];
+        const found =
+            ((!!env.OS_CLOUD || cfg("cloud")) && cloudsYaml.some(exists)) ||
+            set(env, "OS_APPLICATION_CREDENTIAL_ID", "OS_APPLICATION_CREDENTIAL_SECRET") ||
+            set(env, "OS_APPLICATION_CREDENTIAL_NAME", "OS_APPLICATION_CREDENTIAL_SECRET") ||
+            (cfg("applicationCredentialId") && cfg("applicationCredentialSecret")) ||
+            ((set(env, "OS_USERNAME") || set(env, "OS_USER_ID")) && set(env, "OS_PASSWORD")) ||
+            ((cfg("userName") || cfg("userId")) && cfg("password")) ||
+            set(env, "OS_TOKEN") ||
+            set(env, "OS_AUTH_TOKEN") ||
+            cfg("token");
+        if (found) return undefined;
+        return (
+            "no OpenStack credentials: source your cloud's openrc (OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET, " +
+            "or OS_USERNAME and OS_PASSWORD), or set OS_CLOUD with a clouds.yaml"
+        );
+    }
+    if (cloud === "aws") {
+        const cfg = (key: string) => !!stackConfig[`aws:${key}`];
+        const found =
+            set(env, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") ||
+            set(env, "AWS_PROFILE") ||
+            set(env, "AWS_WEB_IDENTITY_TOKEN_FILE") ||
+            set(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") ||
+            set(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI") ||
+            (cfg("accessKey") && cfg("secretKey")) ||
+            cfg("profile") ||
+            [env.AWS_SHARED_CREDENTIALS_FILE, env.AWS_CONFIG_FILE, path.join(homeDir, ".aws/credentials"), path.join(homeDir, ".aws/config")].some(exists);
+        if (found) return undefined;
+        return (
+            "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or create ~/.aws/credentials " +
+            "(on an instance with an IAM role, set ESIPHUB_SKIP_CREDENTIALS_CHECK=1)"
+        );
+    }
+    return undefined;
+}
+
+/**
+ * The one line worth showing from a failed Pulumi CLI command (an Automation API CommandError's text:
+ * "code: N\n stdout: ...\n stderr: ...\n err?: ..."): the first "error:" line of its stderr, else its last line.
+ */
+export function commandErrorLine(text: string): string {
+    const stderr = /\n stderr: ([\s\S]*?)\n err\?: ([\s\S]*)$/.exec(text);
+    const source = stderr ? stderr[1] : text;
+    const lines = source
+        .split("\n")
+        .map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trim())
+        .filter(Boolean);
+    const error = lines.find((l) => /^error: /.test(l));
+    if (error) return error.replace(/^error: /, "");
+    if (lines.length > 0) return lines[lines.length - 1];
+    const err = stderr?.[2].split("\n").map((l) => l.trim()).find(Boolean);
+    return err ?? "the Pulumi CLI failed without a message";
+}
+
+/** The real thing: the Pulumi CLI on PATH, with the operator's backend login, passphrase and cloud environment. */
+export class PulumiAutomation implements Automation {
+    constructor(private readonly projectDir: string) {}
+
+    async stack(site: string, mode: "create" | "select"): Promise<SiteStack> {
+        // Loaded on use: commands that need no stack (cost, plan, help) do not pay for it.
+        const auto = await import("@pulumi/pulumi/automation");
+        const args = { stackName: site, workDir: this.projectDir };
+        try {
+            const stack = mode === "create" ? await auto.LocalWorkspace.createOrSelectStack(args) : await auto.LocalWorkspace.selectStack(args);
+            return new PulumiSiteStack(site, stack, auto);
+        } catch (e) {
+            throw translateError(e, site, auto);
+        }
+    }
+}
+
+type AutomationModule = typeof import("@pulumi/pulumi/automation");
+
+function translateError(e: unknown, site: string, auto: AutomationModule): Error {
+    if (e instanceof auto.StackNotFoundError) {
+        return new StackMissingError(`site "${site}" has no stack in the current Pulumi backend; deploy it with \`esiphub up ${site}\` (or log in to the backend that has it)`);
+    }
+    if (e instanceof auto.ConcurrentUpdateError) {
+        return new AutomationError(`another operation on site "${site}" is running; wait for it, or if it crashed, run \`pulumi cancel -s ${site}\``);
+    }
+    if (e instanceof auto.CommandError) {
+        const line = commandErrorLine(e.message);
+        // PATH changed between the CLI's own check and the run, or the binary went away.
+        if (/spawn \S*pulumi ENOENT/.test(line)) return new AutomationError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
+        return new AutomationError(line);
+    }
+    return new AutomationError(e instanceof Error ? e.message.split("\n")[0] : String(e));
+}
+
+class PulumiSiteStack implements SiteStack {
+    constructor(readonly site: string, private readonly stack: import("@pulumi/pulumi/automation").Stack, private readonly auto: AutomationModule) {}
+
+    private async call<T>(f: () => Promise<T>): Promise<T> {
+        try {
+            return await f();
+        } catch (e) {
+            throw translateError(e, this.site, this.auto);
+        }
+    }
+
+    preview(operation: StackOperation, options: RunOptions): Promise<OpMap> {
+        const opts = { target: options.target, onEvent: options.onEvent, color: "never" as const };
+        return this.call(async () => {
+            if (operation === "up") return (await this.stack.preview(opts)).changeSummary;
+            if (operation === "destroy") return (await this.stack.previewDestroy(opts)).changeSummary;
+            return (await this.stack.previewRefresh(opts)).changeSummary;
+        });
+    }
+
+    run(operation: StackOperation, options: RunOptions): Promise<OpMap> {
+        const opts = { target: options.target, onEvent: options.onEvent, color: "never" as const };
+        return this.call(async () => {
+            const result = operation === "up" ? await this.stack.up(opts) : operation === "destroy" ? await this.stack.destroy(opts) : await this.stack.refresh(opts);
+            return result.summary.resourceChanges ?? {};
+        });
+    }
+
+    outputs(): Promise<OutputMap> {
+        return this.call(() => this.stack.outputs());
+    }
+
+    async getConfig(key: string): Promise<string | undefined> {
+        const all = await this.call(() => this.stack.getAllConfig());
+        return all[key]?.value;
+    }
+
+    async resources(): Promise<StateResource[]> {
+        const exported = await this.call(() => this.stack.exportStack());
+        const resources: Array<Record<string, unknown>> = (exported.deployment as { resources?: Array<Record<string, unknown>> } | undefined)?.resources ?? [];
+        return resources.map((r) => ({ urn: String(r.urn), type: String(r.type), protect: r.protect === true, retainOnDelete: r.retainOnDelete === true }));
+    }
+}

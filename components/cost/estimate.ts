@@ -1,0 +1,219 @@
+import { Flavor, JETSTREAM2_FLAVORS } from "../catalog";
+import { NAMESPACE, SiteConfig } from "../config";
+import { parseQuantity } from "../quantity";
+import { sizeWorkers } from "../sizing";
+import { AWS_PRICES, AwsPriceTable, HOURS_PER_MONTH, JETSTREAM2_SU } from "./prices";
+
+/** AWS in US dollars; OpenStack in service units (Jetstream2's: 1 SU = 1 vCPU-hour). */
+export type CostUnit = "USD" | "SU";
+
+export interface CostLine {
+    readonly kind: "node" | "volume" | "publicIp";
+    /** What is charged, e.g. "m5.xlarge (master)", "data volume 800 GB". */
+    readonly item: string;
+    readonly quantity: number;
+    /** Size of each volume. */
+    readonly sizeGb?: number;
+    /** Per item and hour for nodes and IPs, per item-GB and month for AWS volumes; null when the table has no price. */
+    readonly rate: number | null;
+    readonly rateUnit: string;
+    readonly hours: number;
+    /** Rounded to two decimals; null when unpriced. */
+    readonly amount: number | null;
+    readonly note?: string;
+}
+
+export interface ScaleEstimate {
+    readonly scale: "development" | "workshop";
+    readonly description: string;
+    readonly hours: number;
+    readonly nodes: number;
+    readonly workers: number;
+    readonly lines: CostLine[];
+    /** Sum of the priced lines' amounts. */
+    readonly total: number;
+    /** False when a line has no price (the total is then a lower bound). */
+    readonly complete: boolean;
+}
+
+export interface CostEstimate {
+    readonly site: string;
+    readonly cloud: SiteConfig["cloud"];
+    readonly unit: CostUnit;
+    /** Users the workshop scale is sized for. */
+    readonly users: number;
+    /** Where the rates come from (for AWS: region and date of the price table). */
+    readonly pricing: string;
+    readonly development: ScaleEstimate;
+    readonly workshop: ScaleEstimate;
+    readonly notes: string[];
+}
+
+export interface CostOptions {
+    /** Users at workshop scale; the stack's account count when absent. */
+    readonly users?: number;
+    /** Length of the workshop in hours (the cluster's lifetime, set-up included). */
+    readonly hours?: number;
+    /** AWS prices; the table in prices.ts unless a test passes another. */
+    readonly awsPrices?: AwsPriceTable;
+}
+
+export const DEFAULT_WORKSHOP_HOURS = 4;
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+interface NodeGroup {
+    readonly flavor: Flavor;
+    readonly role: string;
+    readonly count: number;
+}
+
+/**
+ * Development scale (the master alone, user servers on it, always on for a month) against workshop scale
+ * (master, NFS node when dedicated, and the workers auto-sized for the users, for the workshop's hours).
+ * Pure: it needs only the validated config.
+ */
+export function estimateCost(config: SiteConfig, options: CostOptions = {}): CostEstimate {
+    const hours = options.hours ?? DEFAULT_WORKSHOP_HOURS;
+    if (!(hours > 0) || !Number.isFinite(hours)) throw new RangeError(`hours must be a number above 0, got ${hours}`);
+    const users = options.users ?? config.hub.users.length;
+    if (!Number.isInteger(users) || users < 1 || users > 1000) throw new RangeError(`users must be an integer from 1 to 1000, got ${users}`);
+
+    const notes: string[] = [];
+    let workers = config.nodes.workers;
+    if (options.users !== undefined) {
+        const guarantee = parseQuantity(config.hub.memoryGuarantee);
+        const sizing = sizeWorkers({ users, memoryGuaranteeBytes: guarantee!, flavor: config.nodes.workerFlavor });
+        if (typeof sizing === "string") throw new RangeError(sizing);
+        workers = sizing.workers;
+        if (!config.nodes.sizing.auto) {
+            notes.push(`${NAMESPACE}:workers is fixed at ${config.nodes.workers} in the stack; workshop scale is auto-sized for ${users} users instead`);
+        }
+    }
+
+    const pricing = config.cloud === "aws" ? awsPricing(config, options.awsPrices ?? AWS_PRICES, notes) : openStackPricing(config, notes);
+    const master: NodeGroup = { flavor: config.nodes.masterFlavor, role: "master", count: 1 };
+    const devGroups = [master];
+    const workshopGroups: NodeGroup[] = [master];
+    if (config.nodes.dedicatedNfsNode) workshopGroups.push({ flavor: config.nodes.masterFlavor, role: "nfs", count: 1 });
+    if (workers > 0) workshopGroups.push({ flavor: config.nodes.workerFlavor, role: "worker", count: workers });
+
+    const development = scale("development", `the master alone with user servers on it, always on for a month (${HOURS_PER_MONTH} h)`, devGroups, HOURS_PER_MONTH, config, pricing);
+    const sized = `${workers} worker${workers === 1 ? "" : "s"} of ${config.nodes.workerFlavor.name}`;
+    const workshop = scale(
+        "workshop",
+        `${users} users for ${hours} h: the master${config.nodes.dedicatedNfsNode ? ", an NFS node" : ""} and ${sized}`,
+        workshopGroups,
+        hours,
+        config,
+        pricing,
+    );
+    return {
+        site: config.site,
+        cloud: config.cloud,
+        unit: pricing.unit,
+        users,
+        pricing: pricing.description,
+        development,
+        workshop,
+        notes,
+    };
+}
+
+interface Pricing {
+    readonly unit: CostUnit;
+    readonly description: string;
+    readonly node: (flavor: Flavor) => { rate: number | null; rateUnit: string };
+    readonly volume: { rate: number; rateUnit: string; perMonth: boolean; note?: string };
+    /** `perNode`: every node has a public address (AWS nodes get one at launch; the master's is its elastic IP). */
+    readonly publicIp: { rate: number; rateUnit: string; item: string; perNode: boolean; note?: string };
+}
+
+function awsPricing(config: SiteConfig, prices: AwsPriceTable, notes: string[]): Pricing {
+    if (config.region !== prices.region) {
+        notes.push(`prices are ${prices.region} on-demand; ${config.region} (aws:region) may differ`);
+    }
+    for (const name of new Set([config.nodes.masterFlavor.name, config.nodes.workerFlavor.name])) {
+        if (prices.instanceHourly[name] === undefined) {
+            notes.push(`${name} has no price in components/cost/prices.ts; its lines are left out of the totals`);
+        }
+    }
+    return {
+        unit: "USD",
+        description: `AWS on-demand, ${prices.region}, prices of ${prices.date} (${prices.source})`,
+        node: (flavor) => ({ rate: prices.instanceHourly[flavor.name] ?? null, rateUnit: "$/h" }),
+        volume: { rate: prices.gp3GbMonth, rateUnit: "$/GB-month", perMonth: true },
+        publicIp: { rate: prices.publicIpv4Hourly, rateUnit: "$/h", item: "public IPv4 (the master's elastic IP, one per other node)", perNode: true },
+    };
+}
+
+function openStackPricing(config: SiteConfig, notes: string[]): Pricing {
+    const foreign = [config.nodes.masterFlavor, config.nodes.workerFlavor].filter(
+        (f) => !JETSTREAM2_FLAVORS.some((j) => j.name === f.name && j.vcpus === f.vcpus && j.ramGiB === f.ramGiB),
+    );
+    if (foreign.length > 0) {
+        const names = [...new Set(foreign.map((f) => f.name))].join(", ");
+        notes.push(`${names} ${foreign.length === 1 ? "is not a Jetstream2 flavor" : "are not Jetstream2 flavors"}: figures are vCPU-hours; this cloud may charge differently or not at all`);
+    }
+    return {
+        unit: "SU",
+        description: JETSTREAM2_SU.source,
+        node: (flavor) => ({ rate: flavor.vcpus * (flavor.suPerVcpuHour ?? JETSTREAM2_SU.suPerVcpuHour), rateUnit: "SU/h" }),
+        volume: { rate: 0, rateUnit: "SU/GB-month", perMonth: true, note: "volumes use the storage allocation, not SUs" },
+        publicIp: { rate: 0, rateUnit: "SU/h", item: "floating IP of the master", perNode: false, note: "floating IPs are not charged" },
+    };
+}
+
+function scale(
+    kind: ScaleEstimate["scale"],
+    description: string,
+    groups: NodeGroup[],
+    hours: number,
+    config: SiteConfig,
+    pricing: Pricing,
+): ScaleEstimate {
+    const lines: CostLine[] = [];
+    for (const group of groups) {
+        const { rate, rateUnit } = pricing.node(group.flavor);
+        lines.push({
+            kind: "node",
+            item: `${group.flavor.name} (${group.role})`,
+            quantity: group.count,
+            rate,
+            rateUnit,
+            hours,
+            amount: rate === null ? null : round2(group.count * rate * hours),
+        });
+    }
+    const nodes = groups.reduce((n, g) => n + g.count, 0);
+    const volumeLine = (item: string, quantity: number, gb: number): CostLine => {
+        const { rate, rateUnit, perMonth, note } = pricing.volume;
+        const amount = quantity * gb * rate * (perMonth ? hours / HOURS_PER_MONTH : hours);
+        return { kind: "volume", item, quantity, sizeGb: gb, rate, rateUnit, hours, amount: round2(amount), ...(note ? { note } : {}) };
+    };
+    lines.push(volumeLine(`root volume ${config.nodes.rootVolumeSizeGb} GB`, nodes, config.nodes.rootVolumeSizeGb));
+    lines.push(volumeLine(`data volume ${config.storage.dataVolumeSizeGb} GB`, 1, config.storage.dataVolumeSizeGb));
+    const ip = pricing.publicIp;
+    const addresses = ip.perNode ? nodes : 1;
+    lines.push({
+        kind: "publicIp",
+        item: ip.item,
+        quantity: addresses,
+        rate: ip.rate,
+        rateUnit: ip.rateUnit,
+        hours,
+        amount: round2(addresses * ip.rate * hours),
+        ...(ip.note ? { note: ip.note } : {}),
+    });
+    const priced = lines.filter((l) => l.amount !== null);
+    return {
+        scale: kind,
+        description,
+        hours,
+        nodes,
+        workers: groups.filter((g) => g.role === "worker").reduce((n, g) => n + g.count, 0),
+        lines,
+        total: round2(priced.reduce((sum, l) => sum + l.amount!, 0)),
+        complete: priced.length === lines.length,
+    };
+}

@@ -1,0 +1,79 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
+import { Automation, AutomationError, RunOptions, SiteStack, StackMissingError, StackOperation, StateResource } from "../../cli/automation";
+
+/** Engine events recorded as `pulumi --event-log` writes them: one JSON object a line. */
+export function loadEvents(name: string): EngineEvent[] {
+    const text = fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+    return text
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as EngineEvent);
+}
+
+/** What a site's stack holds in the double's "backend". */
+export interface FakeSite {
+    /** False: the backend has no stack for the site yet (`select` fails, `create` makes it). */
+    exists?: boolean;
+    outputs?: OutputMap;
+    config?: Record<string, string>;
+    resources?: StateResource[];
+    /** Events replayed by preview/run, by `preview-<operation>` or `<operation>`. */
+    events?: Partial<Record<string, EngineEvent[]>>;
+    /** Operations that fail (after replaying their events), with the error's message. */
+    failures?: Partial<Record<string, string>>;
+}
+
+/** A stand-in for the Pulumi CLI: replays recorded events and records every call the CLI makes. */
+export class AutomationDouble implements Automation {
+    readonly calls: string[] = [];
+
+    constructor(readonly sites: Record<string, FakeSite>) {}
+
+    async stack(site: string, mode: "create" | "select"): Promise<SiteStack> {
+        this.calls.push(`stack ${site} ${mode}`);
+        const data = (this.sites[site] ??= { exists: false });
+        if (data.exists === false) {
+            if (mode === "select") throw new StackMissingError(`site "${site}" has no stack in the current Pulumi backend; deploy it with \`esiphub up ${site}\``);
+            data.exists = true;
+        }
+        return new StackDouble(site, data, this.calls);
+    }
+}
+
+class StackDouble implements SiteStack {
+    constructor(readonly site: string, private readonly data: FakeSite, private readonly calls: string[]) {}
+
+    private replay(key: string, options: RunOptions): OpMap {
+        this.calls.push(`${key} ${this.site}${options.target ? ` target=${options.target.join(",")}` : ""}`);
+        const events = this.data.events?.[key] ?? [];
+        for (const e of events) options.onEvent(e);
+        const failure = this.data.failures?.[key];
+        if (failure) throw new AutomationError(failure);
+        return events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {};
+    }
+
+    async preview(operation: StackOperation, options: RunOptions): Promise<OpMap> {
+        return this.replay(`preview-${operation}`, options);
+    }
+
+    async run(operation: StackOperation, options: RunOptions): Promise<OpMap> {
+        return this.replay(operation, options);
+    }
+
+    async outputs(): Promise<OutputMap> {
+        this.calls.push(`outputs ${this.site}`);
+        return this.data.outputs ?? {};
+    }
+
+    async getConfig(key: string): Promise<string | undefined> {
+        this.calls.push(`getConfig ${this.site} ${key}`);
+        return this.data.config?.[key];
+    }
+
+    async resources(): Promise<StateResource[]> {
+        this.calls.push(`resources ${this.site}`);
+        return this.data.resources ?? [];
+    }
+}
