@@ -136,7 +136,8 @@ describe("config", () => {
 
         it("the README's configuration reference lists every setting with its type and default", () => {
             const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-            const rows = readme.split("\n").filter((l) => /^\| `[a-zA-Z]+` \|/.test(l));
+            const section = readme.split("## Configuration reference")[1].split("\n## ")[0];
+            const rows = section.split("\n").filter((l) => /^\| `[a-zA-Z]+` \|/.test(l));
             const table = rows.map((l) => l.split("|").map((c) => c.trim()).slice(1, 5));
             assert.deepStrictEqual(
                 table,
