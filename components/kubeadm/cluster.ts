@@ -3,19 +3,17 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import { SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode } from "../hosts";
+import { REMOTE_SHELL, renderScript, ScriptParams, scriptHash } from "../remote";
 import {
     calicoParams,
     initMasterParams,
     isNodeName,
     joinWorkerParams,
+    kubeadmScript,
     prepareNodeParams,
     publicKubeconfig,
     removeNodeParams,
-    REMOTE_SHELL,
-    renderScript,
     ScriptName,
-    ScriptParams,
-    scriptHash,
     waitReadyParams,
 } from "./commands";
 
@@ -109,7 +107,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 {
                     connection: master.connection,
                     // The provider feeds stdin to the delete command too.
-                    stdin: renderScript("remove-node", removeNodeParams(worker.name)),
+                    stdin: renderScript(kubeadmScript("remove-node"), removeNodeParams(worker.name)),
                     delete: REMOTE_SHELL,
                 },
                 { parent: this, dependsOn: [join], ignoreChanges: ["connection"] },
@@ -136,14 +134,15 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
     /** One script run on one node, re-run when the script or the node's VM changes. */
     private step(resourceName: string, step: Step): command.remote.Command {
+        const script = kubeadmScript(step.script);
         const vms = (step.about ?? [step.on]).map((node) => node.instance).filter(pulumi.CustomResource.isInstance).map((vm) => vm.id);
         return new command.remote.Command(
             resourceName,
             {
                 connection: step.on.connection,
                 create: REMOTE_SHELL,
-                stdin: pulumi.output(step.params).apply((params) => renderScript(step.script, params)),
-                triggers: [scriptHash(step.script), ...vms],
+                stdin: pulumi.output(step.params).apply((params) => renderScript(script, params)),
+                triggers: [scriptHash(script), ...vms],
                 ...(step.secretOutput ? { logging: command.types.enums.remote.Logging.None, addPreviousOutputInEnv: false } : {}),
             },
             {

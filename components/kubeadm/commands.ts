@@ -1,21 +1,17 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { SiteConfig } from "../config";
+import { layerScript, RemoteScript, ScriptParams } from "../remote";
 
 /**
- * The kubeadm layer's scripts and what they are sent with: pure, so that the component only wires
- * resources and the tests run exactly the text a node receives.
+ * The kubeadm layer's scripts and their parameters: pure, so that the component only wires resources and
+ * the tests run exactly the text a node receives (rendered by ../remote.ts, with ../scripts/lib.sh).
  */
 
 export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 
 /** Pinned Calico release, installed with its Tigera operator manifests. */
 export const CALICO_VERSION = "v3.30.3";
-
-/** How every script runs on a node: the rendered script arrives on stdin (see scripts/lib.sh). */
-export const REMOTE_SHELL = "sudo bash -s";
 
 export const SCRIPT_NAMES = [
     "prepare-node",
@@ -29,37 +25,9 @@ export const SCRIPT_NAMES = [
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-export type ScriptParams = Record<string, string>;
-
-const PARAM_NAME = /^[A-Z][A-Z0-9_]*$/;
-
-function readScriptFile(file: string): string {
-    return fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
-}
-
-/** The script as sent, parameters aside: lib.sh then the script. */
-export function scriptBody(name: ScriptName): string {
-    return `${readScriptFile("lib.sh")}\n${readScriptFile(`${name}.sh`)}`;
-}
-
-/** Content hash of what a script runs; in a command's `triggers`, so that an edited script runs again. */
-export function scriptHash(name: ScriptName): string {
-    return crypto.createHash("sha256").update(scriptBody(name)).digest("hex");
-}
-
-/** Single-quotes a value for bash: the value is taken literally, whatever it holds. */
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The text sent on stdin of `sudo bash -s`: the parameters as exports, lib.sh, the script. */
-export function renderScript(name: ScriptName, params: ScriptParams): string {
-    const exports = Object.entries(params).map(([key, value]) => {
-        if (!PARAM_NAME.test(key)) throw new Error(`script ${name}: parameter name "${key}" must be upper-case letters, digits and _`);
-        if (typeof value !== "string") throw new Error(`script ${name}: parameter ${key} must be a string, got ${typeof value}`);
-        return `export ${key}=${shellQuote(value)}\n`;
-    });
-    return `#!/usr/bin/env bash\n# esiphub kubeadm: ${name}\n${exports.join("")}${scriptBody(name)}`;
+/** scripts/<name>.sh, as ../remote.ts sends it. */
+export function kubeadmScript(name: ScriptName): RemoteScript {
+    return layerScript("kubeadm", name);
 }
 
 export function prepareNodeParams(config: SiteConfig): ScriptParams {

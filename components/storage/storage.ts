@@ -3,15 +3,15 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import { SiteConfig } from "../config";
 import { ClusterHosts } from "../hosts";
+import { REMOTE_SHELL, renderScript, scriptHash } from "../remote";
 import {
     HUB_DB,
-    hubDbDirEnv,
-    nfsServerEnv,
+    hubDbDirParams,
+    nfsServerParams,
     PROVISIONER_CHART,
     PROVISIONER_NAMESPACE,
     PROVISIONER_RELEASE,
     provisionerValues,
-    rootScriptCommand,
     SCRATCH_CLAIM_NAME,
     storageScript,
 } from "./values";
@@ -46,24 +46,29 @@ export class NfsStorage extends pulumi.ComponentResource {
     constructor(name: string, args: NfsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:storage:Nfs", name, {}, opts);
         const { config, hosts, provider, clusterReady } = args;
-        // The NFS server, once the data volume is attached. Re-runs when a script or a setting changes.
-        const server = storageScript("nfs-server.sh");
-        const quota = storageScript("nfs-quota.sh");
+        // The NFS server, once the data volume is attached. Re-runs when a script (the installed quota enforcer
+        // included) or a setting changes.
+        const serverScript = storageScript("nfs-server");
         const nfsServer = new command.remote.Command(
             `${name}-nfs-server`,
             {
                 connection: hosts.nfs.connection,
-                create: hosts.dataVolume.devicePath.apply((device) => rootScriptCommand(nfsServerEnv(config, device, quota))),
-                stdin: server.text,
-                triggers: [server.sha256, quota.sha256],
+                create: REMOTE_SHELL,
+                stdin: hosts.dataVolume.devicePath.apply((device) => renderScript(serverScript, nfsServerParams(config, device))),
+                triggers: [scriptHash(serverScript), scriptHash(storageScript("nfs-quota"))],
             },
             { parent: this, dependsOn: [hosts.nfs.instance, hosts.dataVolume.attachment] },
         );
 
-        const hubDbScript = storageScript("hub-db-dir.sh");
+        const hubDbScript = storageScript("hub-db-dir");
         const hubDbDir = new command.remote.Command(
             `${name}-hub-db-dir`,
-            { connection: hosts.master.connection, create: rootScriptCommand(hubDbDirEnv()), stdin: hubDbScript.text, triggers: [hubDbScript.sha256] },
+            {
+                connection: hosts.master.connection,
+                create: REMOTE_SHELL,
+                stdin: renderScript(hubDbScript, hubDbDirParams()),
+                triggers: [scriptHash(hubDbScript)],
+            },
             { parent: this, dependsOn: [hosts.master.instance] },
         );
 

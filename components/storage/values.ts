@@ -1,8 +1,6 @@
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../config";
+import { layerScript, RemoteScript, renderScript, ScriptParams } from "../remote";
 
 /** The NFS client provisioner: its chart, pinned. */
 export const PROVISIONER_CHART = {
@@ -45,18 +43,19 @@ export const HUB_DB = {
     gid: 1000,
 } as const;
 
-const SCRIPTS_DIR = path.join(__dirname, "scripts");
+export type StorageScriptName = "nfs-server" | "nfs-quota" | "hub-db-dir";
 
-export interface StorageScript {
-    readonly name: string;
-    readonly text: string;
-    readonly sha256: string;
+/** scripts/<name>.sh, as ../remote.ts sends it. */
+export function storageScript(name: StorageScriptName): RemoteScript {
+    return layerScript("storage", name);
 }
 
-/** A script of components/storage/scripts with its content hash (the remote command's trigger). */
-export function storageScript(name: "nfs-server.sh" | "nfs-quota.sh" | "hub-db-dir.sh"): StorageScript {
-    const text = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
-    return { name, text, sha256: crypto.createHash("sha256").update(text).digest("hex") };
+/**
+ * The quota enforcer as nfs-server.sh installs it on the NFS host: nfs-quota.sh rendered with lib.sh and no
+ * parameters, a file that runs on its own; its systemd unit gives it its parameters (EnvironmentFile).
+ */
+export function quotaEnforcer(): string {
+    return renderScript(storageScript("nfs-quota"), {});
 }
 
 /** Values for the nfs-subdir-external-provisioner chart: the StorageClass of user homes and the shared scratch. */
@@ -82,8 +81,8 @@ export function provisionerValues(config: SiteConfig, nfsServer: pulumi.Input<st
     };
 }
 
-/** Environment of nfs-server.sh (see the script's header). */
-export function nfsServerEnv(config: SiteConfig, devicePath: string, quotaScript: StorageScript): Record<string, string> {
+/** Parameters of nfs-server.sh (see the script's header). */
+export function nfsServerParams(config: SiteConfig, devicePath: string): ScriptParams {
     return {
         ESIPHUB_DEVICE: devicePath,
         ESIPHUB_EXPORT_DIR: NFS_EXPORT_DIR,
@@ -94,27 +93,11 @@ export function nfsServerEnv(config: SiteConfig, devicePath: string, quotaScript
         ESIPHUB_QUOTA_PARENT: config.hub.namespace,
         ESIPHUB_QUOTA_BYTES: String(config.storage.perUserBytes),
         ESIPHUB_QUOTA_EXCLUDE: SCRATCH_CLAIM_NAME,
-        ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(quotaScript.text).toString("base64"),
+        ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(quotaEnforcer()).toString("base64"),
     };
 }
 
-/** Environment of hub-db-dir.sh. */
-export function hubDbDirEnv(): Record<string, string> {
+/** Parameters of hub-db-dir.sh. */
+export function hubDbDirParams(): ScriptParams {
     return { ESIPHUB_HUB_DB_DIR: HUB_DB.dir, ESIPHUB_HUB_DB_UID: String(HUB_DB.uid), ESIPHUB_HUB_DB_GID: String(HUB_DB.gid) };
-}
-
-function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The remote command that runs a script sent on stdin as root with the given environment. The variables go on
- * the command line: SSH servers drop environment variables a client sets unless AcceptEnv lists them.
- */
-export function rootScriptCommand(env: Record<string, string>): string {
-    const assignments = Object.entries(env).map(([k, v]) => {
-        if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`internal: bad environment variable name ${k}`);
-        return shellQuote(`${k}=${v}`);
-    });
-    return ["sudo", "-n", "env", ...assignments, "bash", "-s"].join(" ");
 }

@@ -9,7 +9,8 @@ import * as openstack from "@pulumi/openstack";
 import { KubeadmCluster } from "../../components/kubeadm/cluster";
 import { ClusterHosts, ClusterNode, NodeRole } from "../../components/hosts";
 import { SiteConfig } from "../../components/config";
-import { CALICO_VERSION, REMOTE_SHELL, ScriptName, scriptHash } from "../../components/kubeadm/commands";
+import { CALICO_VERSION, kubeadmScript, ScriptName } from "../../components/kubeadm/commands";
+import { REMOTE_SHELL, scriptHash } from "../../components/remote";
 import { longestChain, planProgram, PlannedResource, PlanResult, resourcesOfType, runStack, testConfig } from "../mocks";
 import { SECRET } from "../../plan/run";
 
@@ -167,7 +168,7 @@ describe("KubeadmCluster (under mocks)", () => {
         for (const [name, script] of Object.entries(scripts)) {
             const r = byName(result, name);
             assert.strictEqual(r.inputs.create, REMOTE_SHELL, name);
-            assert.deepStrictEqual(r.inputs.triggers, [scriptHash(script), ...vmIds(name)], name);
+            assert.deepStrictEqual(r.inputs.triggers, [scriptHash(kubeadmScript(script)), ...vmIds(name)], name);
             assert.match(stdin(result, r), new RegExp(`^# esiphub kubeadm: ${script}$`, "m"), name);
         }
     });

@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { renderScript, ScriptName, ScriptParams } from "../../components/kubeadm/commands";
+import { kubeadmScript, ScriptName } from "../../components/kubeadm/commands";
+import { renderScript, ScriptParams } from "../../components/remote";
 
 const STUBS = path.join(__dirname, "stubs");
 const TOOLS = ["bash", "cat", "grep", "sed", "awk", "mkdir", "mv", "cp", "rm", "chmod", "wc", "tr", "cut", "mktemp", "dirname", "basename", "env", "sleep", "tail", "head", "touch", "stat"];
@@ -79,7 +80,7 @@ export class StubNode {
     run(script: ScriptName, params: ScriptParams, env: Record<string, string> = {}): ScriptRun {
         const before = fs.readFileSync(this.log, "utf8").length;
         const result = spawnSync(findTool("bash"), ["-s"], {
-            input: renderScript(script, params),
+            input: renderScript(kubeadmScript(script), params),
             encoding: "utf8",
             env: {
                 PATH: this.bin,

@@ -2,9 +2,12 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { renderScript } from "../../components/remote";
+import { quotaEnforcer, storageScript, StorageScriptName } from "../../components/storage/values";
 import { callsOf, RunResult, SCRIPTS_DIR, StubHost } from "./stubs";
 
-const QUOTA_SCRIPT = fs.readFileSync(path.join(SCRIPTS_DIR, "nfs-quota.sh"), "utf8");
+/** The quota enforcer as installed on the NFS host: nfs-quota.sh rendered with lib.sh, no parameters. */
+const QUOTA_ENFORCER = quotaEnforcer();
 const EXISTING_UUID = "9d1e2c3b-4a5f-4e6d-8c7b-6a5f4e3d2c1b";
 const ME = `${process.getuid!()}:${process.getgid!()}`;
 
@@ -26,8 +29,8 @@ function assertOk(result: RunResult): void {
 }
 
 function assertFailedAt(result: RunResult, step: string, detail?: RegExp): void {
-    assert.notStrictEqual(result.status, 0, `expected a failure at ${step}; stdout:\n${result.stdout}`);
-    assert.match(result.stderr, new RegExp(`esiphub: ${step}: `), `stderr does not name step ${step}:\n${result.stderr}`);
+    assert.notStrictEqual(result.status, 0, `expected a failure at ${step}; stderr:\n${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`^esiphub: ${step}: failed \\(exit [1-9][0-9]*\\)$`, "m"), `stderr does not end in step ${step}:\n${result.stderr}`);
     if (detail) assert.match(result.stderr, detail);
 }
 
@@ -56,14 +59,14 @@ describe("storage scripts", function () {
                 ESIPHUB_QUOTA_PARENT: "jhub",
                 ESIPHUB_QUOTA_BYTES: "10737418240",
                 ESIPHUB_QUOTA_EXCLUDE: "esiphub-scratch",
-                ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(QUOTA_SCRIPT).toString("base64"),
+                ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(QUOTA_ENFORCER).toString("base64"),
                 ESIPHUB_DEVICE_TIMEOUT: "0",
             };
         });
         const fstab = () => fs.readFileSync(host.at("etc/fstab"), "utf8");
 
         it("first run on an empty volume installs, formats, mounts by UUID, exports and installs the quota enforcer", function () {
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assertOk(result);
             assert.deepStrictEqual(callsOf(result, "apt-get").filter((c) => c.includes("install")), [
                 "-o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends nfs-kernel-server xfsprogs",
@@ -83,7 +86,7 @@ describe("storage scripts", function () {
 
             // The enforcer: the script as given, its settings, a path unit on the user-directory parent and a timer.
             const installed = host.at("usr/local/sbin/esiphub-nfs-quota");
-            assert.strictEqual(fs.readFileSync(installed, "utf8"), QUOTA_SCRIPT.replace(/\n*$/, "\n"));
+            assert.strictEqual(fs.readFileSync(installed, "utf8"), QUOTA_ENFORCER.replace(/\n*$/, "\n"));
             assert.strictEqual(fs.statSync(installed).mode & 0o777, 0o755);
             const settings = fs.readFileSync(host.at("etc/esiphub/nfs-quota.env"), "utf8");
             assert.match(settings, /^ESIPHUB_QUOTA_BYTES=10737418240$/m);
@@ -100,20 +103,20 @@ describe("storage scripts", function () {
                 "restart nfs-server.service",
             ]);
             assert.ok(fs.statSync(host.at("srv/esiphub/jhub")).isDirectory());
-            assert.match(result.stdout, /esiphub: done: NFS server ready/);
+            assert.match(result.stderr, /^esiphub: done: NFS server ready$/m);
         });
 
         it("a second run changes nothing", function () {
-            assertOk(host.run("nfs-server.sh", env));
+            assertOk(host.run("nfs-server", env));
             const before = host.snapshot();
-            const second = host.run("nfs-server.sh", env);
+            const second = host.run("nfs-server", env);
             assertOk(second);
             assert.deepStrictEqual(changes(second), []);
             assert.deepStrictEqual(host.snapshot(), before);
         });
 
         it("the installed enforcer runs as its systemd service would, with the settings written beside it", function () {
-            assertOk(host.run("nfs-server.sh", env));
+            assertOk(host.run("nfs-server", env));
             fs.mkdirSync(host.at("srv/esiphub/jhub/claim-workshop-01"));
             fs.mkdirSync(host.at("srv/esiphub/jhub/esiphub-scratch"));
             // systemd's EnvironmentFile= reads the same KEY=VALUE / KEY="VALUE" lines a shell does.
@@ -127,7 +130,7 @@ describe("storage scripts", function () {
 
         it("never formats a volume that already has an XFS filesystem, and mounts that one", function () {
             host.setState("blkid", `DEVNAME=${device}\nUUID=${EXISTING_UUID}\nBLOCK_SIZE=512\nTYPE=xfs\n`);
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assertOk(result);
             assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
             assert.match(fstab(), new RegExp(`^UUID=${EXISTING_UUID} /srv/esiphub xfs defaults,prjquota,nofail 0 2$`, "m"));
@@ -140,7 +143,7 @@ describe("storage scripts", function () {
         ] as const) {
             it(`refuses a volume with ${what}: no format, no mount`, function () {
                 host.setState("blkid", blkid);
-                const result = host.run("nfs-server.sh", env);
+                const result = host.run("nfs-server", env);
                 assertFailedAt(result, "filesystem", detail);
                 assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
                 assert.deepStrictEqual(callsOf(result, "mount"), []);
@@ -150,7 +153,7 @@ describe("storage scripts", function () {
 
         it("does not format when blkid fails to probe (only 'nothing found' means empty)", function () {
             host.setState("blkid-rc", "4");
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assertFailedAt(result, "filesystem", /could not probe .* \(exit 4\); not formatting it/);
             assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
         });
@@ -158,7 +161,7 @@ describe("storage scripts", function () {
         it("replaces an older fstab line for the mount point and keeps the others", function () {
             fs.mkdirSync(host.at("etc"), { recursive: true });
             fs.writeFileSync(host.at("etc/fstab"), "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\n/dev/vdb /srv/esiphub xfs defaults 0 0\n");
-            assertOk(host.run("nfs-server.sh", env));
+            assertOk(host.run("nfs-server", env));
             assert.strictEqual(
                 fstab(),
                 "LABEL=cloudimg-rootfs / ext4 discard,errors=remount-ro 0 1\nUUID=5b0c1e6e-2f3a-4c41-9d7e-0a1b2c3d4e5f /srv/esiphub xfs defaults,prjquota,nofail 0 2\n",
@@ -168,7 +171,7 @@ describe("storage scripts", function () {
         it("skips the package install when the packages are there", function () {
             host.setState("pkg-nfs-kernel-server");
             host.setState("pkg-xfsprogs");
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assertOk(result);
             assert.deepStrictEqual(callsOf(result, "apt-get"), []);
         });
@@ -176,7 +179,7 @@ describe("storage scripts", function () {
         it("stops, naming the step, when the volume is mounted without project quotas", function () {
             host.setState("blkid", `UUID=${EXISTING_UUID}\nTYPE=xfs\n`);
             host.setState("mounts", `${host.at("srv/esiphub")}\tUUID="${EXISTING_UUID}" OPTIONS="rw,relatime,attr2,inode64,noquota"\n`);
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assertFailedAt(result, "mount", /mounted without prjquota/);
             assert.deepStrictEqual(callsOf(result, "mount"), []);
         });
@@ -184,7 +187,7 @@ describe("storage scripts", function () {
         it("stops when another filesystem is mounted at the export", function () {
             host.setState("blkid", `UUID=${EXISTING_UUID}\nTYPE=xfs\n`);
             host.setState("mounts", `${host.at("srv/esiphub")}\tUUID="0000" OPTIONS="rw,prjquota"\n`);
-            assertFailedAt(host.run("nfs-server.sh", env), "mount", /has filesystem 0000 mounted, not the data volume/);
+            assertFailedAt(host.run("nfs-server", env), "mount", /has filesystem 0000 mounted, not the data volume/);
         });
 
         for (const [command, step] of [
@@ -196,15 +199,15 @@ describe("storage scripts", function () {
         ] as const) {
             it(`exits non-zero naming the step when ${command} fails (${step})`, function () {
                 host.setState(`fail-${command}`);
-                const result = host.run("nfs-server.sh", env);
+                const result = host.run("nfs-server", env);
                 assertFailedAt(result, step);
-                assert.doesNotMatch(result.stdout, /NFS server ready/);
+                assert.doesNotMatch(result.stderr, /NFS server ready/);
             });
         }
 
         it("retries apt-get update (another apt may hold the lists), then gives up naming the step", function () {
             host.setState("fail-apt-get");
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assertFailedAt(result, "packages", /apt-get update kept failing/);
             assert.deepStrictEqual(callsOf(result, "apt-get"), Array(5).fill("-o DPkg::Lock::Timeout=600 update -q"));
             assert.deepStrictEqual(callsOf(result, "sleep"), Array(4).fill("20"));
@@ -212,7 +215,7 @@ describe("storage scripts", function () {
 
         it("waits for the device only as long as allowed, then names the step", function () {
             fs.rmSync(device);
-            const result = host.run("nfs-server.sh", { ...env, ESIPHUB_DEVICE_TIMEOUT: "10" });
+            const result = host.run("nfs-server", { ...env, ESIPHUB_DEVICE_TIMEOUT: "10" });
             assertFailedAt(result, "device", /did not appear within 10s/);
             assert.deepStrictEqual(callsOf(result, "sleep"), ["5", "5"]);
             assert.deepStrictEqual(callsOf(result, "blkid"), []);
@@ -220,11 +223,11 @@ describe("storage scripts", function () {
 
         it("names the missing setting", function () {
             const { ESIPHUB_EXPORT_CIDR: _omitted, ...rest } = env;
-            assertFailedAt(host.run("nfs-server.sh", rest), "check", /ESIPHUB_EXPORT_CIDR is not set/);
+            assertFailedAt(host.run("nfs-server", rest), "check", /ESIPHUB_EXPORT_CIDR is not set/);
         });
     });
 
-    describe("nfs-quota.sh (the quota enforcer)", function () {
+    describe("nfs-quota.sh (the quota enforcer, run as installed: a file, parameters from its unit's environment)", function () {
         const env = {
             ESIPHUB_EXPORT_DIR: "/srv/esiphub",
             ESIPHUB_QUOTA_PARENT: "jhub",
@@ -237,7 +240,7 @@ describe("storage scripts", function () {
 
         it("puts each new user directory under a quota of the configured size, and not the shared scratch", function () {
             mkdirs("claim-workshop-01", "claim-workshop-02", "esiphub-scratch");
-            const result = host.run("nfs-quota.sh", env);
+            const result = host.runFile(QUOTA_ENFORCER, env);
             assertOk(result);
             assert.deepStrictEqual(callsOf(result, "xfs_quota"), [
                 `-x -c limit -p bhard=10737418240 1000 ${host.at("srv/esiphub")}`,
@@ -255,15 +258,15 @@ describe("storage scripts", function () {
 
         it("applies the quota exactly once: a second run does nothing, a later directory gets only its own", function () {
             mkdirs("claim-workshop-01", "esiphub-scratch");
-            assertOk(host.run("nfs-quota.sh", env));
+            assertOk(host.runFile(QUOTA_ENFORCER, env));
             const before = host.snapshot();
-            const second = host.run("nfs-quota.sh", env);
+            const second = host.runFile(QUOTA_ENFORCER, env);
             assertOk(second);
             assert.deepStrictEqual(callsOf(second, "xfs_quota"), []);
             assert.deepStrictEqual(host.snapshot(), before);
 
             mkdirs("claim-workshop-02");
-            const third = host.run("nfs-quota.sh", env);
+            const third = host.runFile(QUOTA_ENFORCER, env);
             assertOk(third);
             assert.deepStrictEqual(callsOf(third, "xfs_quota"), [
                 `-x -c limit -p bhard=10737418240 1001 ${host.at("srv/esiphub")}`,
@@ -275,7 +278,7 @@ describe("storage scripts", function () {
             // A kept data volume on a rebuilt NFS host: the id is on disk, /etc/projects is new.
             mkdirs("claim-instructor", "claim-workshop-01");
             host.setProject(userDir("claim-instructor"), 1500);
-            const result = host.run("nfs-quota.sh", env);
+            const result = host.runFile(QUOTA_ENFORCER, env);
             assertOk(result);
             assert.deepStrictEqual(callsOf(result, "xfs_quota"), [
                 `-x -c limit -p bhard=10737418240 1501 ${host.at("srv/esiphub")}`,
@@ -290,14 +293,14 @@ describe("storage scripts", function () {
             mkdirs("claim-workshop-01");
             fs.mkdirSync(host.at("etc"), { recursive: true });
             fs.writeFileSync(host.at("etc/projects"), "1000:/srv/esiphub/jhub/claim-workshop-01\n");
-            const result = host.run("nfs-quota.sh", env);
+            const result = host.runFile(QUOTA_ENFORCER, env);
             assertOk(result);
             assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
             assert.strictEqual(projects(), "1000:/srv/esiphub/jhub/claim-workshop-01\n");
         });
 
         it("does nothing before the first user directory exists", function () {
-            const result = host.run("nfs-quota.sh", env);
+            const result = host.runFile(QUOTA_ENFORCER, env);
             assertOk(result);
             assert.deepStrictEqual(callsOf(result, "xfs_quota"), []);
             assert.deepStrictEqual(callsOf(result, "xfs_io"), []);
@@ -306,17 +309,17 @@ describe("storage scripts", function () {
         it("exits non-zero naming the step when xfs_quota fails, and the next run retries that directory", function () {
             mkdirs("claim-workshop-01");
             host.setState("fail-xfs_quota");
-            assertFailedAt(host.run("nfs-quota.sh", env), "assign");
+            assertFailedAt(host.runFile(QUOTA_ENFORCER, env), "assign");
             assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 0);
             fs.rmSync(path.join(host.state, "fail-xfs_quota"));
-            const retry = host.run("nfs-quota.sh", env);
+            const retry = host.runFile(QUOTA_ENFORCER, env);
             assertOk(retry);
             assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
         });
 
         it("names a missing setting", function () {
             const { ESIPHUB_QUOTA_BYTES: _omitted, ...rest } = env;
-            assertFailedAt(host.run("nfs-quota.sh", rest), "check", /ESIPHUB_QUOTA_BYTES is not set/);
+            assertFailedAt(host.runFile(QUOTA_ENFORCER, rest), "check", /ESIPHUB_QUOTA_BYTES is not set/);
         });
     });
 
@@ -325,11 +328,11 @@ describe("storage scripts", function () {
         const dir = () => host.at("var/lib/esiphub/hub-db");
 
         it("creates the directory private to the hub's user, once", function () {
-            assertOk(host.run("hub-db-dir.sh", env));
+            assertOk(host.run("hub-db-dir", env));
             const st = fs.statSync(dir());
             assert.strictEqual(st.mode & 0o777, 0o700);
             assert.strictEqual(`${st.uid}:${st.gid}`, ME);
-            const second = host.run("hub-db-dir.sh", env);
+            const second = host.run("hub-db-dir", env);
             assertOk(second);
             assert.deepStrictEqual(changes(second), []);
         });
@@ -338,28 +341,44 @@ describe("storage scripts", function () {
             fs.mkdirSync(dir(), { recursive: true, mode: 0o755 });
             fs.chmodSync(dir(), 0o755);
             fs.writeFileSync(path.join(dir(), "jupyterhub.sqlite"), "SQLite format 3");
-            const result = host.run("hub-db-dir.sh", env);
+            const result = host.run("hub-db-dir", env);
             assertOk(result);
             assert.deepStrictEqual(changes(result), [`chmod 0700 ${dir()}`]);
             assert.strictEqual(fs.readFileSync(path.join(dir(), "jupyterhub.sqlite"), "utf8"), "SQLite format 3");
         });
 
         it("refuses a relative path, naming the setting", function () {
-            assertFailedAt(host.run("hub-db-dir.sh", { ...env, ESIPHUB_HUB_DB_DIR: "hub-db" }), "check", /ESIPHUB_HUB_DB_DIR must be an absolute path/);
+            assertFailedAt(host.run("hub-db-dir", { ...env, ESIPHUB_HUB_DB_DIR: "hub-db" }), "check", /ESIPHUB_HUB_DB_DIR must be an absolute path/);
         });
     });
 });
 
 describe("storage scripts: shellcheck", function () {
-    it("every script is shellcheck-clean", function () {
+    before(function () {
         const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
         if (probe.error || probe.status !== 0) {
             if (process.env.CI === "true") assert.fail("shellcheck is not installed (it is in .ci/apt-packages.txt)");
             this.skip();
         }
+    });
+
+    it("every script is shellcheck-clean", function () {
         const scripts = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
         assert.deepStrictEqual(scripts.sort(), ["hub-db-dir.sh", "nfs-quota.sh", "nfs-server.sh"]);
         const result = spawnSync("shellcheck", ["--severity=style", "--external-sources", ...scripts.map((s) => path.join(SCRIPTS_DIR, s))], { encoding: "utf8" });
+        assert.strictEqual(result.status, 0, result.stdout + result.stderr);
+    });
+
+    for (const name of ["nfs-server", "hub-db-dir"] as StorageScriptName[]) {
+        it(`${name} as sent (parameters, lib.sh, the script) is shellcheck-clean`, function () {
+            const text = renderScript(storageScript(name), { ESIPHUB_EXAMPLE: "it's quoted" });
+            const result = spawnSync("shellcheck", ["--severity=style", "--shell=bash", "-"], { input: text, encoding: "utf8" });
+            assert.strictEqual(result.status, 0, result.stdout + result.stderr);
+        });
+    }
+
+    it("the quota enforcer as installed (lib.sh, nfs-quota.sh) is shellcheck-clean", function () {
+        const result = spawnSync("shellcheck", ["--severity=style", "-"], { input: QUOTA_ENFORCER, encoding: "utf8" });
         assert.strictEqual(result.status, 0, result.stdout + result.stderr);
     });
 });

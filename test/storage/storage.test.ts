@@ -3,8 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { SiteConfig } from "../../components/config";
 import { ClusterHosts, ClusterNode, NodeRole } from "../../components/hosts";
+import { REMOTE_SHELL, renderScript, scriptHash } from "../../components/remote";
 import { NfsStorage } from "../../components/storage/storage";
-import { HUB_DB, NFS_EXPORT_DIR, PROVISIONER_CHART, PROVISIONER_NAMESPACE, SCRATCH_CLAIM_NAME, storageScript, USER_DIR_PATTERN } from "../../components/storage/values";
+import {
+    HUB_DB,
+    hubDbDirParams,
+    NFS_EXPORT_DIR,
+    nfsServerParams,
+    PROVISIONER_CHART,
+    PROVISIONER_NAMESPACE,
+    SCRATCH_CLAIM_NAME,
+    storageScript,
+    USER_DIR_PATTERN,
+} from "../../components/storage/values";
 import { nodeLayout } from "../../components/cloud";
 import { findResource, planProgram, PlannedResource, PlanResult, resourcesOfType, runStack, Site, SITES, testConfig } from "../mocks";
 
@@ -134,7 +145,11 @@ function assertStorage(result: PlanResult, config: SiteConfig, nfsServerIp: stri
     // The local directory is made on the master before the volume points at it.
     const hubDbDir = findResource(result, COMMAND, own("hub-db-dir"));
     assert.ok(volume.dependencies.includes(hubDbDir.urn));
-    assert.match(String(hubDbDir.inputs.create), new RegExp(`'ESIPHUB_HUB_DB_DIR=${HUB_DB.dir}'`));
+    const hubDbScript = storageScript("hub-db-dir");
+    assert.strictEqual(hubDbDir.inputs.create, REMOTE_SHELL);
+    assert.strictEqual(hubDbDir.inputs.stdin, renderScript(hubDbScript, hubDbDirParams()));
+    assert.match(String(hubDbDir.inputs.stdin), new RegExp(`^export ESIPHUB_HUB_DB_DIR='${HUB_DB.dir}'$`, "m"));
+    assert.deepStrictEqual(hubDbDir.inputs.triggers, [scriptHash(hubDbScript)]);
 }
 
 describe("NfsStorage", function () {
@@ -161,19 +176,19 @@ describe("NfsStorage", function () {
         it("runs nfs-server.sh on the NFS host once the data volume is attached, re-running when a script changes", async function () {
             const result = await planStorage("jetstream");
             const command = findResource(result, COMMAND, "storage-nfs-server");
-            const server = storageScript("nfs-server.sh");
-            assert.strictEqual(command.inputs.stdin, server.text);
-            assert.deepStrictEqual(command.inputs.triggers, [server.sha256, storageScript("nfs-quota.sh").sha256]);
+            const server = storageScript("nfs-server");
+            const device = "/dev/disk/by-id/virtio-0123456789abcdef0123";
+            assert.strictEqual(command.inputs.stdin, renderScript(server, nfsServerParams(testConfig("jetstream"), device)));
+            assert.deepStrictEqual(command.inputs.triggers, [scriptHash(server), scriptHash(storageScript("nfs-quota"))]);
             assert.ok(command.dependencies.includes(urnOf(result, "test:index:VolumeAttachment", "data-attachment")));
             assert.strictEqual(hostOf(result, command), "10.9.0.10");
             assert.strictEqual(command.inputs.connection, "[secret]");
-            const create = String(command.inputs.create);
-            assert.match(create, /^sudo -n env /);
-            assert.match(create, / bash -s$/);
-            assert.match(create, /'ESIPHUB_DEVICE=\/dev\/disk\/by-id\/virtio-0123456789abcdef0123'/);
-            assert.match(create, /'ESIPHUB_EXPORT_CIDR=10\.42\.0\.0\/24'/);
-            assert.match(create, /'ESIPHUB_QUOTA_BYTES=10737418240'/);
-            assert.match(create, /'ESIPHUB_QUOTA_PARENT=jhub'/);
+            assert.strictEqual(command.inputs.create, REMOTE_SHELL);
+            const stdin = String(command.inputs.stdin);
+            assert.match(stdin, /^export ESIPHUB_DEVICE='\/dev\/disk\/by-id\/virtio-0123456789abcdef0123'$/m);
+            assert.match(stdin, /^export ESIPHUB_EXPORT_CIDR='10\.42\.0\.0\/24'$/m);
+            assert.match(stdin, /^export ESIPHUB_QUOTA_BYTES='10737418240'$/m);
+            assert.match(stdin, /^export ESIPHUB_QUOTA_PARENT='jhub'$/m);
             // No delete step: destroying the stack never unexports or wipes the volume.
             assert.strictEqual(command.inputs.delete, undefined);
         });
@@ -192,9 +207,9 @@ describe("NfsStorage", function () {
             const result = await planStorage("jetstream", overrides);
             assertStorage(result, config, "10.9.0.10", "jetstream-master");
             assert.strictEqual(at(findResource(result, PVC, "storage-scratch").inputs, "spec.resources.requests.storage"), "300Gi");
-            const create = String(findResource(result, COMMAND, "storage-nfs-server").inputs.create);
-            assert.match(create, /'ESIPHUB_QUOTA_BYTES=21474836480'/);
-            assert.match(create, /'ESIPHUB_QUOTA_PARENT=workshop'/);
+            const stdin = String(findResource(result, COMMAND, "storage-nfs-server").inputs.stdin);
+            assert.match(stdin, /^export ESIPHUB_QUOTA_BYTES='21474836480'$/m);
+            assert.match(stdin, /^export ESIPHUB_QUOTA_PARENT='workshop'$/m);
         });
 
         it("every Kubernetes object waits for the cluster and goes through its provider", async function () {

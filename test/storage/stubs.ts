@@ -2,12 +2,14 @@
  * Stand-ins for the system commands the storage scripts run (blkid, mkfs.xfs, mount, systemctl, exportfs,
  * xfs_quota, apt-get, ...), first on PATH. Each logs its call and keeps what it changed in a state directory,
  * so a second run sees the first run's results the way it would on a host. Files the scripts write go under
- * a temporary root (ESIPHUB_ROOT).
+ * a temporary root (ESIPHUB_ROOT). Scripts run as a host receives them: rendered, on stdin of `bash -s`.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { renderScript, ScriptParams } from "../../components/remote";
+import { storageScript, StorageScriptName } from "../../components/storage/values";
 
 export const SCRIPTS_DIR = path.resolve(__dirname, "../../components/storage/scripts");
 
@@ -146,15 +148,23 @@ export class StubHost {
         this.setState(path.join("proj", dir.replace(/\//g, "_")), `${id}\n`);
     }
 
-    /** Runs a script from components/storage/scripts with the stubs first on PATH. */
-    run(script: string, env: Record<string, string>): RunResult {
-        return this.exec(["bash", path.join(SCRIPTS_DIR, script)], env);
+    /** Runs a script of components/storage/scripts as a host receives it: rendered, on stdin of `bash -s`. */
+    run(script: StorageScriptName, params: ScriptParams): RunResult {
+        return this.exec(["bash", "-s"], {}, renderScript(storageScript(script), params));
     }
 
-    /** Runs a command with the stubs first on PATH. */
-    exec(argv: string[], env: Record<string, string>): RunResult {
+    /** Runs a script installed as a file (made executable here) the way systemd's ExecStart= does, with `env`. */
+    runFile(text: string, env: Record<string, string>): RunResult {
+        const file = path.join(this.dir, "installed-script");
+        fs.writeFileSync(file, text, { mode: 0o755 });
+        return this.exec([file], env);
+    }
+
+    /** Runs a command with the stubs first on PATH; `input` is its stdin. */
+    exec(argv: string[], env: Record<string, string>, input?: string): RunResult {
         const before = fs.readFileSync(this.log, "utf8").length;
         const result = spawnSync(argv[0], argv.slice(1), {
+            input,
             encoding: "utf8",
             env: {
                 PATH: `${this.bin}:${process.env.PATH}`,

@@ -1,19 +1,21 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { testConfig, PROJECT_DIR, SITES } from "../mocks";
+import { renderScript, ScriptParams, scriptBody, scriptHash } from "../../components/remote";
 import {
     HUB_DB,
-    hubDbDirEnv,
+    hubDbDirParams,
     NFS_EXPORT_DIR,
-    nfsServerEnv,
+    nfsServerParams,
     PROVISIONER_CHART,
     provisionerValues,
-    rootScriptCommand,
+    quotaEnforcer,
     SCRATCH_CLAIM_NAME,
     storageScript,
+    StorageScriptName,
     USER_DIR_PATTERN,
 } from "../../components/storage/values";
 import { StubHost } from "./stubs";
@@ -90,20 +92,27 @@ describe("storage values", function () {
 
     it("user directories are <namespace>/<claim>, where the quota enforcer looks for them", function () {
         const config = testConfig("nebula", { "esiphub:hubNamespace": "workshop" });
-        const env = nfsServerEnv(config, "/dev/vdb", storageScript("nfs-quota.sh"));
+        const env = nfsServerParams(config, "/dev/vdb");
         assert.strictEqual(USER_DIR_PATTERN.replace("${.PVC.namespace}", "workshop").replace("${.PVC.name}", "claim-workshop-01"), "workshop/claim-workshop-01");
         assert.strictEqual(env.ESIPHUB_QUOTA_PARENT, "workshop");
         assert.strictEqual(env.ESIPHUB_QUOTA_EXCLUDE, SCRATCH_CLAIM_NAME);
     });
 
     it("passes the site's subnet, per-user size and the enforcer to nfs-server.sh", function () {
-        const quota = storageScript("nfs-quota.sh");
-        const env = nfsServerEnv(testConfig("aws", { "esiphub:storagePerUser": "5Gi" }), "/dev/nvme1n1", quota);
+        const env = nfsServerParams(testConfig("aws", { "esiphub:storagePerUser": "5Gi" }), "/dev/nvme1n1");
         assert.strictEqual(env.ESIPHUB_DEVICE, "/dev/nvme1n1");
         assert.strictEqual(env.ESIPHUB_EXPORT_CIDR, "10.44.0.0/24");
         assert.strictEqual(env.ESIPHUB_QUOTA_BYTES, String(5 * 1024 ** 3));
         assert.strictEqual(env.ESIPHUB_NFS_ANON_UID, "1000");
-        assert.strictEqual(Buffer.from(env.ESIPHUB_QUOTA_SCRIPT_B64, "base64").toString("utf8"), quota.text);
+        assert.strictEqual(Buffer.from(env.ESIPHUB_QUOTA_SCRIPT_B64, "base64").toString("utf8"), quotaEnforcer());
+    });
+
+    it("the quota enforcer is installed as nfs-quota.sh rendered with lib.sh and no parameters (its unit gives them)", function () {
+        const enforcer = quotaEnforcer();
+        assert.strictEqual(enforcer, renderScript(storageScript("nfs-quota"), {}));
+        assert.ok(enforcer.startsWith("#!/usr/bin/env bash\n"), "runs as a file: a shebang first");
+        assert.ok(enforcer.endsWith(scriptBody(storageScript("nfs-quota"))));
+        assert.doesNotMatch(enforcer, /^export /m);
     });
 
     it("nfs-server.sh accepts exactly the environment the program gives it", function () {
@@ -112,13 +121,13 @@ describe("storage values", function () {
             const device = path.join(host.dir, "vdb");
             fs.writeFileSync(device, "");
             const env = {
-                ...nfsServerEnv(testConfig("jetstream"), device, storageScript("nfs-quota.sh")),
+                ...nfsServerParams(testConfig("jetstream"), device),
                 ESIPHUB_DEVICE_TIMEOUT: "0",
                 // Ownership the test's user can give without root.
                 ESIPHUB_NFS_ANON_UID: String(process.getuid!()),
                 ESIPHUB_NFS_ANON_GID: String(process.getgid!()),
             };
-            const result = host.run("nfs-server.sh", env);
+            const result = host.run("nfs-server", env);
             assert.strictEqual(result.status, 0, result.stderr);
             assert.ok(fs.statSync(host.at(`${NFS_EXPORT_DIR}/jhub`)).isDirectory());
             assert.match(fs.readFileSync(host.at("etc/exports.d/esiphub.exports"), "utf8"), /^\/srv\/esiphub 10\.42\.0\.0\/24\(/);
@@ -128,28 +137,34 @@ describe("storage values", function () {
     });
 
     it("hub-db-dir.sh gets the hub's uid and the directory of the local volume", function () {
-        assert.deepStrictEqual(hubDbDirEnv(), { ESIPHUB_HUB_DB_DIR: HUB_DB.dir, ESIPHUB_HUB_DB_UID: "1000", ESIPHUB_HUB_DB_GID: "1000" });
+        assert.deepStrictEqual(hubDbDirParams(), { ESIPHUB_HUB_DB_DIR: HUB_DB.dir, ESIPHUB_HUB_DB_UID: "1000", ESIPHUB_HUB_DB_GID: "1000" });
     });
 
-    describe("rootScriptCommand", function () {
-        it("runs the script from stdin as root with each variable as one word, whatever it contains", function () {
-            const env = { ESIPHUB_A: "plain", ESIPHUB_B: "it's $HOME; `rm -rf /` \"quoted\"", ESIPHUB_C: "" };
-            const cmd = rootScriptCommand(env);
-            // How the remote shell splits it into words.
-            const words = execFileSync("bash", ["-c", `printf '%s\\0' ${cmd}`], { encoding: "utf8" }).split("\0").slice(0, -1);
-            assert.deepStrictEqual(words, ["sudo", "-n", "env", "ESIPHUB_A=plain", `ESIPHUB_B=it's $HOME; \`rm -rf /\` "quoted"`, "ESIPHUB_C=", "bash", "-s"]);
-            assert.strictEqual(rootScriptCommand({}), "sudo -n env bash -s");
-        });
-
-        it("refuses a variable name the shell would not take", function () {
-            assert.throws(() => rootScriptCommand({ "BAD NAME": "x" }), /bad environment variable name/);
-        });
+    it("each script gets every parameter it requires, and only parameters it reads", function () {
+        const given: [StorageScriptName, ScriptParams][] = [
+            ["nfs-server", nfsServerParams(testConfig("jetstream"), "/dev/vdb")],
+            ["hub-db-dir", hubDbDirParams()],
+        ];
+        for (const [name, params] of given) {
+            const script = fs.readFileSync(storageScript(name).file, "utf8");
+            const required = [...script.matchAll(/^\s*require_env ([A-Z0-9_ ]+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
+            assert.ok(required.length > 0, `${name} requires its parameters with require_env`);
+            for (const key of required) assert.ok(key in params, `${name}: ${key} is required and given`);
+            for (const key of Object.keys(params)) assert.ok(script.includes(`\${${key}`) || script.includes(`$${key}`), `${name} reads ${key}`);
+        }
     });
 
-    it("hashes each script's content (the remote commands' triggers)", function () {
-        const script = storageScript("nfs-server.sh");
-        assert.match(script.sha256, /^[0-9a-f]{64}$/);
-        assert.notStrictEqual(script.sha256, storageScript("nfs-quota.sh").sha256);
-        assert.ok(script.text.startsWith("#!/usr/bin/env bash\n"));
+    it("every script starts its work on its last line, once bash has read all of it (see lib.sh)", function () {
+        for (const name of ["nfs-server", "nfs-quota", "hub-db-dir"] as const) {
+            assert.ok(fs.readFileSync(storageScript(name).file, "utf8").trimEnd().endsWith("\nmain"), name);
+        }
+    });
+
+    it("hashes what each script runs, lib.sh included (the remote commands' triggers)", function () {
+        const server = storageScript("nfs-server");
+        assert.strictEqual(scriptHash(server), crypto.createHash("sha256").update(scriptBody(server)).digest("hex"));
+        assert.ok(scriptBody(server).startsWith(fs.readFileSync(path.join(PROJECT_DIR, "components/scripts/lib.sh"), "utf8")));
+        const hashes = (["nfs-server", "nfs-quota", "hub-db-dir"] as const).map((name) => scriptHash(storageScript(name)));
+        assert.strictEqual(new Set(hashes).size, 3);
     });
 });

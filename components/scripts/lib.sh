@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Shared part of every kubeadm script: strict mode, step logging, the failure message, file helpers.
+# Shared part of every script ESIPHub runs on a host: strict mode, step logging, the failure message,
+# required parameters, file helpers.
 #
-# components/kubeadm/commands.ts sends a script to a node as ONE text on stdin of `sudo bash -s`:
+# components/remote.ts sends a script to a host as ONE text on stdin of `sudo bash -s`:
 #   its parameters (`export NAME='value'` lines), then this file, then the script itself.
-# To run one by hand on a node:
-#   { echo "export KUBERNETES_MINOR='1.33'"; cat lib.sh prepare-node.sh; } | sudo bash -s
+# To run one by hand on a host (from components/):
+#   { echo "export KUBERNETES_MINOR='1.33'"; cat scripts/lib.sh kubeadm/scripts/prepare-node.sh; } | sudo bash -s
+# A script installed on a host to run as a file (the NFS quota enforcer) is the same text without the
+# exports: its parameters come from the environment of its systemd unit.
 #
 # Every script keeps its work in a `main` function called on its last line: bash has then read the
 # whole script from stdin before anything runs, so no command can swallow the rest of it.
@@ -13,7 +16,7 @@
 # (the join command, the kubeconfig). A failure ends with "esiphub: <step>: failed (exit N)".
 set -Eeuo pipefail
 
-# Where / is: a temporary directory in the behaviour tests (test/kubeadm/scripts.test.ts), empty on a node.
+# Where / is: a temporary directory in the behaviour tests (test/kubeadm, test/storage), empty on a host.
 # shellcheck disable=SC2034 # read by the script that follows this file
 ROOT="${ESIPHUB_ROOT:-}"
 STEP="start"
@@ -67,4 +70,5 @@ write_file() {
     mv -f "$tmp" "$path"
     # shellcheck disable=SC2034 # read by the script that follows this file
     FILE_CHANGED=true
+    log "wrote ${path}"
 }
