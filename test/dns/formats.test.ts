@@ -125,8 +125,13 @@ zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update 
             throw new Error(`named did not start:\n${log}`);
         });
 
-        after(() => {
-            named?.kill("SIGTERM");
+        after(async () => {
+            // named writes its journal on the way out: remove its folder only once it has exited.
+            if (named && named.exitCode === null) {
+                const exited = new Promise((resolve) => named!.once("exit", resolve));
+                named.kill("SIGTERM");
+                await exited;
+            }
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
