@@ -74,6 +74,29 @@ async function distinctFreePorts(count: number, taken: number[]): Promise<number
     return ports;
 }
 
+async function portIsFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.unref();
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+}
+
+/** The first port of `size` consecutive free ports, none of them in `avoid`. */
+async function freePortBlock(size: number, avoid: number[]): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const base = 20000 + Math.floor(Math.random() * (40000 - size));
+        let free = !avoid.some((p) => p >= base && p < base + size);
+        for (let p = base; p < base + size && free; p++) free = await portIsFree(p);
+        if (free) return base;
+    }
+    throw new Error(`no block of ${size} free ports on 127.0.0.1`);
+}
+
+/** Users' servers get ports base + user id: JupyterHub's random choice can hand two servers started at once the same port. */
+const SERVER_PORTS = 256;
+
 const py = (s: string): string => JSON.stringify(s);
 
 export function writeCredentials(file: string, credentials: Record<string, string>): void {
@@ -149,6 +172,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
 
     const port = options.port ?? (await freePort());
     const [hubPort, proxyApiPort] = await distinctFreePorts(2, [port]);
+    const serverPortBase = await freePortBlock(SERVER_PORTS, [port, hubPort, proxyApiPort]);
     const configFile = path.join(dir, "jupyterhub_config.py");
     fs.writeFileSync(
         configFile,
@@ -169,6 +193,9 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             `c.Spawner.cmd = ["jupyterhub-singleuser"]`,
             `c.Spawner.args = ["--allow-root"]`,
             `c.Spawner.ip = "127.0.0.1"`,
+            `def esiphub_server_port(spawner):`,
+            `    spawner.port = ${serverPortBase} + spawner.user.id % ${SERVER_PORTS}`,
+            `c.Spawner.pre_spawn_hook = esiphub_server_port`,
             `c.Spawner.environment = {"ESIPHUB_LOCALHUB": ${py(marker)}}`,
             authenticatorConfig({
                 moduleDir: `${chrootDir}/esiphub`,
