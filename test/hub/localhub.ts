@@ -83,10 +83,24 @@ async function portIsFree(port: number): Promise<boolean> {
     });
 }
 
-/** The first port of `size` consecutive free ports, none of them in `avoid`. */
+/** The lowest port the kernel hands out for outgoing connections and port-0 binds (kernels, proxies). */
+function ephemeralLow(): number {
+    try {
+        return Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+    } catch {
+        return 32768;
+    }
+}
+
+/**
+ * The first port of `size` consecutive free ports, none of them in `avoid`, below the ephemeral range so that
+ * no outgoing connection or kernel of a running server can take one before its user's server starts.
+ */
 async function freePortBlock(size: number, avoid: number[]): Promise<number> {
+    const low = 10000;
+    const high = Math.max(low + size + 1, ephemeralLow() - size);
     for (let attempt = 0; attempt < 50; attempt++) {
-        const base = 20000 + Math.floor(Math.random() * (40000 - size));
+        const base = low + Math.floor(Math.random() * (high - low));
         let free = !avoid.some((p) => p >= base && p < base + size);
         for (let p = base; p < base + size && free; p++) free = await portIsFree(p);
         if (free) return base;
