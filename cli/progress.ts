@@ -1,11 +1,8 @@
 import type { EngineEvent, OpMap, OpType, StepEventMetadata } from "@pulumi/pulumi/automation";
 
-/** Where the display writes: a terminal gets a status line rewritten in place, anything else plain lines. */
-export interface ProgressOutput {
-    write(text: string): unknown;
-    readonly isTTY?: boolean;
-    readonly columns?: number;
-}
+import { ProgressOutput, StatusLine } from "./statusline";
+
+export { ProgressOutput };
 
 export type OperationKind = "up" | "preview" | "destroy" | "refresh";
 
@@ -129,9 +126,11 @@ export class ProgressDisplay {
     private readonly failedUrns = new Map<string, string>();
     private changes?: OpMap;
     private durationSeconds?: number;
-    private statusShown = false;
+    private readonly status: StatusLine;
 
-    constructor(private readonly out: ProgressOutput, private readonly options: ProgressOptions) {}
+    constructor(out: ProgressOutput, private readonly options: ProgressOptions) {
+        this.status = new StatusLine(out);
+    }
 
     private get planning(): boolean {
         return this.options.operation === "preview";
@@ -230,26 +229,16 @@ export class ProgressDisplay {
     }
 
     private renderStatus(): void {
-        if (!this.out.isTTY) return;
-        const width = Math.max(20, (this.out.columns ?? 100) - 1);
-        const text = this.statusLine();
-        this.out.write(`\r\x1b[K${text.length > width ? text.slice(0, width - 1) + "…" : text}`);
-        this.statusShown = true;
-    }
-
-    private clearStatus(): void {
-        if (this.statusShown) this.out.write("\r\x1b[K");
-        this.statusShown = false;
+        this.status.show(this.statusLine());
     }
 
     private line(text: string): void {
-        this.clearStatus();
-        this.out.write(text + "\n");
+        this.status.print(text);
     }
 
     /** Clears the status line, prints the summary and the failures again, and returns what happened. */
     finish(): ProgressReport {
-        this.clearStatus();
+        this.status.clear();
         for (const [urn, type] of this.failedUrns) {
             if (!this.failures.some((f) => f.urn === urn)) {
                 this.failures.push({ urn, type, name: urnName(urn), message: "failed (the engine gave no message)" });
@@ -258,11 +247,11 @@ export class ProgressDisplay {
         if (this.changes) {
             const summary = summarizeChanges(this.changes, this.planning);
             const took = this.durationSeconds !== undefined && !this.planning ? ` in ${duration(this.durationSeconds)}` : "";
-            this.out.write(`${this.planning ? "Plan" : "Resources"}: ${summary}${took}\n`);
+            this.line(`${this.planning ? "Plan" : "Resources"}: ${summary}${took}`);
         }
         if (this.failures.length > 0) {
-            this.out.write(`${this.failures.length} failure${this.failures.length === 1 ? "" : "s"}:\n`);
-            for (const f of this.failures) this.out.write(`  ${f.urn ? `${f.type}  ${f.name}: ` : ""}${indentRest(f.message, "    ")}\n`);
+            this.line(`${this.failures.length} failure${this.failures.length === 1 ? "" : "s"}:`);
+            for (const f of this.failures) this.line(`  ${f.urn ? `${f.type}  ${f.name}: ` : ""}${indentRest(f.message, "    ")}`);
         }
         return { done: this.done.size, total: this.total(), failures: [...this.failures], changes: this.changes, durationSeconds: this.durationSeconds };
     }

@@ -5,12 +5,9 @@
 import { PHASE_TITLES, Phase } from "./errors";
 import type { UserResult } from "./flow";
 import type { RunEvents } from "./runner";
+import { ProgressOutput, StatusLine } from "../statusline";
 
-export interface ProgressOutput {
-    write(text: string): unknown;
-    readonly isTTY?: boolean;
-    readonly columns?: number;
-}
+export { ProgressOutput };
 
 export class LoadtestProgress implements RunEvents {
     private started = 0;
@@ -19,14 +16,16 @@ export class LoadtestProgress implements RunEvents {
     private throttledAnswers = 0;
     /** Users that got through each phase. */
     private readonly through: Record<Phase, number> = { login: 0, spawn: 0, page: 0, execute: 0, stop: 0 };
-    private statusShown = false;
+    private readonly status: StatusLine;
     private readonly runStart = performance.now();
 
     constructor(
         private readonly out: ProgressOutput,
         private readonly total: number,
         private readonly phases: readonly Phase[],
-    ) {}
+    ) {
+        this.status = new StatusLine(out);
+    }
 
     userStarted(): void {
         this.started++;
@@ -70,23 +69,16 @@ export class LoadtestProgress implements RunEvents {
     }
 
     private render(): void {
-        if (!this.out.isTTY) return;
-        const width = Math.max(20, (this.out.columns ?? 100) - 1);
-        const text = this.statusLine();
-        this.out.write(`\r\x1b[K${text.length > width ? text.slice(0, width - 1) + "…" : text}`);
-        this.statusShown = true;
+        this.status.show(this.statusLine());
     }
 
     private line(text: string): void {
-        if (this.statusShown) this.out.write("\r\x1b[K");
-        this.statusShown = false;
-        this.out.write(text + "\n");
+        this.status.print(text);
         this.render();
     }
 
     /** Clears the status line (call before printing the report). */
     finish(): void {
-        if (this.statusShown) this.out.write("\r\x1b[K");
-        this.statusShown = false;
+        this.status.clear();
     }
 }
