@@ -104,12 +104,20 @@ let subnet: { cidr: string; next: number; size: number } | undefined;
 export function registerSubnet(cidr: string): string {
     const parsed = parseCidr(cidr);
     if (!parsed) throw new Error(`offline cloud: subnet CIDR "${cidr}" is not an IPv4 CIDR`);
-    subnet = { cidr, next: 10, size: 2 ** (32 - parsed.prefix) };
+    subnet = { cidr, next: 2 ** (32 - parsed.prefix) - 2, size: 2 ** (32 - parsed.prefix) };
     return hostAddress(cidr, 1);
 }
 
-export function nextPrivateIp(): string {
+/**
+ * The private address of a node's port or instance, by the node's name (registration order varies): from the
+ * subnet's .10 (.4 in a subnet smaller than /26) the master, then a dedicated NFS node, then worker NN; anything
+ * else counts down from the top of the subnet.
+ */
+export function nextPrivateIp(resourceName: string): string {
     if (!subnet) throw new Error("offline cloud: a port or instance was created before any subnet");
-    if (subnet.next >= subnet.size - 1) throw new Error(`offline cloud: no free address left in ${subnet.cidr}`);
-    return hostAddress(subnet.cidr, subnet.next++);
+    const base = subnet.size >= 64 ? 10 : 4;
+    const worker = /-worker-(\d+)(-port)?$/.exec(resourceName);
+    const host = /-master(-port)?$/.test(resourceName) ? base : /-nfs(-port)?$/.test(resourceName) ? base + 1 : worker ? base + 1 + Number(worker[1]) : subnet.next--;
+    if (host >= subnet.size - 1 || host < base) throw new Error(`offline cloud: no free address left in ${subnet.cidr}`);
+    return hostAddress(subnet.cidr, host);
 }
