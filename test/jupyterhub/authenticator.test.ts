@@ -53,7 +53,7 @@ describe("PregeneratedAuthenticator in a real JupyterHub 5 (Debian trixie, chroo
     it("logs a generated user in with its password and starts its server", async function () {
         const session = new HubSession(hub.url);
         const login = await session.login(user, account(user).password);
-        assert.strictEqual(login.status, 302);
+        assert.strictEqual(login.status, 302, `the hub answered ${login.status}: ${login.body.slice(0, 200)}`);
         assert.ok(login.loggedIn, "the hub set its login cookie");
         assert.strictEqual(((await (await session.api("/user")).json()) as { name: string }).name, user);
 
@@ -65,6 +65,13 @@ describe("PregeneratedAuthenticator in a real JupyterHub 5 (Debian trixie, chroo
         assert.strictEqual(served.status, 200);
         assert.ok(((await served.json()) as { version?: string }).version);
         assert.strictEqual((await session.api(`/users/${user}/server`, { method: "DELETE" })).status < 300, true);
+    });
+
+    it("accepts a login form submitted seconds after the page was loaded (the form's _xsrf outlives the clock second)", async function () {
+        const session = new HubSession(hub.url);
+        const login = await session.login(other, account(other).password, 2100);
+        assert.strictEqual(login.status, 302, `the hub answered ${login.status}: ${login.body.slice(0, 200)}`);
+        assert.ok(login.loggedIn);
     });
 
     it("refuses a wrong password, an empty password and an unknown user, all the same way", async function () {
