@@ -120,10 +120,11 @@ export class HubClient {
         return headers;
     }
 
-    private async storeCookies(headers: IncomingHttpHeaders, url: string): Promise<void> {
+    /** Synchronous (the jar's store is in memory), so no socket event can come between a response and its body. */
+    private storeCookies(headers: IncomingHttpHeaders, url: string): void {
         const setCookie = headers["set-cookie"];
         for (const cookie of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-            await this.jar.setCookie(cookie, url, { ignoreError: true });
+            this.jar.setCookieSync(cookie, url, { ignoreError: true });
         }
     }
 
@@ -152,8 +153,11 @@ export class HubClient {
             const headers = await this.headersFor(spec, url);
             const body = this.body(spec, headers);
             const res = await request(url, { method: spec.method ?? "GET", headers, body, dispatcher: this.dispatcher, signal: this.signal(spec) });
-            await this.storeCookies(res.headers, url);
-            return { status: res.statusCode, headers: res.headers, body: await res.body.text(), url };
+            // Read the body before awaiting anything else: undici 7 crashes the process when the hub closes a
+            // connection whose body is paused unread (nodejs/undici#5360).
+            const text = await res.body.text();
+            this.storeCookies(res.headers, url);
+            return { status: res.statusCode, headers: res.headers, body: text, url };
         } catch (err) {
             throw classifyError(err, spec.what);
         }
@@ -189,7 +193,7 @@ export class HubClient {
         try {
             const headers = await this.headersFor(spec, url);
             const res = await request(url, { method: "GET", headers, dispatcher: this.dispatcher, signal: this.signal(spec) });
-            await this.storeCookies(res.headers, url);
+            this.storeCookies(res.headers, url);
             if (res.statusCode < 200 || res.statusCode >= 300) return { status: res.statusCode, body: await res.body.text(), ended: true };
             const decoder = new TextDecoder();
             for await (const chunk of res.body) {

@@ -17,7 +17,9 @@ describe("local JupyterHub harness (test/hub/localhub.ts)", function () {
     it("applies the extra config lines after its own", async function () {
         const hub = await startLocalHub({ config: "c.JupyterHub.authenticate_prometheus = False" });
         try {
-            assert.strictEqual((await fetch(`${hub.url}/hub/metrics`)).status, 200);
+            const metrics = await fetch(`${hub.url}/hub/metrics`);
+            assert.strictEqual(metrics.status, 200, "the metrics need no login, as the extra line says");
+            assert.match(await metrics.text(), /jupyterhub_/);
         } finally {
             await hub.stop();
         }

@@ -5,7 +5,7 @@
  * never sets its `_xsrf` cookie, so a form's token would only match while the clock stays in the same second.
  */
 import { CookieJar } from "tough-cookie";
-import { request as undiciRequest } from "undici";
+import { Agent, request as undiciRequest } from "undici";
 
 export interface LoginResult {
     status: number;
@@ -17,6 +17,13 @@ export interface LoginResult {
 
 /** `navigate`: a page load or form submission; `api`: a page script's call. The hub treats `_xsrf` differently. */
 export type FetchMode = "navigate" | "api";
+
+/**
+ * The sessions' own connection pool. Without a dispatcher, undici's `request` would install its Agent as the
+ * process-wide one that Node's built-in fetch shares, and a fetch elsewhere that leaves a body unread would
+ * then crash the process when the hub closes the connection (undici 7's `assert(!this.paused)`, nodejs/undici#5360).
+ */
+const sessionAgent = new Agent({ keepAliveTimeout: 1_000 });
 
 /** Answers that may not carry a body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -39,13 +46,15 @@ export class HubSession {
             method: (init.method ?? "GET") as "GET",
             headers: sent,
             body: init.body as string | undefined,
+            dispatcher: sessionAgent,
         });
+        // The body first: a paused, unread body is what undici cannot survive when the hub closes the socket.
+        const body = await res.body.text();
         const responseHeaders = new Headers();
         for (const [name, value] of Object.entries(res.headers)) {
             for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
         }
-        for (const cookie of responseHeaders.getSetCookie()) await this.jar.setCookie(cookie, url);
-        const body = await res.body.text();
+        for (const cookie of responseHeaders.getSetCookie()) this.jar.setCookieSync(cookie, url);
         return new Response(NULL_BODY_STATUSES.has(res.statusCode) ? null : body, { status: res.statusCode, headers: responseHeaders });
     }
 
