@@ -97,11 +97,13 @@ describe("automation layer", () => {
             process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
             process.env.FAKE_PULUMI_LOG = log;
             process.env.FAKE_PULUMI_FIXTURES = path.join(__dirname, "fixtures");
+            process.env.FAKE_PULUMI_EVENTS = path.join(__dirname, "fake-pulumi-events.js");
         });
         after(() => {
             process.env.PATH = savedPath;
             delete process.env.FAKE_PULUMI_LOG;
             delete process.env.FAKE_PULUMI_FIXTURES;
+            delete process.env.FAKE_PULUMI_EVENTS;
         });
         beforeEach(() => fs.writeFileSync(log, ""));
         const invocations = () => fs.readFileSync(log, "utf8").trim().split("\n");

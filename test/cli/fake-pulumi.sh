@@ -3,6 +3,7 @@
 # runs the way the real CLI does (same arguments, same output shapes, same error lines) for a few fixed stacks.
 #   FAKE_PULUMI_LOG      every invocation's arguments are appended here, one line each
 #   FAKE_PULUMI_FIXTURES folder of recorded engine events (*.jsonl)
+#   FAKE_PULUMI_EVENTS   fake-pulumi-events.js, which streams them to the Automation API as the CLI does
 set -euo pipefail
 
 echo "$*" >>"$FAKE_PULUMI_LOG"
@@ -35,7 +36,7 @@ check_stack() {
 
 case "$1 ${2:-}" in
     "version "*)
-        echo "v3.200.0"
+        echo "v3.210.0"
         ;;
     "stack select")
         check_stack
@@ -74,7 +75,7 @@ JSON
         fixture="jetstream-update.jsonl"
         [[ "$1" == "preview" || " $* " == *" --preview-only "* ]] && fixture="jetstream-update.preview.jsonl"
         [[ -n "$event_log" ]] || fail "no --event-log"
-        cp "$FAKE_PULUMI_FIXTURES/$fixture" "$event_log"
+        node "$FAKE_PULUMI_EVENTS" "$event_log" "$FAKE_PULUMI_FIXTURES/$fixture"
         ;;
     *)
         fail "fake pulumi: unexpected command: $*"
