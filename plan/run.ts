@@ -6,7 +6,10 @@ import { OFFLINE_STATE } from "./state";
 
 // Not re-exported by the SDK's typings; these modules are part of its public runtime package.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { getStore } = require("@pulumi/pulumi/runtime/state");
+const { getStore, withLocalStorage } = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): Record<string, unknown>;
+    withLocalStorage<T>(callback: () => T): T;
+};
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const rpc = require("@pulumi/pulumi/runtime/rpc");
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -142,16 +145,32 @@ export interface PlanOptions {
 
 let running = false;
 
+/** One macrotask turn: rejections queued by the same cascade are reported before it ends. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Runs a Pulumi program under the recording monitor, as `pulumi preview` would run it against a real engine,
- * and returns every registered resource and the stack outputs. The runtime is process-global: one run at a time.
+ * and returns every registered resource and the stack outputs.
+ *
+ * Each run gets a runtime store of its own (the SDK's `withLocalStorage`, which the Automation API uses for inline
+ * programs): the monitor, config and RPC queue of a run that failed, whose dependents wait forever as they would
+ * under a real engine that has exited, never reach the next run. So failing runs are planned in this process, one
+ * after another. Unhandled rejections are process-wide, so runs still take turns.
  */
-export async function planProgram(
+export function planProgram(
     site: string,
     program: () => Promise<Record<string, unknown>> | Record<string, unknown>,
     options: PlanOptions = {},
 ): Promise<PlanResult> {
-    if (running) throw new PlanError("planProgram is already running: the Pulumi runtime is process-global");
+    if (running) return Promise.reject(new PlanError("planProgram is already running: unhandled rejections are process-wide, so runs take turns"));
+    return withLocalStorage(() => planInStore(site, program, options));
+}
+
+async function planInStore(
+    site: string,
+    program: () => Promise<Record<string, unknown>> | Record<string, unknown>,
+    options: PlanOptions,
+): Promise<PlanResult> {
     running = true;
     const monitor = new RecordingMonitor();
     const unhandled: string[] = [];
@@ -189,6 +208,11 @@ export async function planProgram(
             rawOutputs: monitor.rawStackOutputs ?? {},
             rawInputs: monitor.rawInputs,
         };
+    } catch (e) {
+        // The other uses of a failed lookup reject in the same cascade: collect them, so the error lists them all.
+        await nextTurn();
+        if (e instanceof PlanError) throw new PlanError([...new Set([...monitor.errors, ...unhandled])].join("\n") || e.message);
+        throw e;
     } finally {
         process.off("unhandledRejection", onUnhandled);
         running = false;

@@ -1,15 +1,12 @@
 /**
  * Helpers of the cloud layer's tests (test/openstack, test/aws): the hosts component of one site planned alone,
- * in this process, or in a child process for the runs that fail.
+ * for the runs that succeed and for the runs that fail.
  *
  * A failed lookup fails the resources that use it, and everything that depends on those waits forever; a real
- * `pulumi up` ends on the first such error (the program exits on an unhandled rejection). A child process gives
- * the tests the same ending without leaving the process-global mock runtime of the test run busy.
- *
- * The child runs this file: ts-node test/cloudhosts.ts '{"site": ..., "overrides": ..., "cloudOverrides": ...}'
+ * `pulumi up` ends on the first such error (the program exits on an unhandled rejection). planProgram ends the
+ * run there too, and gives every run a runtime store of its own, so a failed run leaves nothing that reaches the
+ * next one: the failure cases run in this process, one after another.
  */
-import { spawn } from "child_process";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { OFFLINE_INVOKES } from "../plan/invokes";
 import { planProgram, PlanResult, stackConfig, testConfig, Site } from "./mocks";
@@ -73,52 +70,17 @@ export interface FailureCase {
     cloudOverrides?: Record<string, string | null>;
 }
 
-/** The error a run of the site's hosts component ends with, or undefined when it succeeds. */
-export function planFailure(failure: FailureCase, timeoutMs = 60000): Promise<string | undefined> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, JSON.stringify(failure)], {
-            cwd: path.resolve(__dirname, ".."),
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            const line = stdout.split("\n").find((l) => l.startsWith("{"));
-            if (!line) return reject(new Error(`child run printed no result (exit ${code}): ${stderr.slice(0, 2000)}`));
-            const result = JSON.parse(line) as { error?: string };
-            resolve(result.error);
-        });
-    });
-}
+/** JSON has no undefined: null stands for "remove the key". */
+const unset = (o: Record<string, string | null> = {}) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v ?? undefined]));
 
-async function main(failure: FailureCase): Promise<void> {
-    let reported = false;
-    const report = (error: string | undefined) => {
-        if (reported) return;
-        reported = true;
-        process.stdout.write(JSON.stringify({ error }) + "\n");
-        process.exit(0);
-    };
-    process.on("unhandledRejection", (reason) => report(reason instanceof Error ? reason.message : String(reason)));
-    // JSON has no undefined: null stands for "remove the key".
-    const unset = (o: Record<string, string | null> = {}) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v ?? undefined]));
+/** The error a run of the site's hosts component ends with, or undefined when it succeeds. */
+export async function planFailure(failure: FailureCase): Promise<string | undefined> {
     const config = testConfig(failure.site, unset(failure.overrides));
     const cloud = stackConfig(failure.site, unset(failure.cloudOverrides ?? failure.overrides));
     try {
         await planProgram(failure.site, () => ({ publicIp: buildHosts(config).publicIp }), cloud);
-        report(undefined);
+        return undefined;
     } catch (e) {
-        report(e instanceof Error ? e.message : String(e));
+        return e instanceof Error ? e.message : String(e);
     }
-}
-
-if (require.main === module) {
-    main(JSON.parse(process.argv[2])).catch((e) => {
-        process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
-        process.exit(1);
-    });
 }

@@ -321,18 +321,9 @@ describe("aws: hosts under mocks", () => {
             },
             { title: "(and the stack file's own settings are all found)", run: { site: "aws" }, error: undefined },
         ];
-        // Each case runs in a child process of its own (test/cloudhosts.ts); they all start together.
-        const outcomes = new Map<string, Promise<string | undefined>>();
-        before(() => {
-            for (const c of cases) {
-                const outcome = planFailure(c.run);
-                outcome.catch(() => undefined); // reported by the case's own test
-                outcomes.set(c.title, outcome);
-            }
-        });
         for (const c of cases) {
             it(c.title, async () => {
-                const error = await outcomes.get(c.title)!;
+                const error = await planFailure(c.run);
                 if (c.error) assert.match(String(error), c.error);
                 else assert.strictEqual(error, undefined);
             });
