@@ -30,13 +30,27 @@ export function testConfig(site: Site, overrides: Record<string, string | undefi
     return parseSiteConfig(stackConfig(site, overrides).config, site, PROJECT_DIR);
 }
 
-/** Runs the whole program for `Pulumi.<site>.yaml` the way `pulumi up -s <site>` would. */
+const stackPlans = new Map<string, Promise<PlanResult>>();
+
+/**
+ * Runs the whole program for `Pulumi.<site>.yaml` the way `pulumi up -s <site>` would. The program is
+ * deterministic for a given configuration, so each (site, overrides) is planned once per test process and the
+ * plan is shared: treat it as read-only.
+ */
 export function runStack(site: Site, overrides: Record<string, string | undefined> = {}): Promise<PlanResult> {
-    const { config, secretKeys } = stackConfig(site, overrides);
-    // Loaded here, not at the top, so that tests of one layer run without loading every layer.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { deploy, readProgramConfig } = require("../components/esiphub") as typeof import("../components/esiphub");
-    return planProgram(site, () => deploy(readProgramConfig(PROJECT_DIR)), { config, secretKeys });
+    const key = JSON.stringify([site, Object.entries(overrides).sort()]);
+    let plan = stackPlans.get(key);
+    if (!plan) {
+        const { config, secretKeys } = stackConfig(site, overrides);
+        // Loaded here, not at the top, so that tests of one layer run without loading every layer.
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const { deploy, readProgramConfig } = require("../components/esiphub") as typeof import("../components/esiphub");
+        plan = planProgram(site, () => deploy(readProgramConfig(PROJECT_DIR)), { config, secretKeys });
+        // A failed plan is not kept: the next caller sees the failure again, from a run of its own.
+        plan.catch(() => stackPlans.delete(key));
+        stackPlans.set(key, plan);
+    }
+    return plan;
 }
 
 export function resourcesOfType(result: PlanResult, type: string): PlannedResource[] {

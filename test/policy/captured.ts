@@ -1,10 +1,10 @@
 /**
- * Plans of the real program under mocks, for the policy tests: each (site, overrides) is run once per test process.
+ * Helpers of the policy tests on plans of the real program (test/mocks.ts runStack).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { StackContext } from "../../policy/rules";
-import { PlannedResource, PlanResult, PROJECT_DIR, runStack, Site, testConfig } from "../mocks";
+import { PlannedResource, PlanResult, PROJECT_DIR, Site, testConfig } from "../mocks";
 
 /** Every layer `deploy` builds; the program cannot run without all of them. */
 const LAYERS = [
@@ -22,19 +22,6 @@ export function requireProgram(ctx: Mocha.Context): void {
         if (ctx.currentTest ?? ctx.test) (ctx.currentTest ?? ctx.test)!.title += ` (skipped: the program needs ${missing.join(", ")})`;
         ctx.skip();
     }
-}
-
-const plans = new Map<string, Promise<PlanResult>>();
-
-/** The plan of a stack file with raw config overrides, as `pulumi preview` would register it. */
-export function capturedPlan(site: Site, overrides: Record<string, string> = {}): Promise<PlanResult> {
-    const key = JSON.stringify([site, overrides]);
-    let plan = plans.get(key);
-    if (!plan) {
-        plan = runStack(site, overrides);
-        plans.set(key, plan);
-    }
-    return plan;
 }
 
 /** The stack context the offline checker derives from the same configuration. */

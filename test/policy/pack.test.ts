@@ -8,8 +8,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { checkResource, isDataVolume, RULES, viewOfPlannedResource } from "../../policy/rules";
-import { PlannedResource, PlanResult } from "../mocks";
-import { capturedPlan, requireProgram, stackContext } from "./captured";
+import { PlannedResource, PlanResult, runStack } from "../mocks";
+import { requireProgram, stackContext } from "./captured";
 import { PackAnswer, POLICY_DIR, ServedPack } from "./servedpack";
 
 /** What the pack reports: CrossGuard prefixes each message with the policy's description. */
@@ -31,7 +31,6 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
     let pack: ServedPack;
 
     before(async function () {
-        this.timeout(180000);
         pack = await ServedPack.start();
     });
     after(() => pack?.stop());
@@ -56,7 +55,7 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
     ] as const) {
         it(`${site} with ${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(" ")}: the pack finds on every resource what the offline checker finds`, async function () {
             requireProgram(this);
-            const plan = await capturedPlan(site, overrides);
+            const plan = await runStack(site, overrides);
             const ctx = stackContext(site, overrides);
             const answers = await analyzeAll(pack, plan);
             let violations = 0;
@@ -79,7 +78,7 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
 
         before(async function () {
             requireProgram(this);
-            plan = await capturedPlan("nebula");
+            plan = await runStack("nebula");
             volume = plan.resources.find((r) => isDataVolume(viewOfPlannedResource(r)))!;
         });
         afterEach(() => pack.configure({}));
@@ -99,7 +98,7 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
 
     it("secrets reach the pack as the engine sends them (enveloped), and no message quotes one", async function () {
         requireProgram(this);
-        const plan = await capturedPlan("jetstream");
+        const plan = await runStack("jetstream");
         const joinCommand = plan.resources.find((r) => /-join-command-/.test(r.name))!;
         const logged = { ...joinCommand, inputs: { ...joinCommand.inputs, logging: "stdoutAndStderr" } };
         const answer = await pack.analyze(logged, plan);

@@ -64,7 +64,6 @@ describe("esiphub plan runs the policy", function () {
     });
 
     it("the installed command exits 3", function () {
-        this.timeout(180000);
         const run = spawnSync(process.execPath, [path.join(PROJECT_DIR, "cli", "esiphub.js"), "plan", "jetstream", "--config-file", openStack], { cwd: dir, encoding: "utf8" });
         assert.strictEqual(run.status, POLICY_EXIT, run.stderr);
         assert.match(run.stdout, /no-public-admin-ports/);

@@ -12,8 +12,8 @@ import {
     Violation,
     viewOfPlannedResource,
 } from "../../policy/rules";
-import { PlannedResource, PlanResult, SITES } from "../mocks";
-import { byType, capturedPlan, requireProgram, stackContext, withInputs } from "./captured";
+import { PlannedResource, PlanResult, runStack, SITES } from "../mocks";
+import { byType, requireProgram, stackContext, withInputs } from "./captured";
 
 const SG_RULE_TYPE: Record<string, string> = {
     nebula: "openstack:networking/secGroupRule:SecGroupRule",
@@ -47,7 +47,7 @@ describe("policy rules on the program's resources", function () {
         };
         for (const site of SITES) {
             it(`${site}: no mandatory violation; exactly the expected advisories`, async () => {
-                const violations = checkPlannedResources((await capturedPlan(site)).resources, stackContext(site));
+                const violations = checkPlannedResources((await runStack(site)).resources, stackContext(site));
                 assert.deepStrictEqual(briefly(violations), advisories[site]);
                 assert.strictEqual(hasMandatoryViolation(violations), false);
             });
@@ -57,13 +57,13 @@ describe("policy rules on the program's resources", function () {
     describe("no-public-admin-ports", () => {
         for (const site of SITES) {
             it(`${site}: the admin rules open 22 and 6443 to the admin CIDRs only; adminCidrs 0.0.0.0/0 breaks the rule on exactly those`, async () => {
-                const plan = await capturedPlan(site);
+                const plan = await runStack(site);
                 const rules = byType(plan, SG_RULE_TYPE[site]);
                 // The rule really looks at SSH, 6443 and NFS openings: from the admin CIDRs and from the subnet.
                 assert.ok(rules.filter((r) => /-(admin|cluster)-tcp-(22|6443|2049)-/.test(r.name)).length >= 5, "admin and cluster rules are planned");
                 assert.deepStrictEqual(rules.flatMap((r) => check(r)), []);
 
-                const open = await capturedPlan(site, { "esiphub:adminCidrs": '["0.0.0.0/0"]' });
+                const open = await runStack(site, { "esiphub:adminCidrs": '["0.0.0.0/0"]' });
                 const violations = of("no-public-admin-ports", checkPlannedResources(open.resources, stackContext(site)));
                 assert.deepStrictEqual(
                     violations.map((v) => [v.urn.split("::").pop()!.replace(/^.*-rule-/, ""), v.enforcement, v.message]),
@@ -76,13 +76,13 @@ describe("policy rules on the program's resources", function () {
         }
 
         it("the web rules (80, 443 from anywhere) are not the rule's business", async () => {
-            const web = byType(await capturedPlan("aws"), SG_RULE_TYPE.aws).filter((r) => /-web-/.test(r.name));
+            const web = byType(await runStack("aws"), SG_RULE_TYPE.aws).filter((r) => /-web-/.test(r.name));
             assert.deepStrictEqual(web.map((r) => (r.inputs as { cidrIpv4?: string }).cidrIpv4), ["0.0.0.0/0", "0.0.0.0/0"]);
             assert.deepStrictEqual(web.flatMap((r) => check(r)), []);
         });
 
         it("a cluster rule widened to the internet breaks it (NFS)", async () => {
-            const nfs = byType(await capturedPlan("jetstream"), SG_RULE_TYPE.jetstream).find((r) => /-cluster-tcp-2049-/.test(r.name))!;
+            const nfs = byType(await runStack("jetstream"), SG_RULE_TYPE.jetstream).find((r) => /-cluster-tcp-2049-/.test(r.name))!;
             assert.deepStrictEqual(check(nfs), []);
             const open = withInputs(nfs, (i) => (i.remoteIpPrefix = "0.0.0.0/0"));
             assert.deepStrictEqual(check(open).map((v) => v.message), ["opens NFS (port 2049) to 0.0.0.0/0; allow it only from the node subnet"]);
@@ -92,12 +92,12 @@ describe("policy rules on the program's resources", function () {
     describe("nfs-data-volume-retained", () => {
         for (const site of SITES) {
             it(`${site}: the one data volume is retained; planned with keepDataOnDestroy false it is not, which the rule allows only for such a stack`, async () => {
-                const dataVolumes = (await capturedPlan(site)).resources.filter((r) => isDataVolume(viewOfPlannedResource(r)));
+                const dataVolumes = (await runStack(site)).resources.filter((r) => isDataVolume(viewOfPlannedResource(r)));
                 assert.strictEqual(dataVolumes.length, 1, "the rule recognises the cloud layer's data volume");
                 assert.strictEqual(dataVolumes[0].retainOnDelete, true);
                 assert.deepStrictEqual(check(dataVolumes[0]), []);
 
-                const deletable = (await capturedPlan(site, { "esiphub:keepDataOnDestroy": "false" })).resources.find((r) => isDataVolume(viewOfPlannedResource(r)))!;
+                const deletable = (await runStack(site, { "esiphub:keepDataOnDestroy": "false" })).resources.find((r) => isDataVolume(viewOfPlannedResource(r)))!;
                 assert.strictEqual(deletable.retainOnDelete, false);
                 assert.deepStrictEqual(check(deletable, stackContext(site, { "esiphub:keepDataOnDestroy": "false" })), []);
                 // The same volume in a stack that must keep its data: a program that ignored the setting.
@@ -111,7 +111,7 @@ describe("policy rules on the program's resources", function () {
 
     describe("cluster-secrets-not-logged", () => {
         it("finds the kubeconfig and every join-command command, all with logging none and stdout secret", async () => {
-            const commands = byType(await capturedPlan("jetstream"), "command:remote:Command");
+            const commands = byType(await runStack("jetstream"), "command:remote:Command");
             const secretPrinters = commands.filter((r) => printsClusterSecret(viewOfPlannedResource(r))).map((r) => r.name);
             assert.deepStrictEqual(secretPrinters, [
                 "esiphub-jetstream-k8s-kubeconfig",
@@ -121,7 +121,7 @@ describe("policy rules on the program's resources", function () {
         });
 
         it("the join-command command with its logging on, or its stdout not secret, breaks it", async () => {
-            const joinCommand = byType(await capturedPlan("nebula"), "command:remote:Command").find((r) => /-join-command-/.test(r.name))!;
+            const joinCommand = byType(await runStack("nebula"), "command:remote:Command").find((r) => /-join-command-/.test(r.name))!;
             const logged = withInputs(joinCommand, (i) => delete i.logging);
             assert.deepStrictEqual(check(logged).map((v) => v.message), [
                 'prints a join command or kubeconfig and logs its output (logging: unset, i.e. stdoutAndStderr); set logging: "none" so the secret never reaches the Pulumi log',
@@ -136,7 +136,7 @@ describe("policy rules on the program's resources", function () {
     describe("hub-limits-set and charts-pinned", () => {
         for (const site of SITES) {
             it(`${site}: the hub and provisioner releases keep both rules`, async () => {
-                const plan = await capturedPlan(site);
+                const plan = await runStack(site);
                 for (const chart of ["jupyterhub", "nfs-subdir-external-provisioner"]) {
                     const r = release(plan, chart);
                     assert.deepStrictEqual([...of("hub-limits-set", check(r)), ...of("charts-pinned", check(r))], []);
@@ -145,7 +145,7 @@ describe("policy rules on the program's resources", function () {
         }
 
         it("the hub without its memory limit or storage capacity breaks hub-limits-set", async () => {
-            const hub = release(await capturedPlan("jetstream"), "jupyterhub");
+            const hub = release(await runStack("jetstream"), "jupyterhub");
             const unlimited = withInputs(hub, (i) => {
                 delete i.values.singleuser.memory.limit;
                 i.values.singleuser.storage.capacity = "";
@@ -160,7 +160,7 @@ describe("policy rules on the program's resources", function () {
         });
 
         it("either chart without a version, or with a range, breaks charts-pinned", async () => {
-            const plan = await capturedPlan("aws");
+            const plan = await runStack("aws");
             for (const chart of ["jupyterhub", "nfs-subdir-external-provisioner"]) {
                 const r = release(plan, chart);
                 assert.strictEqual(of("charts-pinned", check(withInputs(r, (i) => delete i.version))).length, 1, chart);
@@ -171,7 +171,7 @@ describe("policy rules on the program's resources", function () {
 
     describe("advisories", () => {
         it("notebookTag latest breaks notebook-image-pinned, as an advisory", async () => {
-            const latest = checkPlannedResources((await capturedPlan("jetstream", { "esiphub:notebookTag": "latest" })).resources, KEEP);
+            const latest = checkPlannedResources((await runStack("jetstream", { "esiphub:notebookTag": "latest" })).resources, KEEP);
             assert.deepStrictEqual(briefly(latest), [
                 'advisory notebook-image-pinned esiphub-jetstream-hub-release: the notebook image tag is "latest": servers started minutes apart can get different images; pin a dated tag (esiphub:notebookTag)',
             ]);
@@ -180,7 +180,7 @@ describe("policy rules on the program's resources", function () {
 
         it("two-hub-admins counts the admins the hub really gets: two keep it, one or none break it", async () => {
             const admins = async (list: string) =>
-                of("two-hub-admins", checkPlannedResources((await capturedPlan("jetstream", { "esiphub:adminUsers": list })).resources, KEEP)).map((v) => v.message);
+                of("two-hub-admins", checkPlannedResources((await runStack("jetstream", { "esiphub:adminUsers": list })).resources, KEEP)).map((v) => v.message);
             assert.deepStrictEqual(await admins('["instructor", "helper"]'), []);
             assert.deepStrictEqual(await admins('["helper"]'), [
                 "the hub has one admin user (helper): name at least two in esiphub:adminUsers so that a helper can stop servers and check users",
@@ -192,7 +192,7 @@ describe("policy rules on the program's resources", function () {
     });
 
     it("mandatory violations are listed before advisories, whatever the order of the resources", async () => {
-        const plan = await capturedPlan("nebula", { "esiphub:adminCidrs": '["0.0.0.0/0"]', "esiphub:notebookTag": "latest" });
+        const plan = await runStack("nebula", { "esiphub:adminCidrs": '["0.0.0.0/0"]', "esiphub:notebookTag": "latest" });
         // Reversed, the hub release (two advisories) comes before the security-group rules (two mandatory).
         const violations = checkPlannedResources([...plan.resources].reverse(), KEEP);
         assert.deepStrictEqual(
