@@ -94,7 +94,6 @@ describe("esiphub plan", () => {
     });
 
     it("the installed command prints valid JSON and exits with the contract's codes", function () {
-        this.timeout(180000);
         const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
         const json = execFileSync("node", [bin, "plan", "aws", "--json"], { cwd: os.tmpdir(), encoding: "utf8" });
         assert.strictEqual(JSON.parse(json).site, "aws");

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import { dnsRecords, formatDnsRecords } from "../../components/dns/formats";
+import { waitFor } from "../wait";
 import { findExecutable } from "../../cli/automation";
 
 /** A tool from a Debian package listed in .ci/apt-packages.txt: required under CI, else the test is skipped. */
@@ -116,13 +117,11 @@ zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update 
             named.stdout!.on("data", (d) => (log += d));
             named.stderr!.on("data", (d) => (log += d));
             // Ready when it answers for the zone.
-            for (let i = 0; i < 100; i++) {
+            await waitFor("named to answer for esipfed.org", () => {
+                if (named!.exitCode !== null) throw new Error(`named exited during startup:\n${log}`);
                 const soa = spawnSync("dig", ["@127.0.0.1", "-p", String(port), "esipfed.org", "SOA", "+short", "+time=1", "+tries=1"], { encoding: "utf8" });
-                if (soa.stdout.includes("hostmaster.esipfed.org.")) return;
-                if (named.exitCode !== null) break;
-                await new Promise((r) => setTimeout(r, 100));
-            }
-            throw new Error(`named did not start:\n${log}`);
+                return soa.stdout.includes("hostmaster.esipfed.org.") ? true : undefined;
+            }, { intervalMs: 100, detail: () => log });
         });
 
         after(async () => {

@@ -4,6 +4,7 @@ import * as path from "path";
 import { credentialsOf, makeAccounts } from "./accounts";
 import { hubRootMissing, processesWithMarker, startLocalHub } from "./localhub";
 import { HubSession } from "./session";
+import { waitFor } from "../wait";
 
 describe("local JupyterHub harness (test/hub/localhub.ts)", function () {
     before(function () {
@@ -34,9 +35,10 @@ describe("local JupyterHub harness (test/hub/localhub.ts)", function () {
             const session = new HubSession(hub.url);
             assert.ok((await session.login(account.username, account.password)).loggedIn);
             assert.ok((await session.api(`/users/${account.username}/server`, { method: "POST" })).status < 300);
-            for (let i = 0; i < 120 && (await session.request(`/user/${account.username}/api`)).status !== 200; i++) {
-                await new Promise((r) => setTimeout(r, 500));
-            }
+            await waitFor(`${account.username}'s server to answer`, async () => ((await session.request(`/user/${account.username}/api`)).status === 200 ? true : undefined), {
+                intervalMs: 500,
+                detail: () => hub.log().slice(-2000),
+            });
             // The hub, configurable-http-proxy and the single-user server.
             assert.ok(processesWithMarker(marker).length >= 3, `processes: ${processesWithMarker(marker)}`);
             await hub.stop();

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { authenticatorConfig, AUTHENTICATOR_FILE, AUTHENTICATOR_MODULE } from "../../components/jupyterhub/hubconfig";
+import { HANG_GUARD_MS, sleep, waitFor } from "../wait";
 
 export const HUB_ROOT = process.env.ESIPHUB_HUB_ROOT || "/var/cache/esiphub/trixie-root";
 
@@ -32,7 +33,7 @@ export interface LocalHubOptions {
     adminUsers?: string[];
     /** Public (proxy) port; a free one when absent. */
     port?: number;
-    /** How long to wait for /hub/api to answer, ms. */
+    /** How long to wait for /hub/api to answer before calling it a hang, ms (default: the tests' hang guard). */
     startTimeoutMs?: number;
 }
 
@@ -157,15 +158,6 @@ function alive(pid: number): boolean {
     }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits for `promise` at most `ms`, leaving no timer behind (a pending one would keep mocha alive). */
-async function within(promise: Promise<void>, ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
-}
-
 export async function startLocalHub(options: LocalHubOptions = {}): Promise<LocalHub> {
     const missing = hubRootMissing();
     if (missing) throw new Error(missing);
@@ -260,25 +252,18 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             if (stopped) return;
             stopped = true;
             running.delete(hub);
-            // SIGTERM first: the hub stops its servers and its proxy itself.
+            // Nothing of a test hub is kept, so nothing needs a clean shutdown: the hub, its proxy and every server
+            // (each in a session of its own, found by the marker) are killed at once, and the directory goes.
             if (!exited && child.pid) {
                 try {
-                    process.kill(-child.pid, "SIGTERM");
+                    process.kill(-child.pid, "SIGKILL");
                 } catch {
                     // The group is gone already.
                 }
-                await within(exitedPromise, 15000);
-                if (!exited) {
-                    try {
-                        process.kill(-child.pid, "SIGKILL");
-                    } catch {
-                        // Gone.
-                    }
-                    await exitedPromise;
-                }
+                await exitedPromise;
             }
             killMarked(marker);
-            for (let i = 0; i < 50 && processesWithMarker(marker).some(alive); i++) await sleep(100);
+            await waitFor(`the processes of hub ${marker} to end`, () => (processesWithMarker(marker).some(alive) ? undefined : true), { intervalMs: 50 });
             fs.rmSync(dir, { recursive: true, force: true });
         },
     };
@@ -294,7 +279,8 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         });
     }
 
-    const deadline = Date.now() + (options.startTimeoutMs ?? 60000);
+    const guardMs = options.startTimeoutMs ?? HANG_GUARD_MS;
+    const started = Date.now();
     for (;;) {
         if (exited) {
             const log = readLog();
@@ -302,7 +288,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             throw new Error(`JupyterHub exited during startup; its log:\n${log.slice(-4000)}`);
         }
         try {
-            const res = await fetch(`${hub.url}/hub/api`, { signal: AbortSignal.timeout(2000) });
+            const res = await fetch(`${hub.url}/hub/api`, { signal: AbortSignal.timeout(10000) });
             if (res.ok) {
                 const body = (await res.json()) as { version?: string };
                 if (body.version) return hub;
@@ -310,10 +296,10 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
         } catch {
             // Not listening yet.
         }
-        if (Date.now() > deadline) {
+        if (Date.now() - started > guardMs) {
             const log = readLog();
             await hub.stop();
-            throw new Error(`JupyterHub did not answer ${hub.url}/hub/api within ${options.startTimeoutMs ?? 60000} ms; its log:\n${log.slice(-4000)}`);
+            throw new Error(`JupyterHub did not answer ${hub.url}/hub/api within ${Math.round(guardMs / 1000)} s (a hang guard); its log:\n${log.slice(-4000)}`);
         }
         await sleep(200);
     }

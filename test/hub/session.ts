@@ -5,6 +5,7 @@
  */
 import { Agent } from "undici";
 import { Deadline, HubClient, RequestMode } from "../../cli/loadtest/http";
+import { HANG_GUARD_MS } from "../wait";
 
 export interface LoginResult {
     status: number;
@@ -16,9 +17,6 @@ export interface LoginResult {
 
 /** The sessions' own connection pool, so no test relies on (or replaces) the process-wide one fetch uses. */
 const sessionAgent = new Agent({ keepAliveTimeout: 1_000 });
-
-/** Time allowed to one request. */
-const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Answers that may not carry a body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -37,7 +35,7 @@ export class HubSession {
 
     /** One request with this session's cookies, as a browser would send it; redirects are returned, not followed. */
     async request(path: string, init: SessionRequest = {}, mode: RequestMode = "navigate"): Promise<Response> {
-        const answer = await this.client.send({ ...init, path, mode, deadline: new Deadline(REQUEST_TIMEOUT_MS), what: path });
+        const answer = await this.client.send({ ...init, path, mode, deadline: new Deadline(HANG_GUARD_MS), what: path });
         const headers = new Headers();
         for (const [name, value] of Object.entries(answer.headers)) {
             for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);

@@ -7,8 +7,7 @@ import { PROVIDER_BCRYPT_COST } from "../../components/jupyterhub/accounts";
 import { credentialsOf, makeAccounts, providerBcryptHash, TestAccount } from "../hub/accounts";
 import { HUB_ROOT, hubRootMissing, LocalHub, startLocalHub, writeCredentials } from "../hub/localhub";
 import { HubSession } from "../hub/session";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from "../wait";
 
 /** The failed-login page without what legitimately differs between attempts (xsrf token, echoed user name). */
 function refusalPage(body: string, username: string): string {
@@ -16,12 +15,10 @@ function refusalPage(body: string, username: string): string {
 }
 
 async function waitForServer(session: HubSession, username: string): Promise<void> {
-    for (let i = 0; i < 120; i++) {
+    await waitFor(`the server of ${username} to become ready`, async () => {
         const model = (await (await session.api(`/users/${username}`)).json()) as { servers?: Record<string, { ready?: boolean }> };
-        if (model.servers?.[""]?.ready) return;
-        await sleep(500);
-    }
-    throw new Error(`the server of ${username} did not become ready`);
+        return model.servers?.[""]?.ready ? true : undefined;
+    }, { intervalMs: 500 });
 }
 
 describe("PregeneratedAuthenticator in a real JupyterHub 5 (Debian trixie, chrooted)", function () {
