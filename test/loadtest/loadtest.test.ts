@@ -124,13 +124,14 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
         assert.doesNotMatch(hub.log(), /User user0[1-4] took/, "no server for a refused user");
     });
 
-    it("waits out the 429s of a hub with concurrent_spawn_limit = 5, and every user still gets a server", async () => {
-        const accounts = makeAccounts(userNames(20));
+    it("waits out the 429s of a hub with concurrent_spawn_limit = 3, and every user still gets a server", async () => {
+        // More users than the limit, twice over, so that some must wait for a slot more than once.
+        const accounts = makeAccounts(userNames(8));
         hub = await startLocalHub({
             credentials: credentialsOf([...accounts, admin]),
             adminUsers: [admin.username],
             // The hub's Retry-After is drawn from this range (default 30 to 60 s); shorter keeps the test short.
-            config: ["c.JupyterHub.concurrent_spawn_limit = 5", "c.JupyterHub.spawn_throttle_retry_range = (2, 5)"].join("\n"),
+            config: ["c.JupyterHub.concurrent_spawn_limit = 3", "c.JupyterHub.spawn_throttle_retry_range = (2, 5)"].join("\n"),
         });
         const { report, exitCode } = await run(accounts, { timeout: 300 });
 
@@ -140,8 +141,8 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
         const failures = report.users.flatMap((u) => u.failures.map((f) => `${u.username} ${f.phase} ${f.errorClass}: ${f.message}`));
         assert.deepStrictEqual(failures, []);
         assert.strictEqual(exitCode, 0);
-        assert.strictEqual(report.phases.spawn!.count, 20);
-        assert.strictEqual(report.phases.page!.count, 20);
+        assert.strictEqual(report.phases.spawn!.count, 8);
+        assert.strictEqual(report.phases.page!.count, 8);
 
         const users = await hubUsers(hub, admin);
         assert.deepStrictEqual(
@@ -149,6 +150,6 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
             [],
             "the hub has a running server for every user",
         );
-        assert.strictEqual(users.length, 20);
+        assert.strictEqual(users.length, 8);
     });
 });
