@@ -9,6 +9,8 @@ import * as path from "path";
 import { authenticatorConfig, AUTHENTICATOR_FILE, AUTHENTICATOR_MODULE } from "../../components/jupyterhub/hubconfig";
 import { HANG_GUARD_MS, sleep, waitFor } from "../wait";
 
+const HANG_GUARD_S = HANG_GUARD_MS / 1000;
+
 export const HUB_ROOT = process.env.ESIPHUB_HUB_ROOT || "/var/cache/esiphub/trixie-root";
 
 /** Why the local hub cannot run here, or undefined when it can. For `this.skip()` messages. */
@@ -199,6 +201,11 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             `c.Spawner.cmd = ["jupyterhub-singleuser"]`,
             `c.Spawner.args = ["--allow-root"]`,
             `c.Spawner.ip = "127.0.0.1"`,
+            // JupyterHub gives up on a server that has not answered in 30 s (http_timeout) or started in 60 s
+            // (start_timeout); on a busy test machine a burst's servers take longer than that. The hang guard
+            // decides instead, so a slow machine never fails a test.
+            `c.Spawner.http_timeout = ${HANG_GUARD_S}`,
+            `c.Spawner.start_timeout = ${HANG_GUARD_S}`,
             `def esiphub_server_port(spawner):`,
             `    spawner.port = ${serverPortBase} + spawner.user.id % ${SERVER_PORTS}`,
             `c.Spawner.pre_spawn_hook = esiphub_server_port`,
