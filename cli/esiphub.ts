@@ -9,6 +9,7 @@ import { estimateCost, formatCost } from "../components/cost";
 import { DNS_FORMATS, DnsFormat, dnsRecords, formatDnsRecords } from "../components/dns/formats";
 import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
 import { registerPlanCommand } from "./plan";
+import { registerScaleCommand } from "./scale";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import {
     Automation,
@@ -369,6 +370,7 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         });
 
     registerPlanCommand(program);
+    registerScaleCommand(program, deps, outcome);
     return program;
 }
 
