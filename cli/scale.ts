@@ -56,7 +56,8 @@ export interface ScalePlan {
     readonly site: string;
     /** The hub's namespace, where the users' servers run. */
     readonly namespace: string;
-    readonly flag: "--workers" | "--users";
+    /** The request as the operator wrote it, for messages: "--workers 3", "--users 30". */
+    readonly ask: string;
     readonly from: number;
     readonly to: number;
     /** What `esiphub:workers` becomes: a count, or `auto`. */
@@ -102,9 +103,9 @@ export function withWorkers(raw: Record<string, string>, site: string, projectDi
 }
 
 /** What `esiphub:workers` becomes for the request; refuses a count the program would not take, naming the flag. */
-export function targetWorkers(current: SiteConfig, request: Pick<ScaleOptions, "workers" | "users">): { flag: ScalePlan["flag"]; value: string } {
+export function targetWorkers(current: SiteConfig, request: Pick<ScaleOptions, "workers" | "users">): { ask: string; value: string } {
     if (request.workers !== undefined && request.users !== undefined) throw new CommandError("scale: give --workers or --users, not both");
-    if (request.workers !== undefined) return { flag: "--workers", value: String(request.workers) };
+    if (request.workers !== undefined) return { ask: `--workers ${request.workers}`, value: String(request.workers) };
     if (request.users === undefined) throw new CommandError("scale: say how far: --workers N (0 to 100, or auto) or --users N (servers to make room for)");
     const { usersPerWorker } = current.nodes.sizing;
     const workers = Math.ceil(request.users / usersPerWorker);
@@ -113,14 +114,14 @@ export function targetWorkers(current: SiteConfig, request: Pick<ScaleOptions, "
             `--users ${request.users}: needs ${workers} workers of ${current.nodes.workerFlavor.name} (${usersPerWorker} users each at ${current.hub.memoryGuarantee}), more than the ${MAX_WORKERS} that ${WORKERS_KEY} allows; choose a larger ${NAMESPACE}:workerFlavor`,
         );
     }
-    return { flag: "--users", value: String(workers) };
+    return { ask: `--users ${request.users}`, value: String(workers) };
 }
 
 /** The plan: which workers come and go, the capacity and cost per hour before and after, whose servers stop. */
 export function scalePlan(args: {
     current: SiteConfig;
     next: SiteConfig;
-    flag: ScalePlan["flag"];
+    ask: string;
     configValue: string;
     running?: UserServer[];
     clusterProblem?: string;
@@ -133,7 +134,7 @@ export function scalePlan(args: {
     return {
         site: current.site,
         namespace: next.hub.namespace,
-        flag: args.flag,
+        ask: args.ask,
         from: current.nodes.workers,
         to: next.nodes.workers,
         configValue: args.configValue,
@@ -157,7 +158,7 @@ const serverList = (servers: UserServer[]) => servers.map((s) => (s.node ? `${s.
 
 /** Why the plan must not go ahead as asked; empty when it may. `--force` lets servers stop, nothing else. */
 export function scaleRefusals(plan: ScalePlan, force: boolean): string[] {
-    const ask = `${plan.flag} ${plan.flag === "--workers" ? plan.configValue : ""}`.trimEnd();
+    const ask = plan.ask;
     if (force || plan.removed.length === 0) return [];
     const problems: string[] = [];
     if (!plan.running) {
@@ -258,12 +259,16 @@ export async function runScale(deps: ScaleDeps, site: string, options: ScaleOpti
     const current = withWorkers(raw, site, deps.projectDir, String(deployedWorkers(outputs, config)));
     const next = withWorkers(raw, site, deps.projectDir, target.value);
     if (next.nodes.workers === current.nodes.workers) {
-        deps.stdout.write(`Site "${site}" already has ${current.nodes.workers} workers; nothing to change\n`);
+        // The same count, perhaps written another way (auto): the stack's config follows, no node changes.
+        const previous = (await stack.getConfig(WORKERS_KEY)) ?? "auto";
+        if (previous !== target.value) await stack.setConfig(WORKERS_KEY, target.value);
+        const written = previous !== target.value ? ` (${WORKERS_KEY} is now ${target.value})` : "";
+        deps.stdout.write(`Site "${site}" already has ${current.nodes.workers} workers; no node changes${written}\n`);
         return;
     }
 
     const { cluster, running, problem } = await listServers(outputs, config.hub.namespace);
-    const plan = scalePlan({ current, next, flag: target.flag, configValue: target.value, running, clusterProblem: problem });
+    const plan = scalePlan({ current, next, ask: target.ask, configValue: target.value, running, clusterProblem: problem });
     const refusals = scaleRefusals(plan, !!options.force);
     if (refusals.length > 0) throw new CommandError(`${refusals.join("; ")}. Nothing was changed`);
     deps.stdout.write(formatScalePlan(plan));
@@ -320,7 +325,7 @@ async function cordon(deps: ScaleDeps, cluster: ClusterAccess, plan: ScalePlan, 
     }
     await cluster.setUnschedulable(plan.removed, false);
     await restore();
-    throw new CommandError(`${plan.flag}: servers started on the workers to remove while you confirmed: ${serverList(late)}. Nothing was changed; run the command again`);
+    throw new CommandError(`${plan.ask}: servers started on the workers to remove while you confirmed: ${serverList(late)}. Nothing was changed; run the command again`);
 }
 
 function workerCount(text: string): number | "auto" {

@@ -146,6 +146,13 @@ describe("esiphub scale", () => {
             assert.deepStrictEqual(changed(r), []);
         });
 
+        it("--users N that removes workers is refused naming --users N", async () => {
+            const r = await run(["jetstream", "--users", "30"]);
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /^esiphub: --users 30: the workers to remove run the servers of 4 users: instructor \(on jetstream-worker-05\), workshop-06 \(on jetstream-worker-03\), workshop-07/);
+            assert.deepStrictEqual(changed(r), []);
+        });
+
         it("fewer places than running servers (master only), naming --workers", async () => {
             const r = await run(["jetstream", "--workers", "0"]);
             assert.strictEqual(r.code, 1);
@@ -186,11 +193,14 @@ describe("esiphub scale", () => {
             assert.ok(r.calls.includes("setConfig jetstream esiphub:workers 7"), r.calls.join("\n"));
         });
 
-        it("the same count changes nothing", async () => {
-            const r = await run(["jetstream", "--workers", "5", "--yes"]);
-            assert.strictEqual(r.code, 0, r.stderr);
-            assert.match(r.stdout, /already has 5 workers; nothing to change/);
-            assert.deepStrictEqual(changed(r), []);
+        it("the same count changes no node; a count written another way only updates the config", async () => {
+            const same = await run(["jetstream", "--workers", "auto", "--yes"]);
+            assert.strictEqual(same.code, 0, same.stderr);
+            assert.match(same.stdout, /already has 5 workers; no node changes\n/);
+            assert.deepStrictEqual(changed(same), []);
+            const fixed = await run(["jetstream", "--workers", "5", "--yes"]);
+            assert.match(fixed.stdout, /already has 5 workers; no node changes \(esiphub:workers is now 5\)/);
+            assert.deepStrictEqual(changed(fixed), ["setConfig jetstream esiphub:workers 5"]);
         });
     });
 
@@ -229,7 +239,7 @@ describe("esiphub scale", () => {
             };
             const r = await run(["jetstream", "--workers", "4"], site(), true);
             assert.strictEqual(r.code, 1);
-            assert.match(r.stderr, /servers started on the workers to remove while you confirmed: workshop-11 \(on jetstream-worker-05\)\. Nothing was changed/);
+            assert.match(r.stderr, /--workers 4: servers started on the workers to remove while you confirmed: workshop-11 \(on jetstream-worker-05\)\. Nothing was changed/);
             assert.deepStrictEqual(changed(r), [
                 "setConfig jetstream esiphub:workers 4",
                 "k8s PATCH /api/v1/nodes/jetstream-worker-05",
@@ -301,9 +311,9 @@ describe("esiphub scale", () => {
 
         it("--force lets servers stop and nothing else; adding workers is never refused for running servers", () => {
             const running = [{ user: "a", pod: "jupyter-a", node: "jetstream-worker-02", phase: "Running" }];
-            const up = scalePlan({ current: jetstream(), next: withWorkers(raw(), "jetstream", PROJECT_DIR, "6"), flag: "--workers", configValue: "6", running });
+            const up = scalePlan({ current: jetstream(), next: withWorkers(raw(), "jetstream", PROJECT_DIR, "6"), ask: "--workers 6", configValue: "6", running });
             assert.deepStrictEqual(scaleRefusals(up, false), []);
-            const down = scalePlan({ current: jetstream(), next: withWorkers(raw(), "jetstream", PROJECT_DIR, "1"), flag: "--workers", configValue: "1", running });
+            const down = scalePlan({ current: jetstream(), next: withWorkers(raw(), "jetstream", PROJECT_DIR, "1"), ask: "--workers 1", configValue: "1", running });
             assert.deepStrictEqual(down.removed, ["jetstream-worker-05", "jetstream-worker-04", "jetstream-worker-03", "jetstream-worker-02"]);
             assert.strictEqual(scaleRefusals(down, false).length, 1);
             assert.deepStrictEqual(scaleRefusals(down, true), []);
