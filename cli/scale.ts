@@ -293,7 +293,16 @@ export async function runScale(deps: ScaleDeps, site: string, options: ScaleOpti
         if (!(await deps.confirm(`Scale site "${site}" to ${plan.to} workers? [y/N] `))) return undo(`scaling of site "${site}" cancelled`);
     }
 
-    if (plan.removed.length > 0 && cluster) await cordon(deps, cluster, plan, !!options.force, () => restoreWorkers(stack, previous));
+    if (plan.removed.length > 0 && cluster) {
+        try {
+            await cordon(deps, cluster, plan, !!options.force, () => restoreWorkers(stack, previous));
+        } catch (e) {
+            if (!(e instanceof ClusterError)) throw e;
+            // Some may be cordoned already: take them back before giving up.
+            await cluster.setUnschedulable(plan.removed, false).catch(() => undefined);
+            return undo(e.message);
+        }
+    }
 
     deps.stdout.write(`\nUpdating site "${site}"\n`);
     const display = new ProgressDisplay(deps.stdout, { operation: "up", total: stepCount(changes) });

@@ -55,6 +55,20 @@ export function userServersOf(pods: PodJson[]): UserServer[] {
         .sort((a, b) => a.user.localeCompare(b.user));
 }
 
+/** The message of the API's Status object (the body of an error answer), or the start of the body. */
+function statusMessage(body: unknown): string {
+    let status: unknown = body;
+    if (typeof body === "string") {
+        try {
+            status = JSON.parse(body);
+        } catch {
+            return body.slice(0, 200);
+        }
+    }
+    const message = (status as { message?: unknown } | null)?.message;
+    return typeof message === "string" ? message : JSON.stringify(body).slice(0, 200);
+}
+
 /** The real thing: `@kubernetes/client-node` on the stack's kubeconfig. */
 export async function kubernetesAccess(kubeconfig: string): Promise<ClusterAccess> {
     // Loaded on use: only `scale` needs it.
@@ -69,9 +83,7 @@ export async function kubernetesAccess(kubeconfig: string): Promise<ClusterAcces
     const api = kc.makeApiClient(k8s.CoreV1Api);
     const explain = (what: string, e: unknown): ClusterError => {
         if (e instanceof k8s.ApiException) {
-            const body = typeof e.body === "string" ? e.body : JSON.stringify(e.body);
-            const message = /"message":"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 200);
-            return new ClusterError(`${what}: the Kubernetes API at ${server} answered ${e.code}: ${message}`);
+            return new ClusterError(`${what}: the Kubernetes API at ${server} answered ${e.code}: ${statusMessage(e.body)}`);
         }
         const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
         return new ClusterError(`${what}: cannot reach the Kubernetes API at ${server} (${cause ?? (e as Error).message.split("\n")[0]})`);

@@ -83,6 +83,8 @@ function makeCertificates(dir: string): void {
 export class ScriptedKubeApi {
     pods: KubeObject[] = loadFixture("scale-pods.json");
     nodes: KubeObject[] = loadFixture("scale-nodes.json");
+    /** When set, node patches are forbidden, as RBAC answers a user without the right. */
+    forbidPatches = false;
     /** Called before each pod list is answered (a test can start a server "meanwhile"). */
     beforeListPods?: (count: number) => void;
     private lists = 0;
@@ -176,6 +178,10 @@ export class ScriptedKubeApi {
                 const type = (req.headers["content-type"] ?? "").split(";")[0].trim();
                 if (!PATCH_TYPES.includes(type)) {
                     send(415, status(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`));
+                    return;
+                }
+                if (this.forbidPatches) {
+                    send(403, status(403, "Forbidden", `nodes "${m[1]}" is forbidden: User "kubernetes-admin" cannot patch resource "nodes" in API group "" at the cluster scope`, { name: m[1], kind: "nodes" }));
                     return;
                 }
                 const node = this.node(m[1]);

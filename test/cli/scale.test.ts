@@ -53,6 +53,7 @@ describe("esiphub scale", () => {
         api.pods = loadFixture("scale-pods.json");
         api.nodes = loadFixture("scale-nodes.json");
         api.beforeListPods = undefined;
+        api.forbidPatches = false;
     });
     after(async () => {
         await api?.stop();
@@ -247,6 +248,16 @@ describe("esiphub scale", () => {
                 "setConfig jetstream esiphub:workers auto",
             ]);
             assert.strictEqual(api.node("jetstream-worker-05")?.spec?.unschedulable, false);
+        });
+
+        it("a cordon the API refuses stops the scale before the update, and puts esiphub:workers back", async () => {
+            api.pods = api.pods.filter((p) => p.metadata.name !== "jupyter-instructor");
+            api.forbidPatches = true;
+            const r = await run(["jetstream", "--workers", "4", "--yes"]);
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /^esiphub: cordoning node jetstream-worker-05: the Kubernetes API at https:\/\/127\.0\.0\.1:\d+ answered 403: nodes "jetstream-worker-05" is forbidden: User "kubernetes-admin" cannot patch resource "nodes" .*; esiphub:workers is back to auto and nothing was changed\n$/);
+            assert.ok(!r.calls.includes("up jetstream"));
+            assert.ok(r.calls.includes("setConfig jetstream esiphub:workers auto"));
         });
 
         it("the operator says no: esiphub:workers is put back, nothing is cordoned or updated", async () => {
