@@ -32,6 +32,10 @@ export interface SiteStack {
     outputs(): Promise<OutputMap>;
     /** A stack config value (`namespace:key`), undefined when not set. */
     getConfig(key: string): Promise<string | undefined>;
+    /** Sets a plain (not secret) stack config value, as `pulumi config set` does. */
+    setConfig(key: string, value: string): Promise<void>;
+    /** Removes a stack config value, as `pulumi config rm` does. */
+    removeConfig(key: string): Promise<void>;
     /** The resources of the deployed state (empty before the first `up`). */
     resources(): Promise<StateResource[]>;
 }
@@ -203,6 +207,14 @@ class PulumiSiteStack implements SiteStack {
     async getConfig(key: string): Promise<string | undefined> {
         const all = await this.call(() => this.stack.getAllConfig());
         return all[key]?.value;
+    }
+
+    setConfig(key: string, value: string): Promise<void> {
+        return this.call(() => this.stack.setConfig(key, { value, secret: false }));
+    }
+
+    removeConfig(key: string): Promise<void> {
+        return this.call(() => this.stack.removeConfig(key));
     }
 
     async resources(): Promise<StateResource[]> {

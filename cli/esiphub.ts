@@ -9,6 +9,8 @@ import { estimateCost, formatCost } from "../components/cost";
 import { DNS_FORMATS, DnsFormat, dnsRecords, formatDnsRecords } from "../components/dns/formats";
 import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
 import { registerPlanCommand } from "./plan";
+import { registerScaleCommand } from "./scale";
+import { backupBeforeDestroy, registerBackupCommands } from "./backup";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import {
     Automation,
@@ -124,6 +126,10 @@ async function operate(deps: CliDeps, operation: StackOperation, site: string, o
     const stack = await deps.automation.stack(site, operation === "up" ? "create" : "select");
     const target = options.target?.length ? options.target : undefined;
     const note = operation === "destroy" ? await checkDataVolume(stack, !!options.deleteData, target) : undefined;
+    if (operation === "destroy" && options.deleteData && note === undefined) {
+        const backup = await backupBeforeDestroy(deps, site, { yes: options.yes });
+        if (backup.stop) throw new CliError(backup.stop);
+    }
 
     deps.stdout.write(`Previewing the ${VERB[operation].noun} of site "${site}"${target ? ` (targets: ${target.join(", ")})` : ""}\n`);
     const plan = await showPreview(deps, stack, operation, target);
@@ -369,6 +375,8 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         });
 
     registerPlanCommand(program);
+    registerScaleCommand(program, deps, outcome);
+    registerBackupCommands(program, deps, outcome);
     return program;
 }
 

@@ -58,6 +58,8 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         publicIp: site.hosts.publicIp,
         masterPrivateIp: site.hosts.master.privateIp,
         workerPrivateIps: pulumi.all(site.hosts.workers.map((w) => w.privateIp)),
+        /** Where homes and the shared folder are served from (the master unless esiphub:nfsNode): `esiphub backup` reads them there. */
+        nfsPrivateIp: site.hosts.nfs.privateIp,
         sshCommand: site.hosts.sshCommand,
         workers: config.nodes.workers,
         usersPerWorker: config.nodes.sizing.usersPerWorker,

@@ -72,6 +72,18 @@ class StackDouble implements SiteStack {
         return this.data.config?.[key];
     }
 
+    async setConfig(key: string, value: string): Promise<void> {
+        this.calls.push(`setConfig ${this.site} ${key} ${value}`);
+        this.data.config = { ...this.data.config, [key]: value };
+    }
+
+    async removeConfig(key: string): Promise<void> {
+        this.calls.push(`removeConfig ${this.site} ${key}`);
+        const config = { ...this.data.config };
+        delete config[key];
+        this.data.config = config;
+    }
+
     async resources(): Promise<StateResource[]> {
         this.calls.push(`resources ${this.site}`);
         return this.data.resources ?? [];

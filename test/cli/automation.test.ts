@@ -128,6 +128,15 @@ describe("automation layer", () => {
             assert.ok(calls.includes("stack select --stack jetstream --non-interactive"), calls.join("\n"));
         });
 
+        it("sets and removes a plain config value the way `pulumi config set/rm` takes it", async () => {
+            const stack = await new PulumiAutomation(PROJECT_DIR).stack("jetstream", "select");
+            await stack.setConfig("esiphub:workers", "7");
+            await stack.removeConfig("esiphub:workers");
+            const calls = invocations();
+            assert.ok(calls.includes("config set esiphub:workers --stack jetstream --plaintext --non-interactive -- 7"), calls.join("\n"));
+            assert.ok(calls.includes("config rm esiphub:workers --stack jetstream --non-interactive"), calls.join("\n"));
+        });
+
         it("up: the engine events reach the display, --target is passed, the summary comes back", async () => {
             const stack = await new PulumiAutomation(PROJECT_DIR).stack("jetstream", "create");
             const events: EngineEvent[] = [];

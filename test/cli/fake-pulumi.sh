@@ -48,6 +48,10 @@ case "$1 ${2:-}" in
         check_stack
         echo '{"esiphub:cloud":{"value":"openstack","secret":false},"esiphub:keepDataOnDestroy":{"value":"false","secret":false},"esiphub:sshPrivateKey":{"value":"-----BEGIN OPENSSH PRIVATE KEY-----","secret":true}}'
         ;;
+    "config set" | "config rm")
+        # Like the real CLI: silent on success; the value is written to Pulumi.<stack>.yaml.
+        check_stack
+        ;;
     "stack export")
         check_stack
         cat <<'JSON'

@@ -1,0 +1,349 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import type { OutputMap } from "@pulumi/pulumi/automation";
+import { CliDeps, runCli } from "../../cli/esiphub";
+import { parseSiteConfig } from "../../components/config";
+import { readStackConfig } from "../../plan/stackfile";
+import { scalePlan, scaleRefusals, userCapacity, withWorkers } from "../../cli/scale";
+import { userServersOf } from "../../cli/userservers";
+import { AutomationDouble, FakeSite, loadEvents } from "./automation-double";
+import { KubeObject, loadFixture, matchesSelector, mergePatch, ScriptedKubeApi } from "./scale-kubeapi";
+import { PROJECT_DIR } from "../mocks";
+
+class Capture {
+    text = "";
+    readonly isTTY = false;
+    write(s: string) {
+        this.text += s;
+        return true;
+    }
+}
+
+interface RunResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** The Automation double's calls and the Kubernetes API's requests, in the order they happened. */
+    calls: string[];
+    questions: string[];
+}
+
+const raw = () => readStackConfig(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml")).config;
+const jetstream = () => parseSiteConfig(raw(), "jetstream", PROJECT_DIR);
+
+describe("esiphub scale", () => {
+    let tmp: string;
+    let binDir: string;
+    let api: ScriptedKubeApi;
+
+    before(async function () {
+        this.timeout(120_000); // openssl key generation on a busy machine
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-scale-"));
+        binDir = path.join(tmp, "bin");
+        fs.mkdirSync(binDir);
+        fs.mkdirSync(path.join(tmp, "home"));
+        // Only found on PATH, never run: the double stands in for it.
+        fs.writeFileSync(path.join(binDir, "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+        api = await ScriptedKubeApi.start();
+    });
+    beforeEach(() => {
+        api.pods = loadFixture("scale-pods.json");
+        api.nodes = loadFixture("scale-nodes.json");
+        api.beforeListPods = undefined;
+        api.forbidPatches = false;
+    });
+    after(async () => {
+        await api?.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    function site(extra: Partial<FakeSite> = {}, outputs: OutputMap = {}): Record<string, FakeSite> {
+        return {
+            jetstream: {
+                outputs: {
+                    hubUrl: { value: "https://hub.esipfed.org", secret: false },
+                    publicIp: { value: "149.165.157.42", secret: false },
+                    workers: { value: 5, secret: false },
+                    kubeconfig: { value: api.kubeconfig(), secret: true },
+                    ...outputs,
+                },
+                config: { "esiphub:workers": "auto" },
+                events: { "preview-up": loadEvents("jetstream-update.preview.jsonl"), up: loadEvents("jetstream-update.jsonl") },
+                ...extra,
+            },
+        };
+    }
+
+    async function run(args: string[], sites: Record<string, FakeSite> = site(), answer?: boolean): Promise<RunResult> {
+        const stdout = new Capture();
+        const stderr = new Capture();
+        const double = new AutomationDouble(sites);
+        // One log for both: the order of config changes, cordons and the update is what matters.
+        api.log = double.calls;
+        const questions: string[] = [];
+        const deps: CliDeps = {
+            projectDir: PROJECT_DIR,
+            env: { PATH: binDir, OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "secret" },
+            homeDir: path.join(tmp, "home"),
+            stdout,
+            stderr,
+            automation: double,
+            confirm:
+                answer === undefined
+                    ? undefined
+                    : async (q) => {
+                          questions.push(q);
+                          return answer;
+                      },
+        };
+        const code = await runCli(["scale", ...args], deps);
+        return { code, stdout: stdout.text, stderr: stderr.text, calls: double.calls, questions };
+    }
+
+    const changed = (r: RunResult) => r.calls.filter((c) => /^(setConfig|removeConfig|up |k8s PATCH)/.test(c));
+
+    describe("refusals before anything changes", () => {
+        it("--workers -3 is refused naming --workers, and nothing is asked of the stack or the cluster", async () => {
+            const r = await run(["jetstream", "--workers", "-3"]);
+            assert.notStrictEqual(r.code, 0);
+            assert.match(r.stderr, /--workers <n>' argument '-3' is invalid\. must be an integer from 0 to 100, or auto/);
+            assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("over the 100 workers esiphub:workers allows, naming the flag", async () => {
+            const r = await run(["jetstream", "--workers", "101"]);
+            assert.notStrictEqual(r.code, 0);
+            assert.match(r.stderr, /--workers <n>' argument '101' is invalid/);
+            assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("--users that would need more than 100 workers, naming --users and the flavor", async () => {
+            const sites = site();
+            sites.nebula = sites.jetstream;
+            const r = await run(["nebula", "--users", "1000"], sites);
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /^esiphub: --users 1000: needs 125 workers of m1\.2xlarge \(8 users each at 4G\), more than the 100/);
+            assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("--users 0, both flags, or neither", async () => {
+            assert.match((await run(["jetstream", "--users", "0"])).stderr, /--users <n>' argument '0' is invalid/);
+            assert.match((await run(["jetstream", "--users", "30", "--workers", "3"])).stderr, /give --workers or --users, not both/);
+            assert.match((await run(["jetstream"])).stderr, /say how far: --workers N/);
+        });
+
+        it("removing workers that run users' servers, listing whose servers would stop", async () => {
+            const r = await run(["jetstream", "--workers", "3"]);
+            assert.strictEqual(r.code, 1);
+            const message = r.stderr.trim();
+            assert.strictEqual(message.split("\n").length, 1);
+            assert.match(message, /^esiphub: --workers 3: the workers to remove run the servers of 3 users: instructor \(on jetstream-worker-05\), workshop-07 \(on jetstream-worker-04\), workshop-08 \(on jetstream-worker-04\)\..*pass --force.*Nothing was changed$/);
+            // An ended server (workshop-10) and the chart's placeholders on those workers stop nobody's work.
+            assert.doesNotMatch(message, /workshop-10|placeholder/);
+            assert.ok(r.calls.includes("k8s GET /api/v1/namespaces/jhub/pods?labelSelector=component=singleuser-server"), r.calls.join("\n"));
+            assert.deepStrictEqual(changed(r), []);
+        });
+
+        it("--users N that removes workers is refused naming --users N", async () => {
+            const r = await run(["jetstream", "--users", "30"]);
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /^esiphub: --users 30: the workers to remove run the servers of 4 users: instructor \(on jetstream-worker-05\), workshop-06 \(on jetstream-worker-03\), workshop-07/);
+            assert.deepStrictEqual(changed(r), []);
+        });
+
+        it("fewer places than running servers (master only), naming --workers", async () => {
+            const r = await run(["jetstream", "--workers", "0"]);
+            assert.strictEqual(r.code, 1);
+            // The master alone (m3.medium, 30 GiB) holds 7 servers of 4G; 10 are running or starting.
+            assert.match(r.stderr, /--workers 0: leaves room for 7 users' servers, but 10 are running; pass --force/);
+            assert.deepStrictEqual(changed(r), []);
+        });
+
+        it("when the cluster cannot be asked whose servers run on the workers to remove", async () => {
+            const closed = await freePort();
+            const kubeconfig = api.kubeconfig().replace(api.url, `https://127.0.0.1:${closed}`);
+            const r = await run(["jetstream", "--workers", "4"], site({}, { kubeconfig: { value: kubeconfig, secret: true } }));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /--workers 4: cannot see whose servers run on jetstream-worker-05 \(.*cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\).*--force/);
+            assert.deepStrictEqual(changed(r), []);
+        });
+    });
+
+    describe("adding workers", () => {
+        it("shows the plan (workers added, capacity, cost per hour), sets esiphub:workers, previews and runs up", async () => {
+            const r = await run(["jetstream", "--workers", "7", "--yes"]);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /Scaling site "jetstream": 5 → 7 workers of m3\.large \(esiphub:workers: 7\)/);
+            assert.match(r.stdout, /add: +jetstream-worker-06, jetstream-worker-07\n/);
+            // 15 users of 4G per m3.large (60 GiB less 2 GiB); 10 servers running or starting.
+            assert.match(r.stdout, /capacity: +75 → 105 users' servers at the 4G memory guarantee \(15 per worker; 62 accounts; 10 running now\)/);
+            // js2docs: m3.medium 8 SU/h, m3.large 16 SU/h: 8 + 5 × 16 = 88, 8 + 7 × 16 = 120.
+            assert.match(r.stdout, /cost: +88 SU\/h → 120 SU\/h/);
+            assert.doesNotMatch(r.stdout, /drain/);
+            const order = r.calls.filter((c) => /^(setConfig|preview-up|up |k8s PATCH)/.test(c));
+            assert.deepStrictEqual(order, ["setConfig jetstream esiphub:workers 7", "preview-up jetstream", "up jetstream"]);
+            assert.match(r.stdout, /Site "jetstream" has 7 workers: room for 105 users' servers, 120 SU\/h/);
+        });
+
+        it("--users N makes room for N servers: ceil(N / users per worker) workers", async () => {
+            const r = await run(["jetstream", "--users", "100", "--yes"]);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.ok(r.calls.includes("setConfig jetstream esiphub:workers 7"), r.calls.join("\n"));
+        });
+
+        it("the same count changes no node; a count written another way only updates the config", async () => {
+            const same = await run(["jetstream", "--workers", "auto", "--yes"]);
+            assert.strictEqual(same.code, 0, same.stderr);
+            assert.match(same.stdout, /already has 5 workers; no node changes\n/);
+            assert.deepStrictEqual(changed(same), []);
+            const fixed = await run(["jetstream", "--workers", "5", "--yes"]);
+            assert.match(fixed.stdout, /already has 5 workers; no node changes \(esiphub:workers is now 5\)/);
+            assert.deepStrictEqual(changed(fixed), ["setConfig jetstream esiphub:workers 5"]);
+        });
+    });
+
+    describe("removing workers", () => {
+        it("with --force: lists whose servers stop, cordons the workers that go before the update drains them", async () => {
+            const r = await run(["jetstream", "--workers", "3", "--force", "--yes"]);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /drain and remove: jetstream-worker-05, jetstream-worker-04/);
+            assert.match(r.stdout, /STOPPING: +the servers of instructor \(on jetstream-worker-05\), workshop-07 \(on jetstream-worker-04\), workshop-08 \(on jetstream-worker-04\)/);
+            assert.deepStrictEqual(changed(r).concat(), [
+                "setConfig jetstream esiphub:workers 3",
+                "k8s PATCH /api/v1/nodes/jetstream-worker-05",
+                "k8s PATCH /api/v1/nodes/jetstream-worker-04",
+                "up jetstream",
+            ]);
+            assert.strictEqual(api.node("jetstream-worker-05")?.spec?.unschedulable, true);
+            assert.strictEqual(api.node("jetstream-worker-04")?.spec?.unschedulable, true);
+            assert.strictEqual(api.node("jetstream-worker-03")?.spec?.unschedulable, undefined);
+        });
+
+        it("without --force when the workers that go run no user's server", async () => {
+            api.pods = api.pods.filter((p) => p.metadata.name !== "jupyter-instructor");
+            const r = await run(["jetstream", "--workers", "4", "--yes"]);
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /no user's server runs on the workers to remove/);
+            assert.deepStrictEqual(changed(r), ["setConfig jetstream esiphub:workers 4", "k8s PATCH /api/v1/nodes/jetstream-worker-05", "up jetstream"]);
+        });
+
+        it("a server that starts on a worker to remove while the operator confirms stops the scale, and everything is put back", async () => {
+            api.pods = api.pods.filter((p) => p.metadata.name !== "jupyter-instructor");
+            const late = JSON.parse(JSON.stringify(loadFixture("scale-pods.json").find((p) => p.metadata.name === "jupyter-instructor"))) as KubeObject;
+            late.metadata.name = "jupyter-workshop-11";
+            (late.metadata.annotations as Record<string, string>)["hub.jupyter.org/username"] = "workshop-11";
+            api.beforeListPods = (n) => {
+                if (n === 2) api.pods.push(late);
+            };
+            const r = await run(["jetstream", "--workers", "4"], site(), true);
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /--workers 4: servers started on the workers to remove while you confirmed: workshop-11 \(on jetstream-worker-05\)\. Nothing was changed/);
+            assert.deepStrictEqual(changed(r), [
+                "setConfig jetstream esiphub:workers 4",
+                "k8s PATCH /api/v1/nodes/jetstream-worker-05",
+                "k8s PATCH /api/v1/nodes/jetstream-worker-05",
+                "setConfig jetstream esiphub:workers auto",
+            ]);
+            assert.strictEqual(api.node("jetstream-worker-05")?.spec?.unschedulable, false);
+        });
+
+        it("a cordon the API refuses stops the scale before the update, and puts esiphub:workers back", async () => {
+            api.pods = api.pods.filter((p) => p.metadata.name !== "jupyter-instructor");
+            api.forbidPatches = true;
+            const r = await run(["jetstream", "--workers", "4", "--yes"]);
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /^esiphub: cordoning node jetstream-worker-05: the Kubernetes API at https:\/\/127\.0\.0\.1:\d+ answered 403: nodes "jetstream-worker-05" is forbidden: User "kubernetes-admin" cannot patch resource "nodes" .*; esiphub:workers is back to auto and nothing was changed\n$/);
+            assert.ok(!r.calls.includes("up jetstream"));
+            assert.ok(r.calls.includes("setConfig jetstream esiphub:workers auto"));
+        });
+
+        it("the operator says no: esiphub:workers is put back, nothing is cordoned or updated", async () => {
+            const r = await run(["jetstream", "--workers", "3", "--force"], site(), false);
+            assert.strictEqual(r.code, 1);
+            assert.deepStrictEqual(r.questions, ['Scale site "jetstream" to 3 workers? [y/N] ']);
+            assert.match(r.stderr, /scaling of site "jetstream" cancelled; esiphub:workers is back to auto and nothing was changed/);
+            assert.deepStrictEqual(changed(r), ["setConfig jetstream esiphub:workers 3", "setConfig jetstream esiphub:workers auto"]);
+        });
+
+        it("a value that was not set is removed again; no terminal and no --yes cannot go ahead", async () => {
+            const r = await run(["jetstream", "--workers", "7"], site({ config: {} }));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /needs confirmation: pass --yes/);
+            assert.deepStrictEqual(changed(r), ["setConfig jetstream esiphub:workers 7", "removeConfig jetstream esiphub:workers"]);
+        });
+
+        it("a preview that fails (e.g. the cloud quota) puts esiphub:workers back", async () => {
+            const r = await run(["jetstream", "--workers", "9", "--yes"], site({ failures: { "preview-up": "esiphub:workers: 9 workers need 160 vCPUs; the project has 120 left" } }));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /the preview of site "jetstream" failed: esiphub:workers: 9 workers need 160 vCPUs.*; esiphub:workers is back to auto and nothing was changed/);
+            assert.deepStrictEqual(changed(r), ["setConfig jetstream esiphub:workers 9", "setConfig jetstream esiphub:workers auto"]);
+        });
+
+        it("a failed update says what state the site is in and how to finish", async () => {
+            api.pods = api.pods.filter((p) => p.metadata.name !== "jupyter-instructor");
+            const r = await run(["jetstream", "--workers", "4", "--yes"], site({ events: { "preview-up": loadEvents("jetstream-update.preview.jsonl"), up: loadEvents("jetstream-up-failed.jsonl") }, failures: { up: "update failed" } }));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, /the update of site "jetstream" failed: .*esiphub:workers is now 4; jetstream-worker-05 stays cordoned .*`esiphub up jetstream` finishes it/);
+        });
+
+        it("without --force, a cluster that cannot be asked is no reason to remove; with it, the operator is warned", async () => {
+            const closed = await freePort();
+            const kubeconfig = api.kubeconfig().replace(api.url, `https://127.0.0.1:${closed}`);
+            const r = await run(["jetstream", "--workers", "4", "--force", "--yes"], site({}, { kubeconfig: { value: kubeconfig, secret: true } }));
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /servers: +unknown: .*ECONNREFUSED/);
+            assert.match(r.stdout, /Warning: --force: any server on jetstream-worker-05 will stop/);
+        });
+    });
+
+    it("--help documents the flags, the drain and --force", async () => {
+        const r = await run(["--help"]);
+        assert.strictEqual(r.code, 0);
+        for (const text of ["--workers <n>", "--users <n>", "--force", "--yes", "drained", "cost per hour"]) assert.ok(r.stdout.includes(text), `${text} in:\n${r.stdout}`);
+    });
+
+    describe("the plan (pure)", () => {
+        it("user servers: annotation names, ended pods left out, a pending one without a node", () => {
+            const pods = loadFixture("scale-pods.json").filter((p) => matchesSelector(p.metadata.labels ?? {}, "component=singleuser-server"));
+            const servers = userServersOf(pods as never);
+            assert.strictEqual(servers.length, 10);
+            assert.deepStrictEqual(servers.find((s) => s.user === "workshop-09"), { user: "workshop-09", pod: "jupyter-workshop-09", node: undefined, phase: "Pending" });
+            assert.ok(!servers.some((s) => s.user === "workshop-10"));
+        });
+
+        it("capacity counts the master only when it takes servers", () => {
+            assert.strictEqual(userCapacity(jetstream()), 75);
+            assert.strictEqual(userCapacity(withWorkers(raw(), "jetstream", PROJECT_DIR, "0")), 7);
+            assert.strictEqual(userCapacity(withWorkers({ ...raw(), "esiphub:scheduleOnMaster": "true" }, "jetstream", PROJECT_DIR, "2")), 37);
+        });
+
+        it("--force lets servers stop and nothing else; adding workers is never refused for running servers", () => {
+            const running = [{ user: "a", pod: "jupyter-a", node: "jetstream-worker-02", phase: "Running" }];
+            const up = scalePlan({ current: jetstream(), next: withWorkers(raw(), "jetstream", PROJECT_DIR, "6"), ask: "--workers 6", configValue: "6", running });
+            assert.deepStrictEqual(scaleRefusals(up, false), []);
+            const down = scalePlan({ current: jetstream(), next: withWorkers(raw(), "jetstream", PROJECT_DIR, "1"), ask: "--workers 1", configValue: "1", running });
+            assert.deepStrictEqual(down.removed, ["jetstream-worker-05", "jetstream-worker-04", "jetstream-worker-03", "jetstream-worker-02"]);
+            assert.strictEqual(scaleRefusals(down, false).length, 1);
+            assert.deepStrictEqual(scaleRefusals(down, true), []);
+        });
+
+        it("the scripted API's selector and merge patch behave as the API server's", () => {
+            assert.ok(matchesSelector({ component: "singleuser-server" }, "component=singleuser-server"));
+            assert.ok(!matchesSelector({ component: "user-placeholder" }, "component==singleuser-server"));
+            assert.ok(matchesSelector({ a: "1" }, "a,!b,c!=2"));
+            assert.deepStrictEqual(mergePatch({ spec: { podCIDR: "x", taints: [1] } }, { spec: { unschedulable: true, taints: null } }), { spec: { podCIDR: "x", unschedulable: true } });
+        });
+    });
+});
+
+/** A port nothing listens on. */
+async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+}
