@@ -15,7 +15,7 @@
 #   ESIPHUB_NFSD_THREADS        nfsd threads
 #   ESIPHUB_QUOTA_PARENT        directory (under the export) that holds the user directories
 #   ESIPHUB_QUOTA_BYTES         per-user hard limit in bytes
-#   ESIPHUB_QUOTA_EXCLUDE       space-separated names under the parent that get no per-user quota (may be empty)
+#   ESIPHUB_QUOTA_SHARED        space-separated NAME=BYTES: directories under the parent with a limit of their own (may be empty)
 #   ESIPHUB_QUOTA_SCRIPT_B64    the quota enforcer as installed (nfs-quota.sh rendered with lib.sh), base64
 #   ESIPHUB_DEVICE_TIMEOUT      seconds to wait for the device to appear after attachment (default 300)
 set -Eeuo pipefail
@@ -31,14 +31,14 @@ check_parameters() {
     [[ "$(id -u)" == 0 ]] || die "must run as root"
     require_env ESIPHUB_DEVICE ESIPHUB_EXPORT_DIR ESIPHUB_EXPORT_CIDR ESIPHUB_NFS_ANON_UID ESIPHUB_NFS_ANON_GID
     require_env ESIPHUB_NFSD_THREADS ESIPHUB_QUOTA_PARENT ESIPHUB_QUOTA_BYTES ESIPHUB_QUOTA_SCRIPT_B64
-    : "${ESIPHUB_QUOTA_EXCLUDE:=}"
+    : "${ESIPHUB_QUOTA_SHARED:=}"
     DEVICE="${ESIPHUB_DEVICE}"
     EXPORT_DIR="${ESIPHUB_EXPORT_DIR}"
     MOUNT="${ROOT}${EXPORT_DIR}"
     [[ "${EXPORT_DIR}" == /* && "${EXPORT_DIR}" != / ]] || die "ESIPHUB_EXPORT_DIR must be an absolute path other than /"
     [[ "${ESIPHUB_QUOTA_BYTES}" =~ ^[1-9][0-9]*$ ]] || die "ESIPHUB_QUOTA_BYTES must be a positive number of bytes"
     [[ "${ESIPHUB_QUOTA_PARENT}" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "ESIPHUB_QUOTA_PARENT must be a plain directory name"
-    [[ "${ESIPHUB_QUOTA_EXCLUDE}" =~ ^[a-z0-9.\ -]*$ ]] || die "ESIPHUB_QUOTA_EXCLUDE must be space-separated directory names"
+    [[ "${ESIPHUB_QUOTA_SHARED}" =~ ^([a-z0-9][a-z0-9.-]*=[1-9][0-9]*( |$))*$ ]] || die "ESIPHUB_QUOTA_SHARED must be space-separated NAME=BYTES"
 }
 
 install_packages() {
@@ -169,7 +169,7 @@ install_quota_enforcer() {
     write_file "${ROOT}/etc/esiphub/nfs-quota.env" 0644 "ESIPHUB_EXPORT_DIR=${EXPORT_DIR}
 ESIPHUB_QUOTA_PARENT=${ESIPHUB_QUOTA_PARENT}
 ESIPHUB_QUOTA_BYTES=${ESIPHUB_QUOTA_BYTES}
-ESIPHUB_QUOTA_EXCLUDE=\"${ESIPHUB_QUOTA_EXCLUDE}\""
+ESIPHUB_QUOTA_SHARED=\"${ESIPHUB_QUOTA_SHARED}\""
     write_unit "${ROOT}/etc/systemd/system/${QUOTA_UNIT}.service" "[Unit]
 Description=ESIPHub: XFS project quota on each new user directory
 RequiresMountsFor=${EXPORT_DIR}
@@ -180,8 +180,10 @@ EnvironmentFile=/etc/esiphub/nfs-quota.env
 ExecStart=/usr/local/sbin/${QUOTA_UNIT}"
     # The path unit reacts within a second to the provisioner creating a directory; directories created while
     # the service runs are not seen by it, so the timer sweeps every two minutes as well.
+    # Ordered after the data volume's mount: a watch set up before it would be on the empty mount point beneath.
     write_unit "${ROOT}/etc/systemd/system/${QUOTA_UNIT}.path" "[Unit]
 Description=ESIPHub: watch for new user directories
+RequiresMountsFor=${EXPORT_DIR}
 
 [Path]
 PathChanged=${EXPORT_DIR}/${ESIPHUB_QUOTA_PARENT}
