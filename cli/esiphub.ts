@@ -9,6 +9,7 @@ import { estimateCost, formatCost } from "../components/cost";
 import { DNS_FORMATS, DnsFormat, dnsRecords, formatDnsRecords } from "../components/dns/formats";
 import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
 import { registerPlanCommand } from "./plan";
+import { registerTlsRetryCommand } from "./tlsretry";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import {
     Automation,
@@ -369,6 +370,12 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         });
 
     registerPlanCommand(program);
+    registerTlsRetryCommand(program, {
+        stdout: deps.stdout,
+        outputs: (site) => deployedOutputs(deps, site),
+        hubNamespace: (site) => siteConfig(deps, site).config.hub.namespace,
+        error: (message) => new CliError(message),
+    });
     return program;
 }
 

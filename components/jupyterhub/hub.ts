@@ -4,7 +4,9 @@ import * as random from "@pulumi/random";
 import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts } from "../hosts";
 import { createAccounts, credentialPairs, credentialsFile } from "./accounts";
-import { CHART, CREDENTIALS_KEY, hubValues } from "./values";
+import { CHART, CREDENTIALS_KEY, hubValues, RELEASE_NAME } from "./values";
+
+export { RELEASE_NAME };
 
 /** What the hub needs from the storage layer (NfsStorage provides it). */
 export interface HubStorage {
@@ -29,7 +31,6 @@ export interface JupyterHubArgs {
 }
 
 export const CREDENTIALS_SECRET_NAME = "esiphub-credentials";
-export const RELEASE_NAME = "jupyterhub";
 /** Helm waits this long: the pre-puller hook pulls the notebook image onto every node first. */
 export const RELEASE_TIMEOUT_SECONDS = 1800;
 

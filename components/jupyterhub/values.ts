@@ -5,6 +5,8 @@ import { SiteConfig } from "../config";
 import { authenticatorConfig, authenticatorSource, AUTHENTICATOR_CLASS, AUTHENTICATOR_MODULE, materialsHookConfig, materialsHookSource, MATERIALS_HOOK_MODULE } from "./hubconfig";
 
 export const CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
+/** The Helm release's name: the chart's pods carry it as their `release` label. */
+export const RELEASE_NAME = "jupyterhub";
 
 /** Where things are inside the hub pod. */
 export const HUB_MODULE_DIR = "/usr/local/etc/jupyterhub/esiphub";
