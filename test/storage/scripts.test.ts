@@ -105,6 +105,7 @@ describe("storage scripts", function () {
                 "enable --now esiphub-nfs-quota.path",
                 "enable --now esiphub-nfs-quota.timer",
                 "restart nfs-server.service",
+                "start esiphub-nfs-quota.service",
             ]);
             assert.ok(fs.statSync(host.at("srv/esiphub/jhub")).isDirectory());
             assert.match(result.stderr, /^esiphub: done: NFS server ready$/m);
@@ -131,6 +132,15 @@ describe("storage scripts", function () {
             assert.strictEqual(host.projectOf(host.at("srv/esiphub/jhub/esiphub-scratch")), 1001);
             assert.strictEqual(host.limitOf(1000), 10737418240);
             assert.strictEqual(host.limitOf(1001), 214748364800);
+        });
+
+        it("a changed per-user size is applied during the run (the enforcer runs now), not at the next sweep", function () {
+            assertOk(host.run("nfs-server", env));
+            const raised = host.run("nfs-server", { ...env, ESIPHUB_QUOTA_BYTES: String(20 * 1024 ** 3) });
+            assertOk(raised);
+            assert.match(fs.readFileSync(host.at("etc/esiphub/nfs-quota.env"), "utf8"), /^ESIPHUB_QUOTA_BYTES=21474836480$/m);
+            // Only the settings file is written; no unit, export or nfs-server changes.
+            assert.deepStrictEqual(changes(raised).filter((c) => !c.startsWith("chmod ")), ["systemctl start esiphub-nfs-quota.service"]);
         });
 
         it("refuses shared quotas that are not NAME=BYTES, naming the setting", function () {

@@ -70,7 +70,7 @@ echo "$line"`,
   is-enabled) [[ -e "$state/enabled-\${!#}" ]] ;;
   is-active) [[ -e "$state/active-\${!#}" ]] ;;
   enable) shift; for u in "$@"; do [[ "$u" == --now ]] || touch "$state/enabled-$u" "$state/active-$u"; done ;;
-  daemon-reload|restart) ;;
+  daemon-reload|restart|start) ;;
   *) echo "systemctl stub: unexpected $*" >&2; exit 1 ;;
 esac`,
     exportfs: `case "$1" in

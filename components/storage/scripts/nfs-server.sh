@@ -23,6 +23,7 @@ set -Eeuo pipefail
 QUOTA_UNIT="esiphub-nfs-quota"
 # Set by the steps that write them, read by the services and export steps.
 UNITS_CHANGED=false
+QUOTA_CHANGED=false
 NFS_CONF_CHANGED=false
 EXPORTS_CHANGED=false
 
@@ -166,10 +167,12 @@ install_quota_enforcer() {
     local enforcer
     enforcer="$(base64 -d <<<"${ESIPHUB_QUOTA_SCRIPT_B64}")"
     write_file "${ROOT}/usr/local/sbin/${QUOTA_UNIT}" 0755 "${enforcer}"
+    QUOTA_CHANGED="${FILE_CHANGED}"
     write_file "${ROOT}/etc/esiphub/nfs-quota.env" 0644 "ESIPHUB_EXPORT_DIR=${EXPORT_DIR}
 ESIPHUB_QUOTA_PARENT=${ESIPHUB_QUOTA_PARENT}
 ESIPHUB_QUOTA_BYTES=${ESIPHUB_QUOTA_BYTES}
 ESIPHUB_QUOTA_SHARED=\"${ESIPHUB_QUOTA_SHARED}\""
+    if [[ "${FILE_CHANGED}" == true ]]; then QUOTA_CHANGED=true; fi
     write_unit "${ROOT}/etc/systemd/system/${QUOTA_UNIT}.service" "[Unit]
 Description=ESIPHub: XFS project quota on each new user directory
 RequiresMountsFor=${EXPORT_DIR}
@@ -247,6 +250,11 @@ start_services() {
     if [[ "${NFS_CONF_CHANGED}" == true ]]; then
         log "restarting nfs-server for ${ESIPHUB_NFSD_THREADS} threads"
         systemctl restart nfs-server.service
+    fi
+    # New limits (a raised storagePerUser) reach the existing folders during this `up`, not at the next sweep.
+    if [[ "${QUOTA_CHANGED}" == true ]]; then
+        log "applying the quota settings now"
+        systemctl start "${QUOTA_UNIT}.service"
     fi
 }
 
