@@ -123,7 +123,8 @@ describe("materials hook (components/jupyterhub/esiphub_materials.py)", function
     it("handles KubeSpawner's list form of volume_mounts too, without changing the list it was given", function () {
         const python = findExecutable("python3", process.env.PATH);
         if (!python) {
-            console.log("    skipped: no python3 on PATH");
+            if (process.env.CI === "true") throw new Error("python3 is missing: install the Debian package python3 (listed in .ci/apt-packages.txt)");
+            console.log("    skipped: no python3 on PATH (apt-get install python3)");
             this.skip();
         }
         const mounts = extraVolumeMounts();
