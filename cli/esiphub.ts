@@ -11,6 +11,7 @@ import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../p
 import { registerPlanCommand } from "./plan";
 import { registerScaleCommand } from "./scale";
 import { backupBeforeDestroy, registerBackupCommands } from "./backup";
+import { registerTlsRetryCommand } from "./tlsretry";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import {
     Automation,
@@ -377,6 +378,12 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
     registerPlanCommand(program);
     registerScaleCommand(program, deps, outcome);
     registerBackupCommands(program, deps, outcome);
+    registerTlsRetryCommand(program, {
+        stdout: deps.stdout,
+        outputs: (site) => deployedOutputs(deps, site),
+        hubNamespace: (site) => siteConfig(deps, site).config.hub.namespace,
+        error: (message) => new CliError(message),
+    });
     return program;
 }
 

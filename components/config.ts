@@ -60,7 +60,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "cpuLimit", type: "string", default: "", description: "CPU limit per user server in cores (no limit when empty)." },
     { key: "cpuGuarantee", type: "string", default: "", description: "CPU guarantee per user server in cores (none when empty)." },
     { key: "storagePerUser", type: "string", default: "10Gi", description: "Home directory size per user, enforced by an XFS project quota." },
-    { key: "scratchSize", type: "string", default: "100Gi", description: "Shared scratch volume, mounted in every server." },
+    { key: "scratchSize", type: "string", default: "100Gi", description: "Shared scratch folder, mounted writable in every server; its own XFS quota." },
     { key: "sharedMountPath", type: "string", default: "/shared", description: "Where the shared scratch is mounted in each server." },
     { key: "storageClass", type: "string", default: "nfs-client", description: "Name of the NFS StorageClass." },
     { key: "startTimeout", type: "integer", default: 600, description: "Seconds a server may take to start (60 to 3600)." },
@@ -72,6 +72,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "dns", type: "string", default: "none", description: "DNS records made by the program: `none`, `designate` (OpenStack DNS) or `route53`." },
     { key: "dnsZone", type: "string", default: "", description: "Zone for `dns` records, e.g. `esipfed.org.`; required unless `dns` is `none`." },
     { key: "dnsTtl", type: "integer", default: 300, description: "TTL of the hub's DNS record, seconds (60 to 86400)." },
+    { key: "letsEncryptStaging", type: "boolean", default: false, description: "Certificates from Let's Encrypt's staging server (not trusted by browsers, far higher rate limits): for rehearsals and rebuilds before event week." },
+    { key: "dnsWaitTimeout", type: "integer", default: 1800, description: "Seconds `up` waits for `hubHostname` to resolve to the public IP before switching HTTPS on (60 to 14400)." },
+    { key: "dnsCheckResolvers", type: "array", default: ["8.8.8.8", "1.1.1.1"], description: "DNS resolvers (outside the cluster) asked whether `hubHostname` points at the hub, as `IP` or `IP:PORT`." },
+    { key: "materialsSize", type: "string", default: "20Gi", description: "Instructors' materials folder: read-only for participants, writable by admins; its own XFS quota." },
+    { key: "materialsMountPath", type: "string", default: "/materials", description: "Where the materials folder is mounted in each server (beside, not inside, `sharedMountPath`)." },
 ];
 
 export type Cloud = "openstack" | "aws";
@@ -117,12 +122,18 @@ export interface SiteConfig {
         readonly perUser: string;
         readonly perUserBytes: number;
         readonly scratchSize: string;
+        readonly scratchBytes: number;
         readonly sharedMountPath: string;
+        readonly materialsSize: string;
+        readonly materialsBytes: number;
+        readonly materialsMountPath: string;
     };
     readonly hub: {
         readonly namespace: string;
         readonly hostname?: string;
         readonly letsEncryptEmail?: string;
+        /** Certificates from Let's Encrypt's staging server. */
+        readonly letsEncryptStaging: boolean;
         readonly image: { readonly name: string; readonly tag: string };
         readonly memoryLimit: string;
         readonly memoryGuarantee: string;
@@ -137,7 +148,16 @@ export interface SiteConfig {
         readonly users: string[];
         readonly adminUsers: string[];
     };
-    readonly dns: { readonly provider: DnsProvider; readonly zone?: string; readonly ttl: number };
+    readonly dns: {
+        readonly provider: DnsProvider;
+        readonly zone?: string;
+        readonly ttl: number;
+        /** How long `up` waits for the hostname to point at the hub, and whom it asks. */
+        readonly waitTimeoutSeconds: number;
+        readonly checkResolvers: string[];
+    };
+    /** Settings that work but are probably not what the organiser wants (shown by `up`, `preview` and `plan`). */
+    readonly warnings: string[];
 }
 
 /** Raised with every problem found; `message` lists them one per line. */
@@ -276,10 +296,19 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     }
     const perUser = r.quantity("storagePerUser", "a storage size such as 10Gi");
     const scratch = r.quantity("scratchSize", "a storage size such as 100Gi");
-    if (dataVolumeSizeGb && perUser && scratch && scratch.bytes >= dataVolumeSizeGb * 1e9) {
-        problems.push(`${NAMESPACE}:scratchSize: ${scratch.text} does not fit on the ${dataVolumeSizeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`);
+    const materials = r.quantity("materialsSize", "a storage size such as 20Gi");
+    if (dataVolumeSizeGb && scratch && materials && scratch.bytes + materials.bytes >= dataVolumeSizeGb * 1e9) {
+        problems.push(
+            `${NAMESPACE}:scratchSize: ${scratch.text} of scratch and ${materials.text} of materials (${NAMESPACE}:materialsSize) do not fit on the ${dataVolumeSizeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`,
+        );
     }
-    const sharedMountPath = r.string("sharedMountPath", { pattern: /^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, allowed: "an absolute path such as /shared" });
+    const mountPath = { pattern: /^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, allowed: "an absolute path such as /shared" };
+    const sharedMountPath = r.string("sharedMountPath", mountPath);
+    const materialsMountPath = r.string("materialsMountPath", { ...mountPath, allowed: "an absolute path such as /materials" });
+    if (sharedMountPath && materialsMountPath && nestedPaths(sharedMountPath, materialsMountPath)) {
+        // A mount inside the writable scratch has its mount point in the scratch, where participants could replace it.
+        problems.push(`${NAMESPACE}:materialsMountPath: ${materialsMountPath} must be beside ${NAMESPACE}:sharedMountPath ${sharedMountPath}, not the same path or inside it`);
+    }
     const storageClass = r.string("storageClass", { pattern: K8S_NAME, allowed: "a Kubernetes name (lower-case letters, digits, -)" });
     const startTimeout = r.integer("startTimeout", 60, 3600);
     const cullIdleTimeout = r.integer("cullIdleTimeout", 300, 86400);
@@ -306,6 +335,12 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const dnsProvider = r.oneOf("dns", ["none", "designate", "route53"] as const);
     const dnsZone = r.string("dnsZone", { pattern: /^(|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?)$/, allowed: "empty or a DNS zone such as example.org." });
     const dnsTtl = r.integer("dnsTtl", 60, 86400);
+    const letsEncryptStaging = r.boolean("letsEncryptStaging");
+    const dnsWaitTimeout = r.integer("dnsWaitTimeout", 60, 14400);
+    const dnsCheckResolvers = r.array("dnsCheckResolvers", { min: 1 });
+    dnsCheckResolvers?.forEach((resolver, i) => {
+        if (!isResolverAddress(resolver)) problems.push(`${NAMESPACE}:dnsCheckResolvers: item ${i + 1} must be an IPv4 address with an optional port, such as 1.1.1.1 or 127.0.0.1:5353, got "${resolver}"`);
+    });
     if (dnsProvider && dnsProvider !== "none") {
         if (!hostname) problems.push(`${NAMESPACE}:dns: "${dnsProvider}" needs ${NAMESPACE}:hubHostname (the name to publish)`);
         if (!dnsZone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${dnsProvider}"`);
@@ -316,13 +351,15 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     }
 
     let sizing: WorkerSizing | undefined;
-    if (workerFlavor && memoryGuarantee && users && workersRaw && (workersFixed === undefined || workersFixed <= 100)) {
-        const result = sizeWorkers({ users: users.length, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
+    if (workerFlavor && memoryGuarantee && users && userPlaceholders !== undefined && workersRaw && (workersFixed === undefined || workersFixed <= 100)) {
+        // Placeholder pods hold a user's guarantee each: the workers must have room for them too.
+        const result = sizeWorkers({ users: users.length + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
         if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
         else sizing = result;
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
+    const warnings = storageWarnings(users!.length, perUser!, scratch!, materials!, dataVolumeSizeGb!);
     // Every value below was checked above; the non-null assertions only tell the compiler so.
     return {
         site,
@@ -350,12 +387,17 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             perUser: perUser!.text,
             perUserBytes: perUser!.bytes,
             scratchSize: scratch!.text,
+            scratchBytes: scratch!.bytes,
             sharedMountPath: sharedMountPath!,
+            materialsSize: materials!.text,
+            materialsBytes: materials!.bytes,
+            materialsMountPath: materialsMountPath!,
         },
         hub: {
             namespace: namespace!,
             hostname: hostname || undefined,
             letsEncryptEmail: letsEncryptEmail || undefined,
+            letsEncryptStaging: letsEncryptStaging!,
             image: { name: notebookImage!, tag: notebookTag! },
             memoryLimit: memoryLimit!.text,
             memoryGuarantee: memoryGuarantee!.text,
@@ -368,8 +410,39 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             users: users!,
             adminUsers,
         },
-        dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl! },
+        dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl!, waitTimeoutSeconds: dnsWaitTimeout!, checkResolvers: dnsCheckResolvers! },
+        warnings,
     };
+}
+
+type Quantity = { text: string; bytes: number };
+
+/**
+ * Every home may grow to its quota, and scratch and materials to theirs: when together they exceed the data
+ * volume, the volume fills before the quotas stop anyone, and then every write on it fails.
+ */
+function storageWarnings(homes: number, perUser: Quantity, scratch: Quantity, materials: Quantity, volumeGb: number): string[] {
+    const total = homes * perUser.bytes + scratch.bytes + materials.bytes;
+    const volume = volumeGb * 1e9;
+    if (total <= volume) return [];
+    const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+    return [
+        `${NAMESPACE}:dataVolumeSize: ${homes} homes × ${perUser.text} + ${scratch.text} scratch + ${materials.text} materials = ${gb(total)}, ` +
+            `${gb(total - volume)} more than the ${volumeGb} GB data volume: it can fill up before the quotas stop anyone, and then every write on it fails ` +
+            `(raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower ${NAMESPACE}:storagePerUser)`,
+    ];
+}
+
+/** True when the two absolute paths are equal or one is inside the other. */
+function nestedPaths(a: string, b: string): boolean {
+    const inside = (p: string, dir: string) => p === dir || p.startsWith(`${dir.replace(/\/$/, "")}/`);
+    return inside(a, b) || inside(b, a);
+}
+
+/** `IPv4` or `IPv4:PORT`. */
+function isResolverAddress(text: string): boolean {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
+    return !!m && !!parseCidr(`${m[1]}/32`) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
 }
 
 function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {

@@ -37,24 +37,28 @@ export class EsipHub extends pulumi.ComponentResource {
             { config, hosts: this.hosts, provider: this.cluster.provider, clusterReady: this.cluster.ready },
             { parent: this },
         );
+        // DNS first: its dns-ready step starts as soon as the public IP exists, while the cluster is built, and the
+        // hub's HTTPS waits for it.
+        this.dns = new DnsRecords(`${name}-dns`, { config, publicIp: this.hosts.publicIp }, { parent: this });
         this.hub = new JupyterHub(
             `${name}-hub`,
-            { config, hosts: this.hosts, provider: this.cluster.provider, storage: this.storage },
+            { config, hosts: this.hosts, provider: this.cluster.provider, storage: this.storage, dnsReady: this.dns.ready },
             { parent: this },
         );
-        this.dns = new DnsRecords(`${name}-dns`, { config, publicIp: this.hosts.publicIp }, { parent: this });
         this.registerOutputs({ hubUrl: this.hub.hubUrl, publicIp: this.hosts.publicIp });
     }
 }
 
 /** Builds the site and returns the stack outputs. */
 export function deploy(config: SiteConfig): Record<string, unknown> {
+    for (const warning of config.warnings) void pulumi.log.warn(warning);
     const site = new EsipHub(`esiphub-${config.site}`, { config });
     return {
         site: config.site,
         cloud: config.cloud,
         hubUrl: site.hub.hubUrl,
         tls: site.hub.tls,
+        tlsStaging: site.hub.tlsStaging,
         publicIp: site.hosts.publicIp,
         masterPrivateIp: site.hosts.master.privateIp,
         workerPrivateIps: pulumi.all(site.hosts.workers.map((w) => w.privateIp)),

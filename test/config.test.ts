@@ -57,6 +57,36 @@ describe("config", () => {
             assert.deepStrictEqual(c.hub.adminUsers, ["ada"]);
         });
 
+        it("placeholders are sized like users: each holds a user's memory guarantee on a worker", () => {
+            // 62 accounts + 4 placeholders = 66 guarantees; 15 per m3.large; ceil(66 / 15) = 5 → 5; + 14 → 76 → 6.
+            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "4" }).nodes.workers, 5);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14" }).nodes.workers, 6);
+            assert.strictEqual(testConfig("jetstream").nodes.workers, 5);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14", "esiphub:workers": "3" }).nodes.workers, 3);
+        });
+
+        it("the shared folders and the DNS wait have their defaults", () => {
+            const c = testConfig("jetstream");
+            assert.strictEqual(c.storage.scratchBytes, 200 * 1024 ** 3);
+            assert.strictEqual(c.storage.materialsSize, "20Gi");
+            assert.strictEqual(c.storage.materialsBytes, 20 * 1024 ** 3);
+            assert.strictEqual(c.storage.materialsMountPath, "/materials");
+            assert.strictEqual(c.hub.letsEncryptStaging, false);
+            assert.deepStrictEqual(c.dns.checkResolvers, ["8.8.8.8", "1.1.1.1"]);
+            assert.strictEqual(c.dns.waitTimeoutSeconds, 1800);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:letsEncryptStaging": "true" }).hub.letsEncryptStaging, true);
+            assert.deepStrictEqual(testConfig("jetstream", { "esiphub:dnsCheckResolvers": '["127.0.0.1:5353"]' }).dns.checkResolvers, ["127.0.0.1:5353"]);
+        });
+
+        it("warns, by how much, when the homes, scratch and materials can outgrow the data volume", () => {
+            // jetstream: 62 × 10Gi + 200Gi + 20Gi = 901.9 GB on 1000 GB: fits.
+            assert.deepStrictEqual(testConfig("jetstream").warnings, []);
+            assert.deepStrictEqual(testConfig("jetstream", { "esiphub:dataVolumeSize": "800" }).warnings, [
+                "esiphub:dataVolumeSize: 62 homes × 10Gi + 200Gi scratch + 20Gi materials = 901.9 GB, 101.9 GB more than the 800 GB data volume: " +
+                    "it can fill up before the quotas stop anyone, and then every write on it fails (raise esiphub:dataVolumeSize to 902 or lower esiphub:storagePerUser)",
+            ]);
+        });
+
         it("the quickstart README from a file", () => {
             const c = testConfig("nebula", { "esiphub:quickstartReadmeFile": "package.json" });
             assert.strictEqual(c.hub.quickstartReadme, fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
@@ -99,6 +129,19 @@ describe("config", () => {
             ["region missing", { "openstack:region": undefined }, ["openstack:region: required for cloud openstack; set the provider's region in the stack file"]],
             ["dns provider without zone", { "esiphub:dns": "designate" }, ['esiphub:dnsZone: required when esiphub:dns is "designate"']],
             ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "big"']],
+            ["staging not a boolean", { "esiphub:letsEncryptStaging": "staging" }, ['esiphub:letsEncryptStaging: must be true or false, got "staging"']],
+            ["DNS wait too short", { "esiphub:dnsWaitTimeout": "10" }, ['esiphub:dnsWaitTimeout: must be an integer from 60 to 14400, got "10"']],
+            ["DNS check resolver not an address", { "esiphub:dnsCheckResolvers": '["8.8.8.8","dns.google","127.0.0.1:99999"]' }, [
+                'esiphub:dnsCheckResolvers: item 2 must be an IPv4 address with an optional port, such as 1.1.1.1 or 127.0.0.1:5353, got "dns.google"',
+                'esiphub:dnsCheckResolvers: item 3 must be an IPv4 address with an optional port, such as 1.1.1.1 or 127.0.0.1:5353, got "127.0.0.1:99999"',
+            ]],
+            ["no DNS check resolver", { "esiphub:dnsCheckResolvers": "[]" }, ['esiphub:dnsCheckResolvers: must be a list of at least 1 item, got "[]"']],
+            ["materials inside the shared scratch", { "esiphub:materialsMountPath": "/shared/materials" }, ["esiphub:materialsMountPath: /shared/materials must be beside esiphub:sharedMountPath /shared, not the same path or inside it"]],
+            ["materials at the shared path", { "esiphub:materialsMountPath": "/shared" }, ["esiphub:materialsMountPath: /shared must be beside esiphub:sharedMountPath /shared, not the same path or inside it"]],
+            ["materials size malformed", { "esiphub:materialsSize": "lots" }, ['esiphub:materialsSize: must be a storage size such as 20Gi, got "lots"']],
+            ["scratch and materials larger than the volume", { "esiphub:scratchSize": "900G", "esiphub:materialsSize": "100G" }, [
+                "esiphub:scratchSize: 900G of scratch and 100G of materials (esiphub:materialsSize) do not fit on the 1000 GB data volume (esiphub:dataVolumeSize)",
+            ]],
             ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, [`esiphub:quickstartReadmeFile: no file at "nope.md" (resolved to ${path.join(PROJECT_DIR, "nope.md")})`]],
         ];
         for (const [title, overrides, expected] of cases) {

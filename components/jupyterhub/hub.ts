@@ -4,13 +4,16 @@ import * as random from "@pulumi/random";
 import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts } from "../hosts";
 import { createAccounts, credentialPairs, credentialsFile } from "./accounts";
-import { CHART, CREDENTIALS_KEY, hubValues } from "./values";
+import { CHART, CREDENTIALS_KEY, hubValues, RELEASE_NAME } from "./values";
+
+export { RELEASE_NAME };
 
 /** What the hub needs from the storage layer (NfsStorage provides it). */
 export interface HubStorage {
     readonly namespace: pulumi.Output<string>;
     readonly storageClassName: pulumi.Output<string>;
     readonly scratchClaimName: pulumi.Output<string>;
+    readonly materialsClaimName: pulumi.Output<string>;
     readonly hubDbClaimName: pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
 }
@@ -20,10 +23,14 @@ export interface JupyterHubArgs {
     hosts: ClusterHosts;
     provider: k8s.Provider;
     storage: HubStorage;
+    /**
+     * The dns-ready step (../dns/records.ts): the hostname resolves to the public IP. Required with a hostname:
+     * Traefik asks Let's Encrypt once, when the release starts it, so HTTPS must not be switched on before.
+     */
+    dnsReady: pulumi.Resource | undefined;
 }
 
 export const CREDENTIALS_SECRET_NAME = "esiphub-credentials";
-export const RELEASE_NAME = "jupyterhub";
 /** Helm waits this long: the pre-puller hook pulls the notebook image onto every node first. */
 export const RELEASE_TIMEOUT_SECONDS = 1800;
 
@@ -38,11 +45,17 @@ export class JupyterHub extends pulumi.ComponentResource {
     public readonly adminUsers: string[];
     /** HTTPS with Let's Encrypt (a hostname is set); plain HTTP on the public IP otherwise. */
     public readonly tls: boolean;
+    /** The certificate comes from Let's Encrypt's staging server (not trusted by browsers). */
+    public readonly tlsStaging: boolean;
     public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:jupyterhub:Hub", name, {}, opts);
-        const { config, hosts, provider, storage } = args;
+        const { config, hosts, provider, storage, dnsReady } = args;
+        const tls = config.hub.hostname !== undefined;
+        if (tls && !dnsReady) {
+            throw new pulumi.ResourceError(`${NAMESPACE}:hubHostname is set but the hub has no dns-ready step to wait for: HTTPS would start before DNS points at the hub`, this);
+        }
         const strangers = config.hub.adminUsers.filter((a) => !config.hub.users.includes(a));
         if (strangers.length > 0) {
             throw new pulumi.InputPropertyError({
@@ -79,6 +92,7 @@ export class JupyterHub extends pulumi.ComponentResource {
                     config,
                     storageClassName: storage.storageClassName,
                     scratchClaimName: storage.scratchClaimName,
+                    materialsClaimName: storage.materialsClaimName,
                     hubDbClaimName: storage.hubDbClaimName,
                     masterPrivateIp: hosts.master.privateIp,
                     credentialsSecretName: credentialsSecret.metadata.name,
@@ -87,13 +101,14 @@ export class JupyterHub extends pulumi.ComponentResource {
                     proxySecretToken: pulumi.secret(proxySecretToken.result),
                 }),
             },
-            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret] },
+            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret, ...(tls ? [dnsReady!] : [])] },
         );
 
-        this.tls = config.hub.hostname !== undefined;
+        this.tls = tls;
+        this.tlsStaging = tls && config.hub.letsEncryptStaging;
         this.hubUrl = this.tls ? pulumi.output(`https://${config.hub.hostname}`) : pulumi.interpolate`http://${hosts.publicIp}`;
         this.credentials = credentialPairs(accounts);
         this.adminUsers = [...config.hub.adminUsers];
-        this.registerOutputs({ hubUrl: this.hubUrl, credentials: this.credentials, adminUsers: this.adminUsers, tls: this.tls });
+        this.registerOutputs({ hubUrl: this.hubUrl, credentials: this.credentials, adminUsers: this.adminUsers, tls: this.tls, tlsStaging: this.tlsStaging });
     }
 }

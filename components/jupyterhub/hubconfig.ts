@@ -7,6 +7,14 @@ export const AUTHENTICATOR_FILE = path.join(__dirname, "authenticator.py");
 export const AUTHENTICATOR_MODULE = "esiphub_authenticator";
 export const AUTHENTICATOR_CLASS = "PregeneratedAuthenticator";
 
+/** The hook that gives admins a writable materials mount, kept in the repo as a real `.py` file like the authenticator. */
+export const MATERIALS_HOOK_FILE = path.join(__dirname, "esiphub_materials.py");
+export const MATERIALS_HOOK_MODULE = "esiphub_materials";
+
+export function materialsHookSource(): string {
+    return fs.readFileSync(MATERIALS_HOOK_FILE, "utf8");
+}
+
 export function authenticatorSource(): string {
     return fs.readFileSync(AUTHENTICATOR_FILE, "utf8");
 }
@@ -35,6 +43,26 @@ export function authenticatorConfig(args: AuthenticatorConfigArgs): string {
         `c.${AUTHENTICATOR_CLASS}.credentials_path = ${py(args.credentialsPath)}`,
         // Admins are accounts in the credentials file; check_allowed admits exactly those accounts.
         `c.Authenticator.admin_users = set([${args.adminUsers.map(py).join(", ")}])`,
+        "",
+    ].join("\n");
+}
+
+export interface MaterialsHookConfigArgs {
+    /** Directory that holds `esiphub_materials.py`. */
+    moduleDir: string;
+    /** Name of the materials volume in the server pods. */
+    volumeName: string;
+}
+
+/** The hub config lines that install the materials hook (run by the chart as `hub.extraConfig`). */
+export function materialsHookConfig(args: MaterialsHookConfigArgs): string {
+    return [
+        "import sys",
+        `if ${py(args.moduleDir)} not in sys.path:`,
+        `    sys.path.insert(0, ${py(args.moduleDir)})`,
+        `from ${MATERIALS_HOOK_MODULE} import admin_writable_mount`,
+        // On Spawner, so that it reaches KubeSpawner (the chart's spawner) and any other.
+        `c.Spawner.pre_spawn_hook = admin_writable_mount(${py(args.volumeName)})`,
         "",
     ].join("\n");
 }

@@ -2,9 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../config";
-import { authenticatorConfig, authenticatorSource, AUTHENTICATOR_CLASS, AUTHENTICATOR_MODULE } from "./hubconfig";
+import { authenticatorConfig, authenticatorSource, AUTHENTICATOR_CLASS, AUTHENTICATOR_MODULE, materialsHookConfig, materialsHookSource, MATERIALS_HOOK_MODULE } from "./hubconfig";
 
 export const CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
+/** The Helm release's name: the chart's pods carry it as their `release` label. */
+export const RELEASE_NAME = "jupyterhub";
 
 /** Where things are inside the hub pod. */
 export const HUB_MODULE_DIR = "/usr/local/etc/jupyterhub/esiphub";
@@ -21,6 +23,16 @@ export const POSTSTART_PATH = `${USER_FILES_DIR}/poststart.sh`;
 export const POSTSTART_FILE = path.join(__dirname, "poststart.sh");
 export const DEFAULT_README_FILE = path.join(__dirname, "quickstart-README.md");
 
+/** Names of the two shared volumes in every server's pod; the materials hook finds its mount by this name. */
+export const SHARED_VOLUME = "esiphub-shared";
+export const MATERIALS_VOLUME = "esiphub-materials";
+
+/** Let's Encrypt's ACME directories (https://letsencrypt.org/docs/staging-environment/). */
+export const ACME_SERVERS = {
+    production: "https://acme-v02.api.letsencrypt.org/directory",
+    staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+
 /**
  * What the values need besides the site config: names from the other layers and the generated secrets.
  * They are placed into the values as given, so Outputs stay Outputs and secrets stay secret leaves.
@@ -29,6 +41,7 @@ export interface HubValuesInput {
     config: SiteConfig;
     storageClassName: pulumi.Input<string>;
     scratchClaimName: pulumi.Input<string>;
+    materialsClaimName: pulumi.Input<string>;
     hubDbClaimName: pulumi.Input<string>;
     masterPrivateIp: pulumi.Input<string>;
     /** Name of the Secret that holds `credentials.json` (user → bcrypt hash). */
@@ -46,6 +59,9 @@ export function quickstartReadme(config: SiteConfig): string {
         storagePerUser: config.storage.perUser,
         sharedMountPath: config.storage.sharedMountPath,
         sharedLink: path.posix.basename(config.storage.sharedMountPath),
+        scratchSize: config.storage.scratchSize,
+        materialsMountPath: config.storage.materialsMountPath,
+        materialsLink: path.posix.basename(config.storage.materialsMountPath),
         idleMinutes: String(Math.round(config.hub.cullIdleTimeoutSeconds / 60)),
     };
     return fs.readFileSync(DEFAULT_README_FILE, "utf8").replace(/\{\{(\w+)\}\}/g, (whole, key: string) => fill[key] ?? whole);
@@ -53,7 +69,14 @@ export function quickstartReadme(config: SiteConfig): string {
 
 /** The postStart hook: runs poststart.sh (mounted from singleuser.extraFiles) with its parameters. */
 export function postStartCommand(config: SiteConfig): string[] {
-    return ["env", `ESIPHUB_README_SOURCE=${README_PATH}`, `ESIPHUB_SHARED_PATH=${config.storage.sharedMountPath}`, "bash", POSTSTART_PATH];
+    return [
+        "env",
+        `ESIPHUB_README_SOURCE=${README_PATH}`,
+        `ESIPHUB_SHARED_PATH=${config.storage.sharedMountPath}`,
+        `ESIPHUB_MATERIALS_PATH=${config.storage.materialsMountPath}`,
+        "bash",
+        POSTSTART_PATH,
+    ];
 }
 
 /** Values for the Zero-to-JupyterHub chart: workshop defaults, the accounts' authenticator, storage and entry point. */
@@ -79,6 +102,10 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                     mountPath: `${HUB_MODULE_DIR}/${AUTHENTICATOR_MODULE}.py`,
                     stringData: authenticatorSource(),
                 },
+                "esiphub-materials-hook": {
+                    mountPath: `${HUB_MODULE_DIR}/${MATERIALS_HOOK_MODULE}.py`,
+                    stringData: materialsHookSource(),
+                },
             },
             extraConfig: {
                 "10-esiphub-authenticator": authenticatorConfig({
@@ -86,6 +113,7 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                     credentialsPath: `${HUB_CREDENTIALS_DIR}/${CREDENTIALS_KEY}`,
                     adminUsers: hub.adminUsers,
                 }),
+                "20-esiphub-materials": materialsHookConfig({ moduleDir: HUB_MODULE_DIR, volumeName: MATERIALS_VOLUME }),
             },
             extraVolumes: [
                 // Mounted as a directory (no subPath) so that a changed Secret reaches the running hub.
@@ -96,19 +124,32 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                 { name: "esiphub-credentials", mountPath: HUB_CREDENTIALS_DIR, readOnly: true },
                 { name: "esiphub-hub-db", mountPath: HUB_DB_DIR },
             ],
-            // The database lives on the storage layer's node-local volume, never on NFS.
-            db: { type: "other", url: `sqlite:///${HUB_DB_DIR}/jupyterhub.sqlite` },
+            // The database lives on the storage layer's node-local volume, never on NFS. The chart passes
+            // --upgrade-db by itself only for db.type sqlite-pvc (templates/hub/deployment.yaml): without `upgrade`,
+            // a chart bump whose JupyterHub migrates its schema would leave the hub crash-looping.
+            db: { type: "other", url: `sqlite:///${HUB_DB_DIR}/jupyterhub.sqlite`, upgrade: true },
             // That volume is on the master, so the hub must be allowed there even when the master is tainted.
             tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
             // Every account may press "start" at the same moment.
             concurrentSpawnLimit: hub.users.length,
+            // JupyterHub stops itself after this many failed starts in a row (the chart's default is 5). In a burst,
+            // a few failures (a full node, a slow image pull) are normal and a hub restart only interrupts everyone
+            // else's login; only when as many starts fail in a row as there are accounts is a restart worth trying.
+            consecutiveFailureLimit: hub.users.length,
         },
         proxy: {
             secretToken: input.proxySecretToken,
             // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP.
             service: { type: "ClusterIP", externalIPs: [input.masterPrivateIp] },
+            // Traefik asks Let's Encrypt once, at its start (z2jh #1602, #2150; traefik #9405): the release waits for
+            // DNS (see ../dns/records.ts) before this is switched on.
             https: tls
-                ? { enabled: true, type: "letsencrypt", letsencrypt: { contactEmail: hub.letsEncryptEmail }, hosts: [hub.hostname] }
+                ? {
+                      enabled: true,
+                      type: "letsencrypt",
+                      letsencrypt: { contactEmail: hub.letsEncryptEmail, acmeServer: hub.letsEncryptStaging ? ACME_SERVERS.staging : ACME_SERVERS.production },
+                      hosts: [hub.hostname],
+                  }
                 : { enabled: false },
         },
         singleuser: {
@@ -120,8 +161,16 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                 type: "dynamic",
                 capacity: config.storage.perUser,
                 dynamic: { storageClass: input.storageClassName },
-                extraVolumes: [{ name: "esiphub-shared", persistentVolumeClaim: { claimName: input.scratchClaimName } }],
-                extraVolumeMounts: [{ name: "esiphub-shared", mountPath: config.storage.sharedMountPath }],
+                extraVolumes: [
+                    { name: SHARED_VOLUME, persistentVolumeClaim: { claimName: input.scratchClaimName } },
+                    { name: MATERIALS_VOLUME, persistentVolumeClaim: { claimName: input.materialsClaimName } },
+                ],
+                // Materials are read-only in the container (a read-only bind mount: no user can remount it); the
+                // hub's materials hook makes the mount writable in admins' servers only.
+                extraVolumeMounts: [
+                    { name: SHARED_VOLUME, mountPath: config.storage.sharedMountPath },
+                    { name: MATERIALS_VOLUME, mountPath: config.storage.materialsMountPath, readOnly: true },
+                ],
             },
             extraFiles: {
                 "esiphub-readme": { mountPath: README_PATH, stringData: quickstartReadme(config) },
@@ -132,7 +181,12 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
             cloudMetadata: { blockWithIptables: true },
         },
         prePuller: { hook: { enabled: true }, continuous: { enabled: true } },
-        scheduling: { userPlaceholder: { enabled: hub.userPlaceholders > 0, replicas: hub.userPlaceholders } },
+        // Placeholders hold room for users only if the scheduler may evict them for a real user: that takes pod
+        // priority (the chart's NOTES.txt warns about placeholders without it).
+        scheduling: {
+            podPriority: { enabled: hub.userPlaceholders > 0 },
+            userPlaceholder: { enabled: hub.userPlaceholders > 0, replicas: hub.userPlaceholders },
+        },
         cull: { enabled: true, timeout: hub.cullIdleTimeoutSeconds },
     };
 }

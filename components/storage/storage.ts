@@ -7,6 +7,7 @@ import { REMOTE_SHELL, renderScript, scriptHash } from "../remote";
 import {
     HUB_DB,
     hubDbDirParams,
+    MATERIALS_CLAIM_NAME,
     nfsServerParams,
     PROVISIONER_CHART,
     PROVISIONER_NAMESPACE,
@@ -32,15 +33,16 @@ export interface NfsStorageArgs {
  * Keeping data: nothing here deletes user data. The remote commands have no delete step (the volume is never
  * unexported or wiped), the StorageClass keeps the volumes and directories of deleted claims (Retain, and
  * archiveOnDelete besides), a claim made again finds its old directory (fixed path pattern), uninstalling the
- * provisioner leaves the share alone, and the two claims that hold shared data are never deleted by Pulumi
+ * provisioner leaves the share alone, and the claims that hold shared data are never deleted by Pulumi
  * (retainOnDelete): a change that would replace one fails instead of emptying it.
  */
 export class NfsStorage extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly storageClassName: pulumi.Output<string>;
     public readonly scratchClaimName: pulumi.Output<string>;
+    public readonly materialsClaimName: pulumi.Output<string>;
     public readonly hubDbClaimName: pulumi.Output<string>;
-    /** What the hub must wait for: the provisioner running, both claims made. */
+    /** What the hub must wait for: the provisioner running, every claim made. */
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: NfsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -95,18 +97,23 @@ export class NfsStorage extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [clusterReady, nfsServer] },
         );
 
-        const scratchClaim = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-scratch`,
-            {
-                metadata: { name: SCRATCH_CLAIM_NAME, namespace: namespace.metadata.name },
-                spec: {
-                    accessModes: ["ReadWriteMany"],
-                    storageClassName: config.storage.storageClass,
-                    resources: { requests: { storage: config.storage.scratchSize } },
+        // The shared folders: scratch (everyone writes) and materials (admins write, participants read). Their sizes
+        // are enforced by the quota enforcer on the NFS host (the provisioner ignores them).
+        const sharedClaim = (suffix: string, claimName: string, size: string) =>
+            new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-${suffix}`,
+                {
+                    metadata: { name: claimName, namespace: namespace.metadata.name },
+                    spec: {
+                        accessModes: ["ReadWriteMany"],
+                        storageClassName: config.storage.storageClass,
+                        resources: { requests: { storage: size } },
+                    },
                 },
-            },
-            { ...k8sOpts, dependsOn: [release], retainOnDelete: true },
-        );
+                { ...k8sOpts, dependsOn: [release], retainOnDelete: true },
+            );
+        const scratchClaim = sharedClaim("scratch", SCRATCH_CLAIM_NAME, config.storage.scratchSize);
+        const materialsClaim = sharedClaim("materials", MATERIALS_CLAIM_NAME, config.storage.materialsSize);
 
         // The hub database: a volume on the master's disk, bound both ways to its one claim. Deleting these
         // objects never touches the directory (no provisioner cleans local volumes).
@@ -158,12 +165,14 @@ export class NfsStorage extends pulumi.ComponentResource {
         this.namespace = namespace.metadata.name;
         this.storageClassName = pulumi.output(config.storage.storageClass);
         this.scratchClaimName = scratchClaim.metadata.name;
+        this.materialsClaimName = materialsClaim.metadata.name;
         this.hubDbClaimName = hubDbClaim.metadata.name;
-        this.ready = [release, scratchClaim, hubDbClaim];
+        this.ready = [release, scratchClaim, materialsClaim, hubDbClaim];
         this.registerOutputs({
             namespace: this.namespace,
             storageClassName: this.storageClassName,
             scratchClaimName: this.scratchClaimName,
+            materialsClaimName: this.materialsClaimName,
             hubDbClaimName: this.hubDbClaimName,
         });
     }

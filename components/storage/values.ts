@@ -26,8 +26,12 @@ export const NFSD_THREADS = 32;
 /** The notebook image's user (jovyan, uid 1000, group users 100): who a client's root becomes on the share. */
 export const NOTEBOOK_USER = { uid: 1000, gid: 100 } as const;
 
-/** The shared scratch claim, in the hub's namespace. It is not a user directory: no per-user quota. */
+/**
+ * The shared claims, in the hub's namespace beside the users' homes: the scratch everyone writes, and the instructors'
+ * materials that participants only read. Not user directories: each has a quota of its own size.
+ */
 export const SCRATCH_CLAIM_NAME = "esiphub-scratch";
+export const MATERIALS_CLAIM_NAME = "esiphub-materials";
 
 /** The hub's sqlite database: a local volume on the master's own disk, never NFS. */
 export const HUB_DB = {
@@ -91,10 +95,20 @@ export function nfsServerParams(config: SiteConfig, devicePath: string): ScriptP
         ESIPHUB_NFS_ANON_GID: String(NOTEBOOK_USER.gid),
         ESIPHUB_NFSD_THREADS: String(NFSD_THREADS),
         ESIPHUB_QUOTA_PARENT: config.hub.namespace,
-        ESIPHUB_QUOTA_BYTES: String(config.storage.perUserBytes),
-        ESIPHUB_QUOTA_EXCLUDE: SCRATCH_CLAIM_NAME,
+        ESIPHUB_QUOTA_BYTES: String(Math.floor(config.storage.perUserBytes)),
+        ESIPHUB_QUOTA_SHARED: sharedQuotas(config),
         ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(quotaEnforcer()).toString("base64"),
     };
+}
+
+/** The shared claims' directories with their own limits, as nfs-quota.sh reads them: `NAME=BYTES ...`. */
+export function sharedQuotas(config: SiteConfig): string {
+    return [
+        [SCRATCH_CLAIM_NAME, config.storage.scratchBytes],
+        [MATERIALS_CLAIM_NAME, config.storage.materialsBytes],
+    ]
+        .map(([name, bytes]) => `${name}=${Math.floor(bytes as number)}`)
+        .join(" ");
 }
 
 /** Parameters of hub-db-dir.sh. */

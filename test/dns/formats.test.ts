@@ -1,38 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import { dnsRecords, formatDnsRecords } from "../../components/dns/formats";
-import { waitFor } from "../wait";
-import { findExecutable } from "../../cli/automation";
-
-/** A tool from a Debian package listed in .ci/apt-packages.txt: required under CI, else the test is skipped. */
-function requireTool(ctx: Mocha.Context, tool: string, pkg: string): string {
-    const found = findExecutable(tool, `${process.env.PATH}:/usr/sbin:/sbin`);
-    if (found) return found;
-    if (process.env.CI === "true") throw new Error(`${tool} is missing: install the Debian package ${pkg} (listed in .ci/apt-packages.txt)`);
-    console.log(`      (skipped: ${tool} not installed; apt-get install ${pkg})`);
-    ctx.skip();
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-const ZONE_HEAD = `$TTL 3600
-@\tIN\tSOA\tns1.esipfed.org. hostmaster.esipfed.org. 2026112501 3600 600 86400 300
-@\tIN\tNS\tns1.esipfed.org.
-ns1\tIN\tA\t127.0.0.1
-`;
+import { Named, requireTool, startNamed, ZONE_HEAD } from "./named";
 
 describe("DNS records (pure)", () => {
     it("one A record, absolute name, the given TTL", () => {
@@ -84,60 +56,20 @@ describe("DNS records (pure)", () => {
     });
 
     describe("the nsupdate script against a real BIND on 127.0.0.1", () => {
-        let dir: string;
-        let named: ChildProcess | undefined;
-        let port: number;
-        let log = "";
+        let named: Named;
 
         before(async function () {
-            const namedPath = requireTool(this, "named", "bind9");
-            requireTool(this, "nsupdate", "bind9-dnsutils");
-            requireTool(this, "dig", "bind9-dnsutils");
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-named-"));
-            port = await freePort();
             // The name already points elsewhere: the update must replace that record, not add a second one.
-            fs.writeFileSync(path.join(dir, "esipfed.org.zone"), `${ZONE_HEAD}hub\tIN\tA\t203.0.113.9\n`);
-            fs.writeFileSync(
-                path.join(dir, "named.conf"),
-                `options {
-  directory "${dir}";
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-  managed-keys-directory "${dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-};
-controls { };
-zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update { 127.0.0.1; }; };
-`,
-            );
-            named = spawn(namedPath, ["-g", "-c", path.join(dir, "named.conf")], { stdio: ["ignore", "pipe", "pipe"] });
-            named.stdout!.on("data", (d) => (log += d));
-            named.stderr!.on("data", (d) => (log += d));
-            // Ready when it answers for the zone.
-            await waitFor("named to answer for esipfed.org", () => {
-                if (named!.exitCode !== null) throw new Error(`named exited during startup:\n${log}`);
-                const soa = spawnSync("dig", ["@127.0.0.1", "-p", String(port), "esipfed.org", "SOA", "+short", "+time=1", "+tries=1"], { encoding: "utf8" });
-                return soa.stdout.includes("hostmaster.esipfed.org.") ? true : undefined;
-            }, { intervalMs: 100, detail: () => log });
+            named = await startNamed(this, "hub\tIN\tA\t203.0.113.9\n");
         });
 
         after(async () => {
-            // named writes its journal on the way out: remove its folder only once it has exited.
-            if (named && named.exitCode === null) {
-                const exited = new Promise((resolve) => named!.once("exit", resolve));
-                named.kill("SIGTERM");
-                await exited;
-            }
-            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+            await named?.stop();
         });
 
         it("after the update the name resolves to the hub's IP alone, with the TTL", () => {
-            const script = `server 127.0.0.1 ${port}\n` + formatDnsRecords(records, "nsupdate", "esipfed.org");
-            execFileSync("nsupdate", [], { input: script, encoding: "utf8" });
-            const answer = execFileSync("dig", ["@127.0.0.1", "-p", String(port), "hub.esipfed.org", "A", "+noall", "+answer"], { encoding: "utf8" });
+            named.update(formatDnsRecords(records, "nsupdate", "esipfed.org"));
+            const answer = execFileSync("dig", ["@127.0.0.1", "-p", String(named.port), "hub.esipfed.org", "A", "+noall", "+answer"], { encoding: "utf8" });
             assert.deepStrictEqual(
                 answer.trim().split("\n").map((l) => l.split(/\s+/).join(" ")),
                 ["hub.esipfed.org. 300 IN A 149.165.157.42"],

@@ -1,10 +1,11 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { DnsRecords } from "../../components/dns/records";
+import { DNS_READY_COMMAND, DnsRecords } from "../../components/dns/records";
 import { planProgram, resourcesOfType, testConfig, findResource } from "../mocks";
 import { SiteConfig } from "../../components/config";
 
 const IP = "149.165.157.42";
+const COMMAND = "command:local:Command";
 
 function planDns(config: SiteConfig) {
     return planProgram(config.site, () => {
@@ -43,18 +44,45 @@ describe("DnsRecords (esiphub:dns:Records)", () => {
         assert.deepStrictEqual(result.outputs.records, [{ name: "aws-hub.esipfed.org.", type: "A", ttl: 300, value: IP }]);
     });
 
-    it("none: no DNS resource, but the records to paste when there is a hostname", async () => {
+    it("none: no DNS record made, the records to paste, and the dns-ready step that waits for them", async () => {
         const withHost = await planDns(testConfig("jetstream"));
         assert.deepStrictEqual(
             withHost.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).map((r) => r.type),
-            [],
+            [COMMAND],
         );
+        const ready = findResource(withHost, COMMAND);
+        assert.strictEqual(ready.name, "esiphub-jetstream-dns-ready");
+        assert.strictEqual(ready.parent, findResource(withHost, "esiphub:dns:Records").urn);
+        assert.strictEqual(ready.inputs.create, DNS_READY_COMMAND);
+        assert.deepStrictEqual(ready.inputs.environment, {
+            ESIPHUB_DNS_HOSTNAME: "hub.esipfed.org",
+            ESIPHUB_DNS_IP: IP,
+            ESIPHUB_DNS_TTL: "300",
+            ESIPHUB_DNS_RESOLVERS: "8.8.8.8,1.1.1.1",
+            ESIPHUB_DNS_TIMEOUT: "1800",
+        });
+        assert.strictEqual(ready.inputs.delete, undefined);
         assert.deepStrictEqual(withHost.outputs.records, [{ name: "hub.esipfed.org.", type: "A", ttl: 300, value: IP }]);
         assert.deepStrictEqual(withHost.outputs.managedNames, []);
 
         const noHost = await planDns(testConfig("nebula"));
         assert.deepStrictEqual(noHost.outputs.records, []);
+        assert.deepStrictEqual(resourcesOfType(noHost, COMMAND), [], "no hostname, no HTTPS: nothing to wait for");
     });
+
+    for (const [provider, recordType, site, overrides] of [
+        ["designate", "openstack:dns/recordSet:RecordSet", "jetstream", { "esiphub:dns": "designate", "esiphub:dnsZone": "esipfed.org" }],
+        ["route53", "aws:route53/record:Record", "aws", {}],
+    ] as const) {
+        it(`${provider}: the dns-ready step waits for the record the program made, with the configured resolvers and timeout`, async () => {
+            const result = await planDns(testConfig(site, { ...overrides, "esiphub:dnsCheckResolvers": '["9.9.9.9"]', "esiphub:dnsWaitTimeout": "600" }));
+            const ready = findResource(result, COMMAND);
+            assert.ok(ready.dependencies.includes(findResource(result, recordType).urn), "dns-ready does not wait for the record");
+            const env = ready.inputs.environment as Record<string, string>;
+            assert.strictEqual(env.ESIPHUB_DNS_RESOLVERS, "9.9.9.9");
+            assert.strictEqual(env.ESIPHUB_DNS_TIMEOUT, "600");
+        });
+    }
 
     it("a hand-made config with a provider but no zone is refused, naming the keys", async () => {
         const config = testConfig("jetstream", { "esiphub:dns": "designate", "esiphub:dnsZone": "esipfed.org" });

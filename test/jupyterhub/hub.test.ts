@@ -17,8 +17,8 @@ const PASSWORD = "random:index/randomPassword:RandomPassword";
 const MASTER_IP = "10.42.0.10";
 const PUBLIC_IP = "203.0.113.7";
 
-/** Stand-ins for what the cloud and storage layers hand to the hub. */
-function stubLayers(): { hosts: ClusterHosts; storage: HubStorage; provider: k8s.Provider } {
+/** Stand-ins for what the cloud, storage and DNS layers hand to the hub. */
+function stubLayers(config: SiteConfig): { hosts: ClusterHosts; storage: HubStorage; provider: k8s.Provider; dnsReady: pulumi.Resource | undefined } {
     const stub = (name: string) => new pulumi.ComponentResource("test:stub:Resource", name);
     const node = (name: string, role: ClusterNode["role"], ip: string): ClusterNode => ({
         name,
@@ -43,16 +43,19 @@ function stubLayers(): { hosts: ClusterHosts; storage: HubStorage; provider: k8s
         namespace: namespace.metadata.name,
         storageClassName: pulumi.output("nfs-client"),
         scratchClaimName: pulumi.output("shared-scratch"),
+        materialsClaimName: pulumi.output("materials"),
         hubDbClaimName: pulumi.output("hub-db"),
         ready: [namespace],
     };
-    return { hosts, storage, provider };
+    // The dns-ready step: a custom resource, as ../dns/records.ts makes it.
+    const dnsReady = config.hub.hostname ? new k8s.core.v1.ConfigMap("dns-ready", {}, { provider }) : undefined;
+    return { hosts, storage, provider, dnsReady };
 }
 
-function planHub(config: SiteConfig): Promise<PlanResult> {
+function planHub(config: SiteConfig, layers: Partial<ReturnType<typeof stubLayers>> = {}): Promise<PlanResult> {
     return planProgram(config.site, () => {
-        const hub = new JupyterHub("hub", { config, ...stubLayers() });
-        return { hubUrl: hub.hubUrl, credentials: hub.credentials, adminUsers: hub.adminUsers, tls: hub.tls };
+        const hub = new JupyterHub("hub", { config, ...stubLayers(config), ...layers });
+        return { hubUrl: hub.hubUrl, credentials: hub.credentials, adminUsers: hub.adminUsers, tls: hub.tls, tlsStaging: hub.tlsStaging };
     });
 }
 
@@ -149,6 +152,25 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
         assert.deepStrictEqual(names(before).filter((u) => !names(after).includes(u)), []);
     });
 
+    it("with a hostname, the release (HTTPS on) waits for the dns-ready step; without one, there is none to wait for", async function () {
+        const tls = await planHub(testConfig("jetstream"));
+        const release = findResource(tls, RELEASE, /(^|-)hub-release$/);
+        const dnsReady = tls.resources.find((r) => r.name === "dns-ready")!;
+        assert.ok(release.dependencies.includes(dnsReady.urn), "the release does not wait for DNS");
+        const plain = await planHub(testConfig("nebula"));
+        assert.strictEqual(plain.resources.find((r) => r.name === "dns-ready"), undefined);
+    });
+
+    it("refuses HTTPS without a dns-ready step to wait for", async function () {
+        await assert.rejects(planHub(testConfig("jetstream"), { dnsReady: undefined }), /hubHostname is set but the hub has no dns-ready step/);
+    });
+
+    it("outputs tlsStaging: true only for a hostname with esiphub:letsEncryptStaging", async function () {
+        assert.strictEqual((await planHub(testConfig("jetstream", { "esiphub:letsEncryptStaging": "true" }))).outputs.tlsStaging, true);
+        assert.strictEqual((await planHub(testConfig("jetstream"))).outputs.tlsStaging, false);
+        assert.strictEqual((await planHub(testConfig("nebula", { "esiphub:letsEncryptStaging": "true" }))).outputs.tlsStaging, false);
+    });
+
     it("refuses admins that are not accounts, naming the setting", async function () {
         const config = testConfig("nebula");
         const bad: SiteConfig = { ...config, hub: { ...config.hub, adminUsers: ["root"] } };
@@ -180,6 +202,11 @@ describe("JupyterHub in the whole program (runStack)", function () {
             const config = testConfig(site);
             assert.strictEqual((result.rawOutputs.credentials as unknown[]).length, config.hub.users.length);
             assert.strictEqual(values.singleuser.image.tag, config.hub.image.tag);
+            // HTTPS is switched on only after the dns-ready step (and, with esiphub:dns, after the record it waits for).
+            const dnsReady = resourcesOfType(result, "command:local:Command").filter((r) => /-dns-ready$/.test(r.name));
+            assert.strictEqual(dnsReady.length, config.hub.hostname ? 1 : 0);
+            if (config.hub.hostname) assert.ok(release.dependencies.includes(dnsReady[0].urn), "the hub release does not wait for dns-ready");
+            assert.strictEqual(result.outputs.tlsStaging, false);
         });
     }
 });

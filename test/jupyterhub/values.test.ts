@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { SiteConfig } from "../../components/config";
-import { authenticatorSource } from "../../components/jupyterhub/hubconfig";
+import { authenticatorSource, materialsHookSource } from "../../components/jupyterhub/hubconfig";
 import {
+    ACME_SERVERS,
     CREDENTIALS_KEY,
     HUB_CREDENTIALS_DIR,
     HUB_MODULE_DIR,
@@ -24,6 +25,7 @@ function input(config: SiteConfig): HubValuesInput {
         config,
         storageClassName: config.storage.storageClass,
         scratchClaimName: "esiphub-shared-scratch",
+        materialsClaimName: "esiphub-materials",
         hubDbClaimName: "esiphub-hub-db",
         masterPrivateIp: "10.42.0.10",
         credentialsSecretName: "esiphub-credentials",
@@ -74,8 +76,15 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
             });
         }
 
-        it("accepts the values with CPU limits, placeholders and another shared path", function () {
-            const config = testConfig("nebula", { "esiphub:cpuLimit": "2", "esiphub:cpuGuarantee": "0.5", "esiphub:userPlaceholders": "5", "esiphub:sharedMountPath": "/srv/scratch" });
+        it("accepts the values with CPU limits, placeholders, staging certificates and other shared paths", function () {
+            const config = testConfig("jetstream", {
+                "esiphub:cpuLimit": "2",
+                "esiphub:cpuGuarantee": "0.5",
+                "esiphub:userPlaceholders": "5",
+                "esiphub:sharedMountPath": "/srv/scratch",
+                "esiphub:materialsMountPath": "/srv/materials",
+                "esiphub:letsEncryptStaging": "true",
+            });
             const errors = chart!.validate(valuesFor(config));
             assert.deepStrictEqual(errors, [], describeErrors(errors));
         });
@@ -102,10 +111,36 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         assert.deepStrictEqual(jetstream.proxy.https, {
             enabled: true,
             type: "letsencrypt",
-            letsencrypt: { contactEmail: "esiphub-admins@esipfed.org" },
+            letsencrypt: { contactEmail: "esiphub-admins@esipfed.org", acmeServer: "https://acme-v02.api.letsencrypt.org/directory" },
             hosts: ["hub.esipfed.org"],
         });
         assert.deepStrictEqual(valuesFor(testConfig("nebula")).proxy.https, { enabled: false });
+    });
+
+    it("rehearsal stacks get certificates from Let's Encrypt's staging directory", function () {
+        const staging = valuesFor(testConfig("jetstream", { "esiphub:letsEncryptStaging": "true" }));
+        assert.strictEqual(staging.proxy.https.letsencrypt.acmeServer, "https://acme-staging-v02.api.letsencrypt.org/directory");
+        assert.strictEqual(ACME_SERVERS.staging, staging.proxy.https.letsencrypt.acmeServer);
+        // The chart's own default is the production directory (values.yaml proxy.https.letsencrypt.acmeServer).
+        assert.strictEqual(ACME_SERVERS.production, "https://acme-v02.api.letsencrypt.org/directory");
+    });
+
+    it("placeholders come with pod priority, so that the scheduler evicts them for real users (the chart's NOTES.txt)", function () {
+        const values = valuesFor(testConfig("jetstream", { "esiphub:userPlaceholders": "4" }));
+        assert.deepStrictEqual(values.scheduling.userPlaceholder, { enabled: true, replicas: 4 });
+        assert.strictEqual(values.scheduling.podPriority.enabled, true);
+        const none = valuesFor(testConfig("jetstream"));
+        assert.deepStrictEqual(none.scheduling.userPlaceholder, { enabled: false, replicas: 0 });
+        assert.strictEqual(none.scheduling.podPriority.enabled, false);
+    });
+
+    it("burst-safe hub: database upgrades on, no restart after a few failed starts", function () {
+        const config = testConfig("jetstream");
+        const hub = valuesFor(config).hub;
+        // db.type other: the chart adds --upgrade-db only when told (templates/hub/deployment.yaml).
+        assert.strictEqual(hub.db.upgrade, true);
+        assert.ok(hub.consecutiveFailureLimit === 0 || hub.consecutiveFailureLimit >= config.hub.users.length, `consecutiveFailureLimit ${hub.consecutiveFailureLimit}`);
+        assert.strictEqual(hub.consecutiveFailureLimit, 62);
     });
 
     it("publishes the proxy on the master's private IP, without a cloud load balancer", function () {
@@ -127,7 +162,7 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         assert.strictEqual(values.singleuser.cpu, undefined);
         assert.strictEqual(values.singleuser.startTimeout, 900);
         assert.deepStrictEqual(values.cull, { enabled: true, timeout: 1800 });
-        assert.deepStrictEqual(values.scheduling.userPlaceholder, { enabled: true, replicas: 4 });
+        assert.deepStrictEqual(values.scheduling, { podPriority: { enabled: true }, userPlaceholder: { enabled: true, replicas: 4 } });
         assert.deepStrictEqual(values.prePuller, { hook: { enabled: true }, continuous: { enabled: true } });
         assert.strictEqual(config.hub.users.length, 62);
         assert.ok(values.hub.concurrentSpawnLimit >= config.hub.users.length);
@@ -149,20 +184,37 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         assert.deepStrictEqual(valuesFor(testConfig("nebula", { "esiphub:cpuLimit": "4" })).singleuser.cpu, { limit: 4 });
     });
 
-    it("puts homes on the NFS class and mounts the shared scratch in every server", function () {
-        const values = valuesFor(testConfig("nebula", { "esiphub:sharedMountPath": "/srv/scratch", "esiphub:storagePerUser": "20Gi" }));
+    it("puts homes on the NFS class, mounts the shared scratch writable and the materials read-only in every server", function () {
+        const values = valuesFor(testConfig("nebula", { "esiphub:sharedMountPath": "/srv/scratch", "esiphub:materialsMountPath": "/srv/course", "esiphub:storagePerUser": "20Gi" }));
         const storage = values.singleuser.storage;
         assert.strictEqual(storage.type, "dynamic");
         assert.strictEqual(storage.capacity, "20Gi");
         assert.deepStrictEqual(storage.dynamic, { storageClass: "nfs-client" });
-        assert.deepStrictEqual(storage.extraVolumes, [{ name: "esiphub-shared", persistentVolumeClaim: { claimName: "esiphub-shared-scratch" } }]);
-        assert.deepStrictEqual(storage.extraVolumeMounts, [{ name: "esiphub-shared", mountPath: "/srv/scratch" }]);
-        assert.ok(values.singleuser.lifecycleHooks.postStart.exec.command.includes("ESIPHUB_SHARED_PATH=/srv/scratch"));
+        assert.deepStrictEqual(storage.extraVolumes, [
+            { name: "esiphub-shared", persistentVolumeClaim: { claimName: "esiphub-shared-scratch" } },
+            { name: "esiphub-materials", persistentVolumeClaim: { claimName: "esiphub-materials" } },
+        ]);
+        assert.deepStrictEqual(storage.extraVolumeMounts, [
+            { name: "esiphub-shared", mountPath: "/srv/scratch" },
+            { name: "esiphub-materials", mountPath: "/srv/course", readOnly: true },
+        ]);
+        const command = values.singleuser.lifecycleHooks.postStart.exec.command;
+        assert.ok(command.includes("ESIPHUB_SHARED_PATH=/srv/scratch"));
+        assert.ok(command.includes("ESIPHUB_MATERIALS_PATH=/srv/course"));
+    });
+
+    it("loads the materials hook, which makes the materials mount writable for admins only", function () {
+        const hub = valuesFor(testConfig("jetstream")).hub;
+        assert.strictEqual(hub.extraFiles["esiphub-materials-hook"].stringData, materialsHookSource());
+        assert.strictEqual(hub.extraFiles["esiphub-materials-hook"].mountPath, `${HUB_MODULE_DIR}/esiphub_materials.py`);
+        const snippet: string = hub.extraConfig["20-esiphub-materials"];
+        assert.match(snippet, /^from esiphub_materials import admin_writable_mount$/m);
+        assert.match(snippet, /^c\.Spawner\.pre_spawn_hook = admin_writable_mount\("esiphub-materials"\)$/m);
     });
 
     it("keeps the hub database on the storage layer's claim, and lets the hub onto the master", function () {
         const hub = valuesFor(testConfig("aws")).hub;
-        assert.deepStrictEqual(hub.db, { type: "other", url: "sqlite:////srv/jupyterhub/jupyterhub.sqlite" });
+        assert.deepStrictEqual(hub.db, { type: "other", url: "sqlite:////srv/jupyterhub/jupyterhub.sqlite", upgrade: true });
         const dbVolume = hub.extraVolumes.find((v: any) => v.persistentVolumeClaim?.claimName === "esiphub-hub-db");
         assert.ok(dbVolume, "no volume for the hub database claim");
         assert.deepStrictEqual(
@@ -200,6 +252,7 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
             "env",
             `ESIPHUB_README_SOURCE=${README_PATH}`,
             "ESIPHUB_SHARED_PATH=/shared",
+            "ESIPHUB_MATERIALS_PATH=/materials",
             "bash",
             POSTSTART_PATH,
         ]);
@@ -209,7 +262,9 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         const readme = quickstartReadme(testConfig("nebula", { "esiphub:memoryLimit": "6G", "esiphub:cullIdleTimeout": "1800" }));
         assert.match(readme, /up to \*\*6G\*\*/);
         assert.match(readme, /\*\*10Gi\*\*/);
-        assert.match(readme, /`\/shared`/);
+        assert.match(readme, /`\/shared` \(everyone can write\)/);
+        assert.match(readme, /`\/materials` \(read-only\)/);
+        assert.match(readme, /holds up to \*\*100Gi\*\*/);
         assert.match(readme, /after 30 minutes/);
         assert.doesNotMatch(readme, /\{\{|\}\}/);
         const own = "# Hello\nBring your own data.\n";

@@ -11,13 +11,14 @@ const QUOTA_ENFORCER = quotaEnforcer();
 const EXISTING_UUID = "9d1e2c3b-4a5f-4e6d-8c7b-6a5f4e3d2c1b";
 const ME = `${process.getuid!()}:${process.getgid!()}`;
 
-/** Commands that change a host; a no-op run calls none of them. */
-const MUTATING = ["apt-get", "mkfs.xfs", "mount", "chown", "chmod", "xfs_quota"];
+/** Commands that change a host; a no-op run calls none of them (xfs_quota's `report` only reads). */
+const MUTATING = ["apt-get", "mkfs.xfs", "mount", "chown", "chmod"];
 function changes(result: RunResult): string[] {
     return result.calls
         .filter(
             (c) =>
                 MUTATING.includes(c.command) ||
+                (c.command === "xfs_quota" && !c.args[2]?.startsWith("report ")) ||
                 (c.command === "systemctl" && !["is-enabled", "is-active"].includes(c.args[0])) ||
                 (c.command === "exportfs" && c.args[0] !== "-s"),
         )
@@ -58,7 +59,7 @@ describe("storage scripts", function () {
                 ESIPHUB_NFSD_THREADS: "32",
                 ESIPHUB_QUOTA_PARENT: "jhub",
                 ESIPHUB_QUOTA_BYTES: "10737418240",
-                ESIPHUB_QUOTA_EXCLUDE: "esiphub-scratch",
+                ESIPHUB_QUOTA_SHARED: "esiphub-scratch=214748364800 esiphub-materials=21474836480",
                 ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(QUOTA_ENFORCER).toString("base64"),
                 ESIPHUB_DEVICE_TIMEOUT: "0",
             };
@@ -91,8 +92,11 @@ describe("storage scripts", function () {
             const settings = fs.readFileSync(host.at("etc/esiphub/nfs-quota.env"), "utf8");
             assert.match(settings, /^ESIPHUB_QUOTA_BYTES=10737418240$/m);
             assert.match(settings, /^ESIPHUB_QUOTA_PARENT=jhub$/m);
-            assert.match(settings, /^ESIPHUB_QUOTA_EXCLUDE="esiphub-scratch"$/m);
-            assert.match(fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.path"), "utf8"), /^PathChanged=\/srv\/esiphub\/jhub$/m);
+            assert.match(settings, /^ESIPHUB_QUOTA_SHARED="esiphub-scratch=214748364800 esiphub-materials=21474836480"$/m);
+            const pathUnit = fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.path"), "utf8");
+            assert.match(pathUnit, /^PathChanged=\/srv\/esiphub\/jhub$/m);
+            // The watch starts only once the data volume is mounted, not on the empty mount point beneath it.
+            assert.match(pathUnit, /^\[Unit\]\n(?:.*\n)*?RequiresMountsFor=\/srv\/esiphub\n(?:.*\n)*?\[Path\]/m);
             assert.match(fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.service"), "utf8"), /^EnvironmentFile=\/etc\/esiphub\/nfs-quota.env$/m);
             assert.match(fs.readFileSync(host.at("etc/systemd/system/esiphub-nfs-quota.timer"), "utf8"), /^OnUnitActiveSec=2min$/m);
             assert.deepStrictEqual(callsOf(result, "systemctl").filter((c) => !c.startsWith("is-")), [
@@ -101,6 +105,7 @@ describe("storage scripts", function () {
                 "enable --now esiphub-nfs-quota.path",
                 "enable --now esiphub-nfs-quota.timer",
                 "restart nfs-server.service",
+                "start esiphub-nfs-quota.service",
             ]);
             assert.ok(fs.statSync(host.at("srv/esiphub/jhub")).isDirectory());
             assert.match(result.stderr, /^esiphub: done: NFS server ready$/m);
@@ -124,8 +129,22 @@ describe("storage scripts", function () {
             const result = host.exec(["bash", "-c", service], {});
             assertOk(result);
             assert.strictEqual(host.projectOf(host.at("srv/esiphub/jhub/claim-workshop-01")), 1000);
-            assert.strictEqual(host.projectOf(host.at("srv/esiphub/jhub/esiphub-scratch")), 0);
-            assert.strictEqual(host.readState("limit-1000").trim(), "10737418240");
+            assert.strictEqual(host.projectOf(host.at("srv/esiphub/jhub/esiphub-scratch")), 1001);
+            assert.strictEqual(host.limitOf(1000), 10737418240);
+            assert.strictEqual(host.limitOf(1001), 214748364800);
+        });
+
+        it("a changed per-user size is applied during the run (the enforcer runs now), not at the next sweep", function () {
+            assertOk(host.run("nfs-server", env));
+            const raised = host.run("nfs-server", { ...env, ESIPHUB_QUOTA_BYTES: String(20 * 1024 ** 3) });
+            assertOk(raised);
+            assert.match(fs.readFileSync(host.at("etc/esiphub/nfs-quota.env"), "utf8"), /^ESIPHUB_QUOTA_BYTES=21474836480$/m);
+            // Only the settings file is written; no unit, export or nfs-server changes.
+            assert.deepStrictEqual(changes(raised).filter((c) => !c.startsWith("chmod ")), ["systemctl start esiphub-nfs-quota.service"]);
+        });
+
+        it("refuses shared quotas that are not NAME=BYTES, naming the setting", function () {
+            assertFailedAt(host.run("nfs-server", { ...env, ESIPHUB_QUOTA_SHARED: "esiphub-scratch=100Gi" }), "check", /ESIPHUB_QUOTA_SHARED must be space-separated NAME=BYTES/);
         });
 
         it("never formats a volume that already has an XFS filesystem, and mounts that one", function () {
@@ -228,64 +247,116 @@ describe("storage scripts", function () {
     });
 
     describe("nfs-quota.sh (the quota enforcer, run as installed: a file, parameters from its unit's environment)", function () {
+        const SCRATCH = 200 * 1024 ** 3;
+        const MATERIALS = 20 * 1024 ** 3;
         const env = {
             ESIPHUB_EXPORT_DIR: "/srv/esiphub",
             ESIPHUB_QUOTA_PARENT: "jhub",
             ESIPHUB_QUOTA_BYTES: "10737418240",
-            ESIPHUB_QUOTA_EXCLUDE: "esiphub-scratch",
+            ESIPHUB_QUOTA_SHARED: `esiphub-scratch=${SCRATCH} esiphub-materials=${MATERIALS}`,
         };
         const userDir = (name: string) => host.at(`srv/esiphub/jhub/${name}`);
         const mkdirs = (...names: string[]) => names.forEach((n) => fs.mkdirSync(userDir(n), { recursive: true }));
         const projects = () => fs.readFileSync(host.at("etc/projects"), "utf8");
+        const mount = () => host.at("srv/esiphub");
+        const limitCall = (bytes: number, id: number) => `-x -c limit -p bhard=${bytes} ${id} ${mount()}`;
+        const projectCall = (name: string, id: number) => `-x -c project -s -p ${userDir(name)} ${id} ${mount()}`;
+        const writes = (result: RunResult) => callsOf(result, "xfs_quota").filter((c) => !c.startsWith("-x -c report "));
 
-        it("puts each new user directory under a quota of the configured size, and not the shared scratch", function () {
-            mkdirs("claim-workshop-01", "claim-workshop-02", "esiphub-scratch");
+        it("puts each new home under a quota of the per-user size, and scratch and materials under their own", function () {
+            mkdirs("claim-workshop-01", "claim-workshop-02", "esiphub-materials", "esiphub-scratch");
             const result = host.runFile(QUOTA_ENFORCER, env);
             assertOk(result);
-            assert.deepStrictEqual(callsOf(result, "xfs_quota"), [
-                `-x -c limit -p bhard=10737418240 1000 ${host.at("srv/esiphub")}`,
-                `-x -c project -s -p ${userDir("claim-workshop-01")} 1000 ${host.at("srv/esiphub")}`,
-                `-x -c limit -p bhard=10737418240 1001 ${host.at("srv/esiphub")}`,
-                `-x -c project -s -p ${userDir("claim-workshop-02")} 1001 ${host.at("srv/esiphub")}`,
+            assert.deepStrictEqual(writes(result), [
+                limitCall(10737418240, 1000),
+                projectCall("claim-workshop-01", 1000),
+                limitCall(10737418240, 1001),
+                projectCall("claim-workshop-02", 1001),
+                limitCall(MATERIALS, 1002),
+                projectCall("esiphub-materials", 1002),
+                limitCall(SCRATCH, 1003),
+                projectCall("esiphub-scratch", 1003),
             ]);
             assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
-            assert.strictEqual(host.projectOf(userDir("claim-workshop-02")), 1001);
-            assert.strictEqual(host.projectOf(userDir("esiphub-scratch")), 0);
-            assert.strictEqual(host.readState("limit-1000").trim(), "10737418240");
-            assert.strictEqual(projects(), "1000:/srv/esiphub/jhub/claim-workshop-01\n1001:/srv/esiphub/jhub/claim-workshop-02\n");
-            assert.strictEqual(fs.readFileSync(host.at("etc/projid"), "utf8"), "jhub-claim-workshop-01:1000\njhub-claim-workshop-02:1001\n");
+            assert.strictEqual(host.projectOf(userDir("esiphub-scratch")), 1003);
+            assert.strictEqual(host.limitOf(1000), 10737418240);
+            assert.strictEqual(host.limitOf(1002), MATERIALS);
+            assert.strictEqual(host.limitOf(1003), SCRATCH);
+            assert.strictEqual(
+                projects(),
+                "1000:/srv/esiphub/jhub/claim-workshop-01\n1001:/srv/esiphub/jhub/claim-workshop-02\n1002:/srv/esiphub/jhub/esiphub-materials\n1003:/srv/esiphub/jhub/esiphub-scratch\n",
+            );
+            assert.strictEqual(
+                fs.readFileSync(host.at("etc/projid"), "utf8"),
+                "jhub-claim-workshop-01:1000\njhub-claim-workshop-02:1001\njhub-esiphub-materials:1002\njhub-esiphub-scratch:1003\n",
+            );
         });
 
-        it("applies the quota exactly once: a second run does nothing, a later directory gets only its own", function () {
+        it("applies each quota once: a second run only reads the limits, a later directory gets only its own", function () {
             mkdirs("claim-workshop-01", "esiphub-scratch");
             assertOk(host.runFile(QUOTA_ENFORCER, env));
             const before = host.snapshot();
             const second = host.runFile(QUOTA_ENFORCER, env);
             assertOk(second);
-            assert.deepStrictEqual(callsOf(second, "xfs_quota"), []);
+            assert.deepStrictEqual(callsOf(second, "xfs_quota"), [`-x -c report -p -b -n -N ${mount()}`]);
             assert.deepStrictEqual(host.snapshot(), before);
 
             mkdirs("claim-workshop-02");
             const third = host.runFile(QUOTA_ENFORCER, env);
             assertOk(third);
-            assert.deepStrictEqual(callsOf(third, "xfs_quota"), [
-                `-x -c limit -p bhard=10737418240 1001 ${host.at("srv/esiphub")}`,
-                `-x -c project -s -p ${userDir("claim-workshop-02")} 1001 ${host.at("srv/esiphub")}`,
-            ]);
+            assert.deepStrictEqual(writes(third), [limitCall(10737418240, 1002), projectCall("claim-workshop-02", 1002)]);
         });
 
-        it("leaves a directory that already has a project alone, records it, and never reuses its id", function () {
+        it("a raised storagePerUser reaches the homes that exist (and scratch keeps its own size)", function () {
+            const raised = { ...env, ESIPHUB_QUOTA_BYTES: String(20 * 1024 ** 3) };
+            mkdirs("claim-workshop-01", "claim-workshop-02", "esiphub-scratch");
+            assertOk(host.runFile(QUOTA_ENFORCER, env));
+            const result = host.runFile(QUOTA_ENFORCER, raised);
+            assertOk(result);
+            assert.deepStrictEqual(writes(result), [limitCall(20 * 1024 ** 3, 1000), limitCall(20 * 1024 ** 3, 1001)]);
+            assert.match(result.stderr, /jhub\/claim-workshop-01: project 1000, limit set to 21474836480 bytes \(was 10737418240\)/);
+            assert.strictEqual(host.limitOf(1000), 20 * 1024 ** 3);
+            assert.strictEqual(host.limitOf(1002), SCRATCH);
+            assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000, "the project id stays");
+            // And then it holds: nothing more to do.
+            assert.deepStrictEqual(writes(host.runFile(QUOTA_ENFORCER, raised)), []);
+        });
+
+        it("a raised scratchSize reaches the scratch directory", function () {
+            mkdirs("esiphub-scratch");
+            assertOk(host.runFile(QUOTA_ENFORCER, env));
+            const result = host.runFile(QUOTA_ENFORCER, { ...env, ESIPHUB_QUOTA_SHARED: `esiphub-scratch=${2 * SCRATCH} esiphub-materials=${MATERIALS}` });
+            assertOk(result);
+            assert.deepStrictEqual(writes(result), [limitCall(2 * SCRATCH, 1000)]);
+        });
+
+        it("compares limits as the kernel keeps them: a size that is not whole KiB is not set again on every run", function () {
+            mkdirs("claim-workshop-01");
+            const odd = { ...env, ESIPHUB_QUOTA_BYTES: "10000000001" };
+            assertOk(host.runFile(QUOTA_ENFORCER, odd));
+            assert.deepStrictEqual(writes(host.runFile(QUOTA_ENFORCER, odd)), []);
+        });
+
+        it("an admin's override for one directory wins and stays; a malformed line is logged and ignored", function () {
+            mkdirs("claim-instructor", "claim-workshop-01");
+            fs.mkdirSync(host.at("etc/esiphub"), { recursive: true });
+            fs.writeFileSync(host.at("etc/esiphub/nfs-quota.overrides"), "# more room for the instructor\nclaim-instructor 50g\nclaim-workshop-01 lots\n");
+            const result = host.runFile(QUOTA_ENFORCER, env);
+            assertOk(result);
+            assert.strictEqual(host.limitOf(host.projectOf(userDir("claim-instructor"))), 50 * 1024 ** 3);
+            assert.strictEqual(host.limitOf(host.projectOf(userDir("claim-workshop-01"))), 10737418240);
+            assert.match(result.stderr, /ignoring "claim-workshop-01 lots" in .*nfs-quota\.overrides: not NAME SIZE/);
+            assert.deepStrictEqual(writes(host.runFile(QUOTA_ENFORCER, env)), []);
+        });
+
+        it("keeps a project id found on disk, records it, never reuses it, and gives it its limit", function () {
             // A kept data volume on a rebuilt NFS host: the id is on disk, /etc/projects is new.
             mkdirs("claim-instructor", "claim-workshop-01");
             host.setProject(userDir("claim-instructor"), 1500);
             const result = host.runFile(QUOTA_ENFORCER, env);
             assertOk(result);
-            assert.deepStrictEqual(callsOf(result, "xfs_quota"), [
-                `-x -c limit -p bhard=10737418240 1501 ${host.at("srv/esiphub")}`,
-                `-x -c project -s -p ${userDir("claim-workshop-01")} 1501 ${host.at("srv/esiphub")}`,
-            ]);
+            assert.deepStrictEqual(writes(result), [limitCall(10737418240, 1500), limitCall(10737418240, 1501), projectCall("claim-workshop-01", 1501)]);
             assert.strictEqual(host.projectOf(userDir("claim-instructor")), 1500);
-            assert.ok(!host.hasState("limit-1500"), "the existing project's limit was changed");
             assert.match(projects(), /^1500:\/srv\/esiphub\/jhub\/claim-instructor$/m);
         });
 
@@ -317,9 +388,17 @@ describe("storage scripts", function () {
             assert.strictEqual(host.projectOf(userDir("claim-workshop-01")), 1000);
         });
 
-        it("names a missing setting", function () {
+        it("exits non-zero naming the step when the limits cannot be read", function () {
+            mkdirs("claim-workshop-01");
+            assertOk(host.runFile(QUOTA_ENFORCER, env));
+            host.setState("fail-xfs_quota");
+            assertFailedAt(host.runFile(QUOTA_ENFORCER, env), "limits", /could not report the project quotas/);
+        });
+
+        it("names a missing setting, and refuses a malformed shared quota", function () {
             const { ESIPHUB_QUOTA_BYTES: _omitted, ...rest } = env;
             assertFailedAt(host.runFile(QUOTA_ENFORCER, rest), "check", /ESIPHUB_QUOTA_BYTES is not set/);
+            assertFailedAt(host.runFile(QUOTA_ENFORCER, { ...env, ESIPHUB_QUOTA_SHARED: "esiphub-scratch" }), "check", /"esiphub-scratch" is not NAME=BYTES/);
         });
     });
 

@@ -8,6 +8,7 @@ import { NfsStorage } from "../../components/storage/storage";
 import {
     HUB_DB,
     hubDbDirParams,
+    MATERIALS_CLAIM_NAME,
     NFS_EXPORT_DIR,
     nfsServerParams,
     PROVISIONER_CHART,
@@ -76,6 +77,7 @@ function planStorage(site: Site, overrides: Record<string, string> = {}, opts = 
             namespace: storage.namespace,
             storageClassName: storage.storageClassName,
             scratchClaimName: storage.scratchClaimName,
+            materialsClaimName: storage.materialsClaimName,
             hubDbClaimName: storage.hubDbClaimName,
             ready: storage.ready.map((r) => r.urn),
         };
@@ -120,6 +122,17 @@ function assertStorage(result: PlanResult, config: SiteConfig, nfsServerIp: stri
     assert.ok(scratch.retainOnDelete, "the scratch claim could be deleted by Pulumi");
     assert.ok(scratch.dependencies.includes(release.urn), "the scratch claim does not wait for the provisioner");
 
+    // The instructors' materials: a claim of its own beside the scratch, kept like it.
+    const materials = findResource(result, PVC, own("materials"));
+    assert.deepStrictEqual(materials.inputs.spec, {
+        accessModes: ["ReadWriteMany"],
+        storageClassName: config.storage.storageClass,
+        resources: { requests: { storage: config.storage.materialsSize } },
+    });
+    assert.deepStrictEqual(materials.inputs.metadata, { name: MATERIALS_CLAIM_NAME, namespace: config.hub.namespace });
+    assert.ok(materials.retainOnDelete, "the materials claim could be deleted by Pulumi");
+    assert.ok(materials.dependencies.includes(release.urn), "the materials claim does not wait for the provisioner");
+
     // The hub database: a local volume on the master, its own class, bound to the one claim.
     const volume = findResource(result, PV, own("hub-db-volume"));
     const claim = findResource(result, PVC, own("hub-db"));
@@ -155,7 +168,7 @@ function assertStorage(result: PlanResult, config: SiteConfig, nfsServerIp: stri
 describe("NfsStorage", function () {
     describe("alone, on given hosts", function () {
         for (const site of SITES) {
-            it(`${site}: provisioner, scratch claim and hub database volume`, async function () {
+            it(`${site}: provisioner, scratch and materials claims and hub database volume`, async function () {
                 const config = testConfig(site);
                 const result = await planStorage(site);
                 assertStorage(result, config, "10.9.0.10", `${site}-master`);
@@ -163,10 +176,12 @@ describe("NfsStorage", function () {
                     namespace: config.hub.namespace,
                     storageClassName: config.storage.storageClass,
                     scratchClaimName: SCRATCH_CLAIM_NAME,
+                    materialsClaimName: MATERIALS_CLAIM_NAME,
                     hubDbClaimName: HUB_DB.claimName,
                     ready: [
                         urnOf(result, RELEASE, "storage-provisioner"),
                         urnOf(result, PVC, "storage-scratch"),
+                        urnOf(result, PVC, "storage-materials"),
                         urnOf(result, PVC, "storage-hub-db"),
                     ],
                 });
@@ -189,6 +204,7 @@ describe("NfsStorage", function () {
             assert.match(stdin, /^export ESIPHUB_EXPORT_CIDR='10\.42\.0\.0\/24'$/m);
             assert.match(stdin, /^export ESIPHUB_QUOTA_BYTES='10737418240'$/m);
             assert.match(stdin, /^export ESIPHUB_QUOTA_PARENT='jhub'$/m);
+            assert.match(stdin, /^export ESIPHUB_QUOTA_SHARED='esiphub-scratch=214748364800 esiphub-materials=21474836480'$/m);
             // No delete step: destroying the stack never unexports or wipes the volume.
             assert.strictEqual(command.inputs.delete, undefined);
         });
@@ -202,11 +218,12 @@ describe("NfsStorage", function () {
         });
 
         it("follows the configured class name, namespace and sizes", async function () {
-            const overrides = { "esiphub:storageClass": "homes", "esiphub:hubNamespace": "workshop", "esiphub:scratchSize": "300Gi", "esiphub:storagePerUser": "20Gi" };
+            const overrides = { "esiphub:storageClass": "homes", "esiphub:hubNamespace": "workshop", "esiphub:scratchSize": "300Gi", "esiphub:storagePerUser": "20Gi", "esiphub:materialsSize": "50Gi" };
             const config = testConfig("jetstream", overrides);
             const result = await planStorage("jetstream", overrides);
             assertStorage(result, config, "10.9.0.10", "jetstream-master");
             assert.strictEqual(at(findResource(result, PVC, "storage-scratch").inputs, "spec.resources.requests.storage"), "300Gi");
+            assert.strictEqual(at(findResource(result, PVC, "storage-materials").inputs, "spec.resources.requests.storage"), "50Gi");
             const stdin = String(findResource(result, COMMAND, "storage-nfs-server").inputs.stdin);
             assert.match(stdin, /^export ESIPHUB_QUOTA_BYTES='21474836480'$/m);
             assert.match(stdin, /^export ESIPHUB_QUOTA_PARENT='workshop'$/m);
@@ -216,7 +233,7 @@ describe("NfsStorage", function () {
             const result = await planStorage("nebula");
             const ready = urnOf(result, "test:index:ClusterReady", "cluster-ready");
             const objects = result.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
-            assert.strictEqual(objects.length, 6);
+            assert.strictEqual(objects.length, 7);
             const reaches = (r: PlannedResource, seen = new Set<string>()): boolean =>
                 r.dependencies.includes(ready) ||
                 r.dependencies.some((d) => {
@@ -244,7 +261,12 @@ describe("NfsStorage", function () {
     describe("in the whole program", function () {
         /** The release of the hub layer waits for what the storage layer says it must. */
         function assertHubWaits(result: PlanResult): void {
-            const needed = [findResource(result, RELEASE, own("provisioner")), findResource(result, PVC, own("scratch")), findResource(result, PVC, own("hub-db"))];
+            const needed = [
+                findResource(result, RELEASE, own("provisioner")),
+                findResource(result, PVC, own("scratch")),
+                findResource(result, PVC, own("materials")),
+                findResource(result, PVC, own("hub-db")),
+            ];
             const hubReleases = resourcesOfType(result, RELEASE).filter((r) => r.urn !== needed[0].urn);
             assert.strictEqual(hubReleases.length, 1);
             for (const n of needed) assert.ok(hubReleases[0].dependencies.includes(n.urn), `the hub does not wait for ${n.name}`);

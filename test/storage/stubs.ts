@@ -70,7 +70,7 @@ echo "$line"`,
   is-enabled) [[ -e "$state/enabled-\${!#}" ]] ;;
   is-active) [[ -e "$state/active-\${!#}" ]] ;;
   enable) shift; for u in "$@"; do [[ "$u" == --now ]] || touch "$state/enabled-$u" "$state/active-$u"; done ;;
-  daemon-reload|restart) ;;
+  daemon-reload|restart|start) ;;
   *) echo "systemctl stub: unexpected $*" >&2; exit 1 ;;
 esac`,
     exportfs: `case "$1" in
@@ -81,13 +81,24 @@ esac`,
     xfs_io: `dir="\${!#}"
 [[ -d "$dir" ]] || { echo "$dir: No such file or directory" >&2; exit 1; }
 echo "projid = $(cat "$state/proj/$(key "$dir")" 2>/dev/null || echo 0)"`,
+    // limit: the kernel keeps the block limit in 512-byte basic blocks (bytes >> 9, xfsprogs quota/edit.c).
+    // report -p -b -n -N: one line per project quota the kernel has (GETNEXTQUOTA, in id order; project 0 always
+    // holds the filesystem's root), "#ID used soft hard warns grace" with block counts in KiB (basic blocks >> 1),
+    // then an empty line (xfsprogs quota/report.c, report_mount and report_project_mount).
     xfs_quota: `cmd="$3"
 read -r -a words <<<"$cmd"
 mkdir -p "$state/proj"
 case "\${words[0]}" in
-  limit) echo "\${words[2]#bhard=}" >"$state/limit-\${words[3]}" ;;
+  limit) [[ "\${words[2]}" =~ ^bhard=[0-9]+$ ]] || { echo "xfs_quota stub: unexpected $cmd" >&2; exit 1; }
+         echo $(( \${words[2]#bhard=} >> 9 )) >"$state/limit-\${words[3]}" ;;
   project) [[ -d "\${words[3]}" ]] || { echo "xfs_quota: cannot find \${words[3]}" >&2; exit 1; }
            echo "\${words[4]}" >"$state/proj/$(key "\${words[3]}")" ;;
+  report) [[ "$cmd" == "report -p -b -n -N" ]] || { echo "xfs_quota stub: unexpected $cmd" >&2; exit 1; }
+          { echo 0; for f in "$state"/limit-*; do if [[ -e "$f" ]]; then echo "\${f##*/limit-}"; fi; done; } | sort -n -u | while read -r id; do
+            bb="$(cat "$state/limit-$id" 2>/dev/null || echo 0)"
+            printf '#%-10d %10d %10d %10d     %02d %9s\\n' "$id" 0 0 $(( bb >> 1 )) 0 "[--------]"
+          done
+          echo ;;
   *) echo "xfs_quota stub: unexpected $cmd" >&2; exit 1 ;;
 esac`,
 };
@@ -136,6 +147,11 @@ export class StubHost {
 
     readState(name: string): string {
         return fs.readFileSync(path.join(this.state, name), "utf8");
+    }
+
+    /** The block hard limit of a project as the kernel keeps it (512-byte blocks), in bytes; undefined without one. */
+    limitOf(id: number): number | undefined {
+        return this.hasState(`limit-${id}`) ? Number(this.readState(`limit-${id}`).trim()) * 512 : undefined;
     }
 
     /** The project id the xfs_io stub reports for a directory. */

@@ -8,6 +8,7 @@ import { renderScript, ScriptParams, scriptBody, scriptHash } from "../../compon
 import {
     HUB_DB,
     hubDbDirParams,
+    MATERIALS_CLAIM_NAME,
     NFS_EXPORT_DIR,
     nfsServerParams,
     PROVISIONER_CHART,
@@ -95,7 +96,11 @@ describe("storage values", function () {
         const env = nfsServerParams(config, "/dev/vdb");
         assert.strictEqual(USER_DIR_PATTERN.replace("${.PVC.namespace}", "workshop").replace("${.PVC.name}", "claim-workshop-01"), "workshop/claim-workshop-01");
         assert.strictEqual(env.ESIPHUB_QUOTA_PARENT, "workshop");
-        assert.strictEqual(env.ESIPHUB_QUOTA_EXCLUDE, SCRATCH_CLAIM_NAME);
+    });
+
+    it("gives the scratch and the materials directories quotas of their own sizes", function () {
+        const env = nfsServerParams(testConfig("jetstream", { "esiphub:scratchSize": "300Gi", "esiphub:materialsSize": "25G" }), "/dev/vdb");
+        assert.strictEqual(env.ESIPHUB_QUOTA_SHARED, `${SCRATCH_CLAIM_NAME}=${300 * 1024 ** 3} ${MATERIALS_CLAIM_NAME}=${25e9}`);
     });
 
     it("passes the site's subnet, per-user size and the enforcer to nfs-server.sh", function () {

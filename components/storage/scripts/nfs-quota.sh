@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# Puts each new user directory under an XFS project quota, once. The NFS client provisioner ignores PVC
-# sizes, so this is what makes "10Gi per user" true. Installed by nfs-server.sh, rendered with lib.sh and
-# no parameters (see components/storage/values.ts), as /usr/local/sbin/esiphub-nfs-quota and run by a
-# systemd path unit (new directory) and timer (sweep).
+# Keeps every directory under the user-directory parent on its XFS project quota. The NFS client
+# provisioner ignores PVC sizes, so this is what makes "10Gi per user" and "200Gi of scratch" true.
+# Installed by nfs-server.sh, rendered with lib.sh and no parameters (see components/storage/values.ts),
+# as /usr/local/sbin/esiphub-nfs-quota and run by a systemd path unit (new directory) and timer (sweep).
 #
-# A directory whose project id is not 0 already has its quota and is left alone: a limit an admin raised
-# by hand stays, and after the NFS host is rebuilt on a kept data volume the ids found on disk are
-# recorded again instead of being handed out twice. Ids are recorded in /etc/projects and /etc/projid.
-# The quota is a hard block limit; with it `df` in the home shows the user's own size and free space.
+# Each directory gets a project id once (recorded in /etc/projects and /etc/projid), and on every run its
+# limit is set to what it should be when it differs: a raised (or lowered) storagePerUser reaches the
+# homes that exist already. The limit of a directory is, first found:
+#   - its line in /etc/esiphub/nfs-quota.overrides, written by an admin, never by ESIPHub:
+#       claim-instructor 50g        (NAME SIZE; SIZE in bytes or with k, m, g, t: powers of 1024)
+#   - its entry in ESIPHUB_QUOTA_SHARED (the shared scratch, the instructors' materials);
+#   - ESIPHUB_QUOTA_BYTES (every user's home).
+# A directory that already has a project id keeps it: after the NFS host is rebuilt on a kept data volume
+# the ids found on disk are recorded again instead of being handed out twice.
+# The quota is a hard block limit; with it `df` in the home shows the directory's own size and free space.
 #
 # Parameters (from /etc/esiphub/nfs-quota.env, the unit's EnvironmentFile):
 #   ESIPHUB_EXPORT_DIR      the XFS mount point
 #   ESIPHUB_QUOTA_PARENT    directory under it whose subdirectories are the user directories
 #   ESIPHUB_QUOTA_BYTES     hard limit per user directory, bytes
-#   ESIPHUB_QUOTA_EXCLUDE   space-separated names under the parent that get no per-user quota (shared scratch; may be empty)
+#   ESIPHUB_QUOTA_SHARED    space-separated NAME=BYTES: directories under the parent with a limit of their own (may be empty)
 set -Eeuo pipefail
 shopt -s nullglob
 
 # Ids from here up are ours; lower ones are left to the host's admin.
 FIRST_ID=1000
+NAME_RE='^[a-z0-9][a-z0-9.-]*$'
 
 project_of() {
     local out
@@ -40,28 +47,72 @@ record() {
     fi
 }
 
-is_excluded() {
-    local name
-    for name in "${EXCLUDED[@]}"; do
-        [[ "$1" == "${name}" ]] && return 0
-    done
-    return 1
-}
-
 # The next id to hand out: above every id seen so far.
 bump_next() {
     if (($1 >= NEXT_ID)); then NEXT_ID=$(($1 + 1)); fi
 }
 
+# to_bytes SIZE: bytes of "123", "20g", "1T" (xfs_quota's units: powers of 1024); fails on anything else.
+to_bytes() {
+    [[ "$1" =~ ^([0-9]+)([kKmMgGtT]?)$ ]] || return 1
+    local n="${BASH_REMATCH[1]}" unit="${BASH_REMATCH[2],,}" power=0
+    case "${unit}" in
+        k) power=1 ;;
+        m) power=2 ;;
+        g) power=3 ;;
+        t) power=4 ;;
+    esac
+    echo $((10#${n} * 1024 ** power))
+}
+
+# LIMIT_OF[name] from ESIPHUB_QUOTA_SHARED, then the admin's overrides file over it.
+read_limits() {
+    declare -gA LIMIT_OF=()
+    local entry name bytes
+    for entry in ${ESIPHUB_QUOTA_SHARED:-}; do
+        [[ "${entry}" =~ ^([a-z0-9][a-z0-9.-]*)=([1-9][0-9]*)$ ]] || die "ESIPHUB_QUOTA_SHARED: \"${entry}\" is not NAME=BYTES"
+        LIMIT_OF["${BASH_REMATCH[1]}"]="${BASH_REMATCH[2]}"
+    done
+    [[ -f "${OVERRIDES}" ]] || return 0
+    local line size
+    while read -r line || [[ -n "${line}" ]]; do
+        line="${line%%#*}"
+        read -r name size _ <<<"${line}" || true
+        [[ -n "${name:-}" ]] || continue
+        # A typo in the admin's file must not stop the quotas of everyone else.
+        if [[ ! "${name}" =~ ${NAME_RE} ]] || ! bytes="$(to_bytes "${size:-}")" || ((bytes == 0)); then
+            log "ignoring \"${line}\" in ${OVERRIDES}: not NAME SIZE (e.g. claim-instructor 50g)"
+            continue
+        fi
+        LIMIT_OF["${name}"]="${bytes}"
+    done <"${OVERRIDES}"
+}
+
+limit_of() {
+    echo "${LIMIT_OF[$1]:-${ESIPHUB_QUOTA_BYTES}}"
+}
+
+# HARD_KIB[id]: the block hard limit of each project that has one, in KiB, as `report -p -b -n -N` prints it
+# (xfsprogs quota/report.c: "#ID used soft hard warns grace", block counts in 1 KiB units).
+read_hard_limits() {
+    declare -gA HARD_KIB=()
+    local out id _used _soft hard
+    out="$(xfs_quota -x -c "report -p -b -n -N" "$1")" || die "xfs_quota could not report the project quotas of $1"
+    while read -r id _used _soft hard _; do
+        if [[ "${hard:-}" =~ ^[0-9]+$ && "${id}" =~ ^#([0-9]+)$ ]]; then HARD_KIB["${BASH_REMATCH[1]}"]="${hard}"; fi
+    done <<<"${out}"
+}
+
 main() {
-    step check "user directories under ${ESIPHUB_EXPORT_DIR:-}/${ESIPHUB_QUOTA_PARENT:-}"
+    step check "directories under ${ESIPHUB_EXPORT_DIR:-}/${ESIPHUB_QUOTA_PARENT:-}"
     require_env ESIPHUB_EXPORT_DIR ESIPHUB_QUOTA_PARENT ESIPHUB_QUOTA_BYTES
     [[ "${ESIPHUB_QUOTA_BYTES}" =~ ^[1-9][0-9]*$ ]] || die "ESIPHUB_QUOTA_BYTES must be a positive number of bytes"
     local mount="${ROOT}${ESIPHUB_EXPORT_DIR}"
     local parent="${ESIPHUB_QUOTA_PARENT}"
     PROJECTS="${ROOT}/etc/projects"
     PROJID="${ROOT}/etc/projid"
-    read -r -a EXCLUDED <<<"${ESIPHUB_QUOTA_EXCLUDE:-}"
+    OVERRIDES="${ROOT}/etc/esiphub/nfs-quota.overrides"
+    read_limits
 
     step lock "waiting for any other run"
     # The path unit, the timer and a manual run must not hand out the same id twice.
@@ -69,7 +120,7 @@ main() {
     exec 9>>"${ROOT}/run/esiphub-nfs-quota.lock"
     flock 9
 
-    step scan "user directories in ${mount}/${parent}"
+    step scan "directories in ${mount}/${parent}"
     if [[ ! -d "${mount}/${parent}" ]]; then
         log "no ${mount}/${parent} yet: no user directories"
         return 0
@@ -85,30 +136,46 @@ main() {
     while IFS=: read -r id _; do
         if [[ "${id}" =~ ^[0-9]+$ ]]; then bump_next "${id}"; fi
     done <"${PROJECTS}"
-    local new_dirs=()
+    local new_dirs=() known_dirs=()
     for dir in "${mount}/${parent}"/*/; do
         dir="${dir%/}"
         name="$(basename "${dir}")"
-        if [[ ! "${name}" =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then
+        if [[ ! "${name}" =~ ${NAME_RE} ]]; then
             log "skipping ${name}: not a name the provisioner makes"
-            continue
-        fi
-        if is_excluded "${name}"; then
             continue
         fi
         id="$(project_of "${dir}")"
         if ((id != 0)); then
             bump_next "${id}"
             record "${id}" "${ESIPHUB_EXPORT_DIR}/${parent}/${name}" "${parent}-${name}"
+            known_dirs+=("${id}:${name}")
         else
             new_dirs+=("${dir}")
         fi
     done
 
-    step assign "${#new_dirs[@]} new user directories"
+    step limits "${#known_dirs[@]} directories with a project"
+    local entry bytes changed=0
+    if ((${#known_dirs[@]} > 0)); then
+        read_hard_limits "${mount}"
+        for entry in "${known_dirs[@]}"; do
+            id="${entry%%:*}"
+            name="${entry#*:}"
+            bytes="$(limit_of "${name}")"
+            # The kernel keeps limits in 512-byte blocks and the report prints KiB: compare in KiB.
+            if [[ "${HARD_KIB[${id}]:-0}" != "$((bytes / 1024))" ]]; then
+                xfs_quota -x -c "limit -p bhard=${bytes} ${id}" "${mount}"
+                log "${parent}/${name}: project ${id}, limit set to ${bytes} bytes (was $((${HARD_KIB[${id}]:-0} * 1024)))"
+                changed=$((changed + 1))
+            fi
+        done
+    fi
+
+    step assign "${#new_dirs[@]} new directories"
     for dir in "${new_dirs[@]}"; do
         name="$(basename "${dir}")"
         path="${ESIPHUB_EXPORT_DIR}/${parent}/${name}"
+        bytes="$(limit_of "${name}")"
         # An id recorded by an earlier run that stopped half way is reused.
         id="$(recorded_id_of "${path}")"
         if [[ -z "${id}" ]]; then
@@ -118,12 +185,12 @@ main() {
         record "${id}" "${path}" "${parent}-${name}"
         # The limit first: a directory that carries an id always has its limit, so a run stopped between the
         # two commands is finished by the next one (the id is still 0 on disk).
-        xfs_quota -x -c "limit -p bhard=${ESIPHUB_QUOTA_BYTES} ${id}" "${mount}"
+        xfs_quota -x -c "limit -p bhard=${bytes} ${id}" "${mount}"
         xfs_quota -x -c "project -s -p ${dir} ${id}" "${mount}"
-        log "${parent}/${name}: project ${id}, limit ${ESIPHUB_QUOTA_BYTES} bytes"
+        log "${parent}/${name}: project ${id}, limit ${bytes} bytes"
     done
 
-    step "done" "new user directories put under quota: ${#new_dirs[@]}"
+    step "done" "new directories put under quota: ${#new_dirs[@]}; limits changed: ${changed}"
 }
 
 main

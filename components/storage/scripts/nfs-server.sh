@@ -15,7 +15,7 @@
 #   ESIPHUB_NFSD_THREADS        nfsd threads
 #   ESIPHUB_QUOTA_PARENT        directory (under the export) that holds the user directories
 #   ESIPHUB_QUOTA_BYTES         per-user hard limit in bytes
-#   ESIPHUB_QUOTA_EXCLUDE       space-separated names under the parent that get no per-user quota (may be empty)
+#   ESIPHUB_QUOTA_SHARED        space-separated NAME=BYTES: directories under the parent with a limit of their own (may be empty)
 #   ESIPHUB_QUOTA_SCRIPT_B64    the quota enforcer as installed (nfs-quota.sh rendered with lib.sh), base64
 #   ESIPHUB_DEVICE_TIMEOUT      seconds to wait for the device to appear after attachment (default 300)
 set -Eeuo pipefail
@@ -23,6 +23,7 @@ set -Eeuo pipefail
 QUOTA_UNIT="esiphub-nfs-quota"
 # Set by the steps that write them, read by the services and export steps.
 UNITS_CHANGED=false
+QUOTA_CHANGED=false
 NFS_CONF_CHANGED=false
 EXPORTS_CHANGED=false
 
@@ -31,14 +32,14 @@ check_parameters() {
     [[ "$(id -u)" == 0 ]] || die "must run as root"
     require_env ESIPHUB_DEVICE ESIPHUB_EXPORT_DIR ESIPHUB_EXPORT_CIDR ESIPHUB_NFS_ANON_UID ESIPHUB_NFS_ANON_GID
     require_env ESIPHUB_NFSD_THREADS ESIPHUB_QUOTA_PARENT ESIPHUB_QUOTA_BYTES ESIPHUB_QUOTA_SCRIPT_B64
-    : "${ESIPHUB_QUOTA_EXCLUDE:=}"
+    : "${ESIPHUB_QUOTA_SHARED:=}"
     DEVICE="${ESIPHUB_DEVICE}"
     EXPORT_DIR="${ESIPHUB_EXPORT_DIR}"
     MOUNT="${ROOT}${EXPORT_DIR}"
     [[ "${EXPORT_DIR}" == /* && "${EXPORT_DIR}" != / ]] || die "ESIPHUB_EXPORT_DIR must be an absolute path other than /"
     [[ "${ESIPHUB_QUOTA_BYTES}" =~ ^[1-9][0-9]*$ ]] || die "ESIPHUB_QUOTA_BYTES must be a positive number of bytes"
     [[ "${ESIPHUB_QUOTA_PARENT}" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "ESIPHUB_QUOTA_PARENT must be a plain directory name"
-    [[ "${ESIPHUB_QUOTA_EXCLUDE}" =~ ^[a-z0-9.\ -]*$ ]] || die "ESIPHUB_QUOTA_EXCLUDE must be space-separated directory names"
+    [[ "${ESIPHUB_QUOTA_SHARED}" =~ ^([a-z0-9][a-z0-9.-]*=[1-9][0-9]*( |$))*$ ]] || die "ESIPHUB_QUOTA_SHARED must be space-separated NAME=BYTES"
 }
 
 install_packages() {
@@ -166,10 +167,12 @@ install_quota_enforcer() {
     local enforcer
     enforcer="$(base64 -d <<<"${ESIPHUB_QUOTA_SCRIPT_B64}")"
     write_file "${ROOT}/usr/local/sbin/${QUOTA_UNIT}" 0755 "${enforcer}"
+    QUOTA_CHANGED="${FILE_CHANGED}"
     write_file "${ROOT}/etc/esiphub/nfs-quota.env" 0644 "ESIPHUB_EXPORT_DIR=${EXPORT_DIR}
 ESIPHUB_QUOTA_PARENT=${ESIPHUB_QUOTA_PARENT}
 ESIPHUB_QUOTA_BYTES=${ESIPHUB_QUOTA_BYTES}
-ESIPHUB_QUOTA_EXCLUDE=\"${ESIPHUB_QUOTA_EXCLUDE}\""
+ESIPHUB_QUOTA_SHARED=\"${ESIPHUB_QUOTA_SHARED}\""
+    if [[ "${FILE_CHANGED}" == true ]]; then QUOTA_CHANGED=true; fi
     write_unit "${ROOT}/etc/systemd/system/${QUOTA_UNIT}.service" "[Unit]
 Description=ESIPHub: XFS project quota on each new user directory
 RequiresMountsFor=${EXPORT_DIR}
@@ -180,8 +183,10 @@ EnvironmentFile=/etc/esiphub/nfs-quota.env
 ExecStart=/usr/local/sbin/${QUOTA_UNIT}"
     # The path unit reacts within a second to the provisioner creating a directory; directories created while
     # the service runs are not seen by it, so the timer sweeps every two minutes as well.
+    # Ordered after the data volume's mount: a watch set up before it would be on the empty mount point beneath.
     write_unit "${ROOT}/etc/systemd/system/${QUOTA_UNIT}.path" "[Unit]
 Description=ESIPHub: watch for new user directories
+RequiresMountsFor=${EXPORT_DIR}
 
 [Path]
 PathChanged=${EXPORT_DIR}/${ESIPHUB_QUOTA_PARENT}
@@ -245,6 +250,11 @@ start_services() {
     if [[ "${NFS_CONF_CHANGED}" == true ]]; then
         log "restarting nfs-server for ${ESIPHUB_NFSD_THREADS} threads"
         systemctl restart nfs-server.service
+    fi
+    # New limits (a raised storagePerUser) reach the existing folders during this `up`, not at the next sweep.
+    if [[ "${QUOTA_CHANGED}" == true ]]; then
+        log "applying the quota settings now"
+        systemctl start "${QUOTA_UNIT}.service"
     fi
 }
 

@@ -1,0 +1,105 @@
+/** A real BIND (`named`) on 127.0.0.1 serving one zone, for the DNS tests. */
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { waitFor } from "../wait";
+import { findExecutable } from "../../cli/automation";
+
+/** A tool from a Debian package listed in .ci/apt-packages.txt: required under CI, else the test is skipped. */
+export function requireTool(ctx: Mocha.Context, tool: string, pkg: string): string {
+    const found = findExecutable(tool, `${process.env.PATH}:/usr/sbin:/sbin`);
+    if (found) return found;
+    if (process.env.CI === "true") throw new Error(`${tool} is missing: install the Debian package ${pkg} (listed in .ci/apt-packages.txt)`);
+    console.log(`      (skipped: ${tool} not installed; apt-get install ${pkg})`);
+    ctx.skip();
+}
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export const ZONE_HEAD = `$TTL 3600
+@\tIN\tSOA\tns1.esipfed.org. hostmaster.esipfed.org. 2026112501 3600 600 86400 300
+@\tIN\tNS\tns1.esipfed.org.
+ns1\tIN\tA\t127.0.0.1
+`;
+
+export interface Named {
+    readonly port: number;
+    /** `127.0.0.1:PORT`, as a resolver setting. */
+    readonly address: string;
+    /** Runs an nsupdate script (without `server`) against it. */
+    update(script: string): void;
+    /** `dig +short` of a name's A records. */
+    lookup(name: string): string[];
+    stop(): Promise<void>;
+}
+
+/**
+ * Starts named in the foreground (-g) with zone esipfed.org from `records` (lines after the SOA and NS), primary,
+ * dynamic updates allowed from 127.0.0.1, no recursion. Resolves once it answers for the zone.
+ */
+export async function startNamed(ctx: Mocha.Context, records = ""): Promise<Named> {
+    const namedPath = requireTool(ctx, "named", "bind9");
+    requireTool(ctx, "nsupdate", "bind9-dnsutils");
+    requireTool(ctx, "dig", "bind9-dnsutils");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-named-"));
+    const port = await freePort();
+    fs.writeFileSync(path.join(dir, "esipfed.org.zone"), ZONE_HEAD + records);
+    fs.writeFileSync(
+        path.join(dir, "named.conf"),
+        `options {
+  directory "${dir}";
+  pid-file "${dir}/named.pid";
+  session-keyfile "${dir}/session.key";
+  managed-keys-directory "${dir}";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+};
+controls { };
+zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update { 127.0.0.1; }; };
+`,
+    );
+    let log = "";
+    const named: ChildProcess = spawn(namedPath, ["-g", "-c", path.join(dir, "named.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+    named.stdout!.on("data", (d) => (log += d));
+    named.stderr!.on("data", (d) => (log += d));
+    const stop = async () => {
+        // named writes its journal on the way out: remove its folder only once it has exited.
+        if (named.exitCode === null && named.signalCode === null) {
+            const exited = new Promise((resolve) => named.once("exit", resolve));
+            named.kill("SIGTERM");
+            await exited;
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+    };
+    // Ready when it answers for the zone.
+    try {
+        await waitFor("named to answer for esipfed.org", () => {
+            if (named.exitCode !== null) throw new Error(`named exited during startup:\n${log}`);
+            const soa = spawnSync("dig", ["@127.0.0.1", "-p", String(port), "esipfed.org", "SOA", "+short", "+time=1", "+tries=1"], { encoding: "utf8" });
+            return soa.stdout.includes("hostmaster.esipfed.org.") ? true : undefined;
+        }, { intervalMs: 100, detail: () => log });
+    } catch (e) {
+        await stop();
+        throw e;
+    }
+    return {
+        port,
+        address: `127.0.0.1:${port}`,
+        update: (script) => void execFileSync("nsupdate", [], { input: `server 127.0.0.1 ${port}\n${script}`, encoding: "utf8" }),
+        lookup: (name) => execFileSync("dig", ["@127.0.0.1", "-p", String(port), name, "A", "+short"], { encoding: "utf8" }).split("\n").filter(Boolean).sort(),
+        stop,
+    };
+}
