@@ -55,7 +55,7 @@ export async function checkDataVolume(stack: SiteStack, deleteData: boolean, tar
         return {
             release: [],
             deletes: false,
-            note: `the data volume of site "${site}" is kept (retainOnDelete) and is still charged; delete it in the cloud when it is no longer needed${how}`,
+            note: `the data volume of site "${site}" is kept (retainOnDelete) and still takes storage quota or money; delete it in the cloud when it is no longer needed${how}`,
         };
     }
     const key = `${NAMESPACE}:keepDataOnDestroy`;

@@ -106,7 +106,8 @@ export interface OfflineChecks {
 /**
  * Everything that can be checked without a cloud or the Pulumi CLI, in the order a deployment would meet it: the
  * stack file, its settings (capacity included), the whole program planned offline, the policy pack's rules over the
- * planned resources. `esiphub plan` prints it; `up`, `preview` and `refresh` stop on it before touching Pulumi.
+ * planned resources. `esiphub plan` prints it; `up`, `preview` and `refresh` stop on it before touching Pulumi, so a
+ * check added here (e.g. a quota preflight that needs no cloud) holds for all of them.
  */
 export async function offlineChecks(site: string, options: { configFile?: string; projectDir?: string } = {}): Promise<OfflineChecks> {
     const projectDir = options.projectDir ?? PROJECT_DIR;

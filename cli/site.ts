@@ -103,7 +103,7 @@ export function plainPulumi(command: string, site: string): string | undefined {
         credentials: `pulumi stack output credentials -s ${site} --show-secrets`,
         dns: `pulumi stack output dnsRecords -s ${site}`,
         kubeconfig: `(umask 077; pulumi stack output kubeconfig -s ${site} --show-secrets > kubeconfig-${site}.yaml)`,
-        ssh: `pulumi config get esiphub:sshPrivateKey -s ${site} and pulumi stack output sshCommand -s ${site}`,
+        ssh: `pulumi stack output sshCommand -s ${site}`,
     };
     return ways[command];
 }

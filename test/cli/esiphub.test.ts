@@ -155,7 +155,7 @@ describe("esiphub CLI (through the Automation double)", () => {
             const r = await run(["destroy", "jetstream", "--yes"], { sites });
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(r.calls, ["stack jetstream select", "resources jetstream", "preview-destroy jetstream", "destroy jetstream"]);
-            assert.match(r.stdout, /^Note: the data volume of site "jetstream" is kept \(retainOnDelete\) and is still charged; delete it in the cloud when it is no longer needed \(openstack volume delete 4f1d\)$/m);
+            assert.match(r.stdout, /^Note: the data volume of site "jetstream" is kept \(retainOnDelete\) and still takes storage quota or money; delete it in the cloud when it is no longer needed \(openstack volume delete 4f1d\)$/m);
             assert.deepStrictEqual(sites.jetstream.deletedInCloud, [], "the engine dropped the retained volume without deleting it");
         });
 
