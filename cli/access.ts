@@ -111,11 +111,19 @@ async function sshCommand(deps: CliDeps, site: string, node: string, command: st
         // OpenSSH refuses a key file others can read, and a key without its final newline.
         writePrivateFile(keyFile, key.endsWith("\n") ? key : `${key}\n`);
         deps.stderr.write(`esiphub: ssh ${user}@${address.host} (${address.name}${address.jump ? `, through the master ${outputs.publicIp}` : ""}) with the stack's key\n`);
-        return await new Promise<number>((resolve, reject) => {
-            const child = spawn(ssh, sshArguments(user, address, String(outputs.publicIp), keyFile, command), { stdio: "inherit", env: deps.env as NodeJS.ProcessEnv });
-            child.on("error", reject);
-            child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
-        });
+        const child = spawn(ssh, sshArguments(user, address, String(outputs.publicIp), keyFile, command), { stdio: "inherit", env: deps.env as NodeJS.ProcessEnv });
+        // A signal ends ssh, not this process: the key file is removed once ssh has gone (Node's default would exit at once).
+        const forward = (signal: NodeJS.Signals) => child.kill(signal);
+        const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+        signals.forEach((s) => process.on(s, forward));
+        try {
+            return await new Promise<number>((resolve, reject) => {
+                child.on("error", reject);
+                child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+            });
+        } finally {
+            signals.forEach((s) => process.off(s, forward));
+        }
     } finally {
         cleanUp();
         process.off("exit", cleanUp);

@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { CliError } from "./deps";
 
 /**
  * Writes `text` to `file` in one step: into a new file beside it (created exclusively, so never an existing file or
@@ -8,6 +9,14 @@ import * as path from "path";
  * `file` instead of writing through it, and a reader never sees half a file.
  */
 export function replaceFile(file: string, text: string, mode: number): void {
+    try {
+        writeThenRename(file, text, mode);
+    } catch (e) {
+        throw new CliError(`cannot write ${file}: ${(e as Error).message}`);
+    }
+}
+
+function writeThenRename(file: string, text: string, mode: number): void {
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString("hex")}.tmp`);
     const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
     try {

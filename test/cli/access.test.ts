@@ -29,6 +29,7 @@ while [[ $# -gt 0 ]]; do [[ "$1" == "-i" ]] && key="$2"; shift; done
 mode=$(stat -c %a "$key")
 echo "mode $mode" >"$log"
 if cmp -s "$key" "$FAKE_SSH_EXPECTED_KEY"; then echo "key matches" >>"$log"; fi
+if [[ -n "\${FAKE_SSH_SLEEP:-}" ]]; then exec sleep "$FAKE_SSH_SLEEP"; fi
 if [[ "$mode" != 600 && "$mode" != 400 ]]; then
     echo "Permissions 0$mode for '$key' are too open." >&2
     echo "ubuntu@host: Permission denied (publickey)." >&2
@@ -78,6 +79,8 @@ describe("access to a deployed site", () => {
         it("--out - prints it; a site without the output says how to get it with Pulumi", async () => {
             const r = await run(["kubeconfig", "jetstream", "--out", "-"], { sites: deployedJetstream() });
             assert.strictEqual(r.stdout, "apiVersion: v1\nkind: Config\n");
+            const nowhere = await run(["kubeconfig", "jetstream", "--out", path.join(tmp, "no-such-dir", "kc.yaml")], { sites: deployedJetstream() });
+            assertOneLineError(nowhere, /^esiphub: cannot write .*no-such-dir\/kc\.yaml: ENOENT.*; without esiphub: /);
             const none = await run(["kubeconfig", "jetstream"], { sites: { jetstream: { outputs: {} } } });
             assertOneLineError(none, /has no kubeconfig output .*; without esiphub: `\(umask 077; pulumi stack output kubeconfig -s jetstream --show-secrets > kubeconfig-jetstream\.yaml\)`$/);
         });
@@ -122,6 +125,18 @@ describe("access to a deployed site", () => {
             assert.deepStrictEqual(args.slice(-4), ["ubuntu@10.42.0.13", "sudo", "crictl", "ps"]);
             const proxy = args.find((a) => a.startsWith("ProxyCommand="))!;
             assert.strictEqual(proxy, `ProxyCommand=ssh '-i' '${keyFile}' '-o' 'IdentitiesOnly=yes' '-o' 'StrictHostKeyChecking=accept-new' -W %h:%p 'ubuntu@149.165.157.42'`);
+        });
+
+        it("a signal ends ssh, and the key file still goes", async () => {
+            fs.rmSync(log, { force: true });
+            const running = run(["ssh", "jetstream"], setup({ FAKE_SSH_SLEEP: "600" }));
+            // The stub has logged: ssh runs, and esiphub forwards signals to it instead of dying at once.
+            while (!fs.existsSync(log)) await new Promise((resolve) => setTimeout(resolve, 50));
+            process.kill(process.pid, "SIGTERM");
+            const r = await running;
+            assert.strictEqual(r.code, 128 + 15);
+            const args = argv();
+            assert.ok(!fs.existsSync(args[args.indexOf("-i") + 1]), "the key file is gone");
         });
 
         it("node names: master, worker-NN, NN, the node's name, its private IP; an unknown one lists the nodes", () => {
