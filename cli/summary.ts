@@ -31,6 +31,7 @@ export interface SiteSummary {
         readonly memoryGuarantee: string;
         readonly memoryLimit: string;
     };
+    /** Null without `esiphub:hubHostname`: the hub is then plain HTTP on a public IP known only once deployed. */
     readonly hubUrl: string | null;
     readonly storage: { readonly perUser: string; readonly scratch: string; readonly dataVolumeGb: number; readonly keptOnDestroy: boolean };
     readonly cost: {
@@ -70,7 +71,7 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
             memoryGuarantee: config.hub.memoryGuarantee,
             memoryLimit: config.hub.memoryLimit,
         },
-        hubUrl: typeof hubUrl === "string" ? hubUrl : null,
+        hubUrl: config.hub.hostname && typeof hubUrl === "string" ? hubUrl : null,
         storage: { perUser: config.storage.perUser, scratch: config.storage.scratchSize, dataVolumeGb: config.storage.dataVolumeSizeGb, keptOnDestroy: config.storage.keepDataOnDestroy },
         cost: {
             unit: estimate.unit,
@@ -102,7 +103,7 @@ export function formatSummary(s: SiteSummary): string {
         `Site "${s.site}" (${s.cloud}, ${s.region})`,
         `  Nodes:   ${nodes} = ${plural(s.nodes.count, "VM")}, ${s.nodes.vcpus} vCPU, ${s.nodes.ramGiB} GiB RAM`,
         `  Users:   ${plural(u.accounts, "account")}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`,
-        `  Hub:     ${s.hubUrl ?? "(no address)"}`,
+        `  Hub:     ${s.hubUrl ?? "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)"}`,
         `  Storage: ${s.storage.perUser} per user, ${s.storage.scratch} shared scratch, on a ${s.storage.dataVolumeGb} GB data volume (${kept})`,
         `  Cost:    ${money(s.cost.perWorkshop)} per ${s.cost.workshopHours} h workshop; ${money(s.cost.perMonth)} per month for the master alone (development)${incomplete}`,
         "",
