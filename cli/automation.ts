@@ -1,4 +1,6 @@
+import { execFile } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
 
@@ -21,6 +23,8 @@ export interface StateResource {
     readonly type: string;
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** The cloud's id of the resource (a volume's id, to delete it by hand once the state no longer has it). */
+    readonly id?: string;
 }
 
 export interface SiteStack {
@@ -38,6 +42,12 @@ export interface SiteStack {
     removeConfig(key: string): Promise<void>;
     /** The resources of the deployed state (empty before the first `up`). */
     resources(): Promise<StateResource[]>;
+    /**
+     * Clears `retainOnDelete` and `protect` of these resources in the deployed state, so that the next destroy deletes
+     * them in the cloud: the engine's delete step skips the provider for a resource whose state says retainOnDelete
+     * (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep.Apply) and refuses a protected one.
+     */
+    deleteOnDestroy(urns: readonly string[]): Promise<void>;
 }
 
 export interface Automation {
@@ -220,6 +230,50 @@ class PulumiSiteStack implements SiteStack {
     async resources(): Promise<StateResource[]> {
         const exported = await this.call(() => this.stack.exportStack());
         const resources: Array<Record<string, unknown>> = (exported.deployment as { resources?: Array<Record<string, unknown>> } | undefined)?.resources ?? [];
-        return resources.map((r) => ({ urn: String(r.urn), type: String(r.type), protect: r.protect === true, retainOnDelete: r.retainOnDelete === true }));
+        return resources.map((r) => ({
+            urn: String(r.urn),
+            type: String(r.type),
+            protect: r.protect === true,
+            retainOnDelete: r.retainOnDelete === true,
+            ...(typeof r.id === "string" ? { id: r.id } : {}),
+        }));
     }
+
+    /**
+     * `pulumi stack export`, the flags cleared, `pulumi stack import`. Run directly rather than through the SDK's
+     * exportStack/importStack: those export with --show-secrets and import through a file in the temporary folder with
+     * the default mode (@pulumi/pulumi automation/localWorkspace.ts), which would put every secret in clear on disk.
+     * Without --show-secrets the state keeps its secrets encrypted; the file is private and removed at once.
+     */
+    async deleteOnDestroy(urns: readonly string[]): Promise<void> {
+        const workspace = this.stack.workspace as import("@pulumi/pulumi/automation").LocalWorkspace;
+        const pulumi = (args: string[]) => runPulumi(workspace.pulumiCommand.command, [...args, "--non-interactive"], workspace.workDir, workspace.envVars);
+        const exported = JSON.parse(await pulumi(["stack", "export", "--stack", this.site]));
+        const resources: Array<Record<string, unknown>> = exported.deployment?.resources ?? [];
+        const wanted = new Set(urns);
+        const found = resources.filter((r) => wanted.has(String(r.urn)));
+        if (found.length !== wanted.size) throw new AutomationError(`site "${this.site}": the deployed state has no resource ${[...wanted].find((u) => !found.some((r) => r.urn === u))}`);
+        for (const r of found) {
+            delete r.retainOnDelete;
+            r.protect = false;
+        }
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-state-"));
+        try {
+            const file = path.join(dir, "state.json");
+            fs.writeFileSync(file, JSON.stringify(exported), { mode: 0o600, flag: "wx" });
+            await pulumi(["stack", "import", "--file", file, "--stack", this.site]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+}
+
+/** One Pulumi CLI command, as the Automation API runs it (its environment plus the workspace's); resolves to stdout. */
+function runPulumi(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+            if (error) reject(new AutomationError(commandErrorLine(`code: ${error.code}\n stdout: ${stdout}\n stderr: ${stderr}\n err?: ${error.message}`)));
+            else resolve(stdout);
+        });
+    });
 }

@@ -4,104 +4,65 @@ import * as path from "path";
 import * as readline from "readline";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { CONFIG_KEYS, ConfigError, NAMESPACE, parseSiteConfig, SiteConfig } from "../components/config";
+import { CONFIG_KEYS, NAMESPACE } from "../components/config";
 import { estimateCost, formatCost } from "../components/cost";
-import { DNS_FORMATS, DnsFormat, dnsRecords, formatDnsRecords } from "../components/dns/formats";
-import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
-import { registerPlanCommand } from "./plan";
-import { registerScaleCommand } from "./scale";
-import { backupBeforeDestroy, registerBackupCommands } from "./backup";
-import { registerTlsRetryCommand } from "./tlsretry";
+import { DNS_FORMATS, DnsFormat, DnsRecord, dnsRecords, formatDnsRecords } from "../components/dns/formats";
+import { formatViolations } from "../policy/rules";
+import { offlineChecks, OfflineChecks, registerPlanCommand } from "./plan";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
-import {
-    Automation,
-    AutomationError,
-    cloudCredentialsProblem,
-    findExecutable,
-    PULUMI_INSTALL_HINT,
-    PulumiAutomation,
-    SiteStack,
-    StackOperation,
-    StateResource,
-} from "./automation";
+import { AutomationError, cloudCredentialsProblem, PulumiAutomation, SiteStack, StackOperation, StateResource } from "./automation";
 import { credentialsCsv, credentialsHtml, parseCredentials } from "./credentials";
-import { ProgressDisplay, ProgressOutput, ProgressReport, stepCount, summarizeChanges } from "./progress";
+import { Cancelled, CliDeps, CliError, CliOutcome, EXIT } from "./deps";
+import { writePrivateFile } from "./files";
+import { ProgressDisplay, ProgressReport, stepCount, summarizeChanges } from "./progress";
+import { cloudOf, deployedStack, problemsText, readSite, requirePulumiCli, unvalidatedSite, validatedSite, withWayOut } from "./site";
+import { formatSummary } from "./summary";
+import { registerAccessCommands } from "./access";
+import { backupBeforeDestroy, registerBackupCommands } from "./backup";
+import { registerScaleCommand } from "./scale";
+import { registerTlsRetryCommand } from "./tlsretry";
 
-/** What the CLI touches outside itself; `main` passes the real ones, tests their own. */
-export interface CliDeps {
-    readonly projectDir: string;
-    readonly env: Record<string, string | undefined>;
-    readonly homeDir: string;
-    readonly stdout: ProgressOutput;
-    /** Errors, and the load tester's progress line. */
-    readonly stderr: ProgressOutput;
-    readonly automation: Automation;
-    /** Asks a yes/no question on the terminal; absent when there is no terminal to ask on. */
-    readonly confirm?: (question: string) => Promise<boolean>;
-}
-
-/** An error the operator can act on: printed as one `esiphub: ...` line, exit status 1, no stack trace. */
-export class CliError extends Error {}
+export { CliDeps, CliError, CliOutcome } from "./deps";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-/** The raw config of a site's stack file; refuses a site that has none. */
-function siteStackConfig(deps: CliDeps, site: string): Record<string, string> {
-    const file = stackFilePath(deps.projectDir, site);
-    if (!SITE_NAME.test(site) || !fs.existsSync(file)) {
-        const sites = knownSites(deps.projectDir);
-        throw new CliError(`unknown site "${site}": there is no Pulumi.${site}.yaml in ${deps.projectDir} (sites: ${sites.join(", ") || "none"})`);
-    }
-    try {
-        return readStackConfig(file).config;
-    } catch (e) {
-        if (e instanceof StackFileError) throw new CliError(e.message);
-        throw e;
-    }
-}
-
-function siteConfig(deps: CliDeps, site: string): { config: SiteConfig; raw: Record<string, string> } {
-    const raw = siteStackConfig(deps, site);
-    try {
-        return { config: parseSiteConfig(raw, site, deps.projectDir), raw };
-    } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        throw new CliError(`Pulumi.${site}.yaml has ${e.problems.length} problem(s):\n${e.problems.map((p) => `  - ${p}`).join("\n")}`);
-    }
-}
-
-/** Before anything reaches Pulumi: a known site, the Pulumi CLI, and (when the cloud is contacted) credentials. */
-function preflight(deps: CliDeps, site: string, needsCloud: boolean): SiteConfig {
-    const { config, raw } = siteConfig(deps, site);
-    if (!findExecutable("pulumi", deps.env.PATH)) throw new CliError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
-    if (needsCloud) {
-        const problem = cloudCredentialsProblem(config.cloud, raw, deps.env, deps.homeDir);
-        if (problem) throw new CliError(`site "${site}" (${config.cloud}): ${problem}`);
-    }
-    return config;
-}
-
+/** The types of a data volume in the state (older providers' V1/V2 names included). */
 const VOLUME_TYPE = /^(openstack:blockstorage\/volume(V[12])?:Volume(V[12])?|aws:ebs\/volume:Volume)$/;
+
+/** What a destroy does with the data volume: the note for after it, and the retained volumes it must release first. */
+export interface DataVolumePlan {
+    readonly note?: string;
+    /** Volumes the state keeps (retainOnDelete or protect) that `--delete-data` deletes. */
+    readonly release: StateResource[];
+    /** True when the destroy deletes a data volume (the operator types the site's name first). */
+    readonly deletes: boolean;
+}
 
 /**
  * Refuses a destroy that would delete the data volume (users' homes and the shared scratch) unless the operator
- * said `--delete-data`. The program marks the volume `retainOnDelete` when `esiphub:keepDataOnDestroy` is true, so
- * both the config and the deployed state must say "keep". Returns a note for after the destroy, if any.
- * (Which volume is the data volume is not known here: a retained volume means the program kept it.)
+ * said `--delete-data`; with it, the retained volumes are released so that the destroy really deletes them. What
+ * happens is decided by the deployed state, as the engine decides it: a volume marked retainOnDelete (the program
+ * marks it when `esiphub:keepDataOnDestroy` is true) is left in the cloud, any other is deleted.
+ * (Which volume is the data volume is not known here: the program makes no other volume.)
  */
-export async function checkDataVolume(stack: SiteStack, deleteData: boolean, target?: string[]): Promise<string | undefined> {
+export async function checkDataVolume(stack: SiteStack, deleteData: boolean, target?: string[]): Promise<DataVolumePlan> {
     const site = stack.site;
-    const key = `${NAMESPACE}:keepDataOnDestroy`;
-    const raw = await stack.getConfig(key);
-    const keep = (raw ?? String(CONFIG_KEYS.find((k) => k.key === "keepDataOnDestroy")!.default)) === "true";
     // A destroy limited by --target deletes only the targets.
     const volumes: StateResource[] = (await stack.resources()).filter((r) => VOLUME_TYPE.test(r.type) && (!target || target.includes(r.urn)));
-    if (volumes.length === 0) return undefined;
-    const retained = volumes.some((v) => v.retainOnDelete || v.protect);
-    if (keep && retained) return `the data volume of site "${site}" is kept (retainOnDelete); delete it in the cloud console when it is no longer needed`;
-    if (deleteData) return undefined;
+    if (volumes.length === 0) return { release: [], deletes: false };
+    const kept = volumes.filter((v) => v.retainOnDelete || v.protect);
+    if (deleteData) return { release: kept, deletes: true, note: `the data volume of site "${site}" was deleted, with every user's files` };
+    if (kept.length === volumes.length) {
+        const ids = kept.map((v) => v.id).filter(Boolean);
+        const how = ids.length ? ` (${kept[0].type.startsWith("aws:") ? `aws ec2 delete-volume --volume-id ${ids.join(" ")}` : `openstack volume delete ${ids.join(" ")}`})` : "";
+        return {
+            release: [],
+            deletes: false,
+            note: `the data volume of site "${site}" is kept (retainOnDelete) and still takes storage quota or money; delete it in the cloud when it is no longer needed${how}`,
+        };
+    }
+    const key = `${NAMESPACE}:keepDataOnDestroy`;
+    const keep = ((await stack.getConfig(key)) ?? String(CONFIG_KEYS.find((k) => k.key === "keepDataOnDestroy")!.default)) === "true";
     if (!keep) {
         throw new CliError(`destroy would delete the data volume of site "${site}" (${key} is false), with every user's files: pass --delete-data to go ahead`);
     }
@@ -122,40 +83,100 @@ interface OperationOptions {
     deleteData?: boolean;
 }
 
-async function operate(deps: CliDeps, operation: StackOperation, site: string, options: OperationOptions): Promise<void> {
-    preflight(deps, site, true);
+/**
+ * Before `up`, `preview` or `refresh` reach Pulumi: the same offline checks as `esiphub plan` (stack file, settings,
+ * capacity, the program planned offline, the policy rules), with its exit statuses; then the site's summary.
+ */
+async function deployableSite(deps: CliDeps, site: string, what: string): Promise<OfflineChecks> {
+    readSite(deps, site);
+    const checks = await offlineChecks(site, { projectDir: deps.projectDir });
+    if (checks.exitCode === EXIT.policy) {
+        deps.stdout.write(formatViolations(checks.violations));
+        throw new CliError(`site "${site}" has mandatory policy violation(s), listed above: fix them in Pulumi.${site}.yaml before the ${what} (\`esiphub plan ${site}\` checks offline)`, EXIT.policy);
+    }
+    if (checks.exitCode !== EXIT.ok) {
+        const text = checks.exitCode === EXIT.badConfig ? problemsText(checks.file, checks.problems) : checks.problems.join("\n");
+        throw new CliError(text, checks.exitCode);
+    }
+    deps.stdout.write(`${formatSummary(checks.summary!)}\n`);
+    for (const note of checks.notes) deps.stdout.write(`Note: ${note}\n`);
+    if (checks.violations.length > 0) deps.stdout.write(formatViolations(checks.violations));
+    return checks;
+}
+
+/** The Pulumi CLI, and credentials for the cloud the stack file names (when it names one). */
+function pulumiAndCloud(deps: CliDeps, site: string, raw: Record<string, string>): void {
+    requirePulumiCli(deps);
+    const cloud = cloudOf(raw);
+    const problem = cloud && cloudCredentialsProblem(cloud, raw, deps.env, deps.homeDir);
+    if (problem) throw new CliError(`site "${site}" (${cloud}): ${problem}`);
+}
+
+async function operate(deps: CliDeps, operation: "up" | "refresh", site: string, options: OperationOptions): Promise<void> {
+    const checks = await deployableSite(deps, site, VERB[operation].noun);
+    pulumiAndCloud(deps, site, checks.stack!.config);
     const stack = await deps.automation.stack(site, operation === "up" ? "create" : "select");
     const target = options.target?.length ? options.target : undefined;
-    const note = operation === "destroy" ? await checkDataVolume(stack, !!options.deleteData, target) : undefined;
-    if (operation === "destroy" && options.deleteData && note === undefined) {
-        const backup = await backupBeforeDestroy(deps, site, { yes: options.yes });
-        if (backup.stop) throw new CliError(backup.stop);
-    }
-
-    deps.stdout.write(`Previewing the ${VERB[operation].noun} of site "${site}"${target ? ` (targets: ${target.join(", ")})` : ""}\n`);
-    const plan = await showPreview(deps, stack, operation, target);
-    if (!options.yes) {
-        if (!deps.confirm) throw new CliError(`the ${VERB[operation].noun} of site "${site}" needs confirmation: pass --yes (there is no terminal to ask on)`);
-        if (!(await deps.confirm(`Do you want to ${VERB[operation].question} site "${site}"? [y/N] `))) {
-            throw new CliError(`${VERB[operation].noun} of site "${site}" cancelled; nothing was changed`);
-        }
-    }
-
-    deps.stdout.write(`\n${VERB[operation].heading} site "${site}"\n`);
-    const display = new ProgressDisplay(deps.stdout, { operation, total: stepCount(plan) });
-    try {
-        await stack.run(operation, { target, onEvent: (e) => display.handle(e) });
-    } catch (e) {
-        throw failure(`${VERB[operation].noun} of site "${site}"`, display.finish(), e);
-    }
-    display.finish();
-    if (note) deps.stdout.write(`Note: ${note}\n`);
+    const plan = await previewAndConfirm(deps, stack, operation, target, options);
+    await runWithProgress(deps, stack, operation, target, plan);
     if (operation === "up") {
         const outputs = await stack.outputs();
         const shown = Object.fromEntries(Object.entries(outputs).filter(([k]) => ["hubUrl", "publicIp", "sshCommand"].includes(k)));
         if (Object.keys(shown).length > 0) deps.stdout.write(`\n${formatOutputs(shown, { json: false, showSecrets: false })}`);
         deps.stdout.write(`\nAccounts for the participants: esiphub credentials ${site} --format html --out ${site}-cards.html\n`);
     }
+}
+
+/** `destroy` needs only the stack's name: it works when the stack file no longer validates, or is gone. */
+async function destroy(deps: CliDeps, site: string, options: OperationOptions): Promise<void> {
+    const { raw, note } = unvalidatedSite(deps, site);
+    if (note) deps.stderr.write(`esiphub: note: ${note}\n`);
+    pulumiAndCloud(deps, site, raw);
+    const stack = await deps.automation.stack(site, "select");
+    const target = options.target?.length ? options.target : undefined;
+    const data = await checkDataVolume(stack, !!options.deleteData, target);
+    if (data.deletes) {
+        // The users' files go with the volume: offer a backup first, and say where the last one is.
+        const backup = await backupBeforeDestroy(deps, site, { yes: options.yes });
+        if (backup.stop) throw new CliError(backup.stop);
+    }
+    const plan = await previewAndConfirm(deps, stack, "destroy", target, options, data.deletes);
+    if (data.release.length > 0) {
+        deps.stdout.write(`Releasing the data volume of site "${site}" (clearing retainOnDelete in the state) so that the destroy deletes it\n`);
+        await stack.deleteOnDestroy(data.release.map((v) => v.urn));
+    }
+    await runWithProgress(deps, stack, "destroy", target, plan);
+    if (data.note) deps.stdout.write(`Note: ${data.note}\n`);
+}
+
+async function previewAndConfirm(deps: CliDeps, stack: SiteStack, operation: StackOperation, target: string[] | undefined, options: OperationOptions, deletesData = false): Promise<OpMap> {
+    const site = stack.site;
+    deps.stdout.write(`Previewing the ${VERB[operation].noun} of site "${site}"${target ? ` (targets: ${target.join(", ")})` : ""}\n`);
+    const plan = await showPreview(deps, stack, operation, target);
+    if (options.yes) return plan;
+    if (deletesData) {
+        if (!deps.ask) throw new CliError(`deleting the data volume of site "${site}" needs confirmation: pass --yes (there is no terminal to ask on)`);
+        const answer = await deps.ask(`This deletes every resource of site "${site}" AND its data volume: every user's home and the shared scratch. Type the site's name to go ahead: `);
+        if (answer.trim() !== site) throw new Cancelled(`destroy of site "${site}" cancelled (the name typed was not "${site}"); nothing was changed`);
+        return plan;
+    }
+    if (!deps.confirm) throw new CliError(`the ${VERB[operation].noun} of site "${site}" needs confirmation: pass --yes (there is no terminal to ask on)`);
+    if (!(await deps.confirm(`Do you want to ${VERB[operation].question} site "${site}"? [y/N] `))) {
+        throw new Cancelled(`${VERB[operation].noun} of site "${site}" cancelled; nothing was changed`);
+    }
+    return plan;
+}
+
+/** Runs `operation` with live progress (its total from the preview's `plan`); one summary line when it fails. */
+async function runWithProgress(deps: CliDeps, stack: SiteStack, operation: StackOperation, target: string[] | undefined, plan: OpMap): Promise<void> {
+    deps.stdout.write(`\n${VERB[operation].heading} site "${stack.site}"\n`);
+    const display = new ProgressDisplay(deps.stdout, { operation, total: stepCount(plan) });
+    try {
+        await stack.run(operation, { target, onEvent: (e) => display.handle(e) });
+    } catch (e) {
+        throw failure(`${VERB[operation].noun} of site "${stack.site}"`, display.finish(), e);
+    }
+    display.finish();
 }
 
 /** Runs the preview of `operation` with its display; resolves to the planned steps by operation. */
@@ -177,7 +198,8 @@ function failure(what: string, report: ProgressReport, e: unknown): CliError {
 }
 
 async function previewOnly(deps: CliDeps, site: string, target: string[]): Promise<void> {
-    preflight(deps, site, true);
+    const checks = await deployableSite(deps, site, "preview");
+    pulumiAndCloud(deps, site, checks.stack!.config);
     const stack = await deps.automation.stack(site, "create");
     deps.stdout.write(`Previewing site "${site}"\n`);
     await showPreview(deps, stack, "up", target.length > 0 ? target : undefined);
@@ -196,10 +218,10 @@ export function formatOutputs(outputs: OutputMap, options: { json: boolean; show
         .concat("\n");
 }
 
-async function deployedOutputs(deps: CliDeps, site: string): Promise<OutputMap> {
-    preflight(deps, site, false);
-    const stack = await deps.automation.stack(site, "select");
-    return stack.outputs();
+/** A deployed site's outputs; needs only the stack's name (the stack file may be broken or gone). */
+async function deployedOutputs(deps: CliDeps, site: string): Promise<{ outputs: OutputMap; raw: Record<string, string> }> {
+    const { stack, raw } = await deployedStack(deps, site);
+    return { outputs: await stack.outputs(), raw };
 }
 
 function writeResult(deps: CliDeps, text: string, out: string | undefined, what: string): void {
@@ -209,38 +231,47 @@ function writeResult(deps: CliDeps, text: string, out: string | undefined, what:
     }
     const file = path.resolve(out);
     // Passwords: readable by the operator only.
-    fs.writeFileSync(file, text, { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
+    writePrivateFile(file, text);
     deps.stdout.write(`wrote ${what} to ${file}\n`);
 }
 
+const notDeployed = (site: string, output: string) => new CliError(`site "${site}" has no ${output} output (is it deployed? run \`esiphub up ${site}\`)`);
+
 async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string }): Promise<void> {
-    const outputs = await deployedOutputs(deps, site);
+    const { outputs } = await deployedOutputs(deps, site);
     const credentials = parseCredentials(outputs.credentials?.value);
-    if (!credentials) throw new CliError(`site "${site}" has no credentials output (is it deployed? run \`esiphub up ${site}\`)`);
+    if (!credentials) throw notDeployed(site, "credentials");
     const hubUrl = outputs.hubUrl?.value;
-    if (options.format === "html" && typeof hubUrl !== "string") throw new CliError(`site "${site}" has no hubUrl output (is it deployed? run \`esiphub up ${site}\`)`);
+    if (options.format === "html" && typeof hubUrl !== "string") throw notDeployed(site, "hubUrl");
     const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site });
     writeResult(deps, text, options.out, `${credentials.length} accounts (${options.format})`);
 }
 
+/**
+ * The records of the deployed stack (its `dnsRecords` output); for a stack deployed before that output existed, the
+ * stack file's hostname and TTL with the deployed public IP. The zone (for nsupdate) comes from the stack file.
+ */
 async function dnsCommand(deps: CliDeps, site: string, options: { format: DnsFormat }): Promise<void> {
-    const { config } = siteConfig(deps, site);
-    if (!config.hub.hostname) {
+    const { outputs, raw } = await deployedOutputs(deps, site);
+    const setting = (key: string) => raw[`${NAMESPACE}:${key}`] || undefined;
+    let records = outputs.dnsRecords?.value as DnsRecord[] | undefined;
+    if (!Array.isArray(records)) {
+        const hostname = setting("hubHostname");
+        const ip = outputs.publicIp?.value;
+        if (hostname && (typeof ip !== "string" || !ip)) throw notDeployed(site, "publicIp");
+        records = hostname ? dnsRecords(hostname, ip as string, Number(setting("dnsTtl") ?? CONFIG_KEYS.find((k) => k.key === "dnsTtl")!.default)) : [];
+    }
+    if (records.length === 0) {
         throw new CliError(`site "${site}" has no ${NAMESPACE}:hubHostname, so there is nothing to publish: the hub is reached by its IP address`);
     }
-    const outputs = await deployedOutputs(deps, site);
-    const ip = outputs.publicIp?.value;
-    if (typeof ip !== "string" || !ip) throw new CliError(`site "${site}" has no publicIp output (is it deployed? run \`esiphub up ${site}\`)`);
-    const records = dnsRecords(config.hub.hostname, ip, config.dns.ttl);
-    deps.stdout.write(formatDnsRecords(records, options.format, config.dns.zone));
+    deps.stdout.write(formatDnsRecords(records, options.format, setting("dnsZone")));
 }
 
 /** What `esiphub loadtest --site` needs from a deployed site: its accounts and hub address. */
 async function siteAccess(deps: CliDeps, site: string): Promise<SiteAccess> {
-    const outputs = await deployedOutputs(deps, site);
+    const { outputs } = await deployedOutputs(deps, site);
     const credentials = parseCredentials(outputs.credentials?.value);
-    if (!credentials) throw new CliError(`site "${site}" has no credentials output (is it deployed? run \`esiphub up ${site}\`)`);
+    if (!credentials) throw notDeployed(site, "credentials");
     const hubUrl = outputs.hubUrl?.value;
     return { credentials, hubUrl: typeof hubUrl === "string" ? hubUrl : undefined };
 }
@@ -257,24 +288,47 @@ async function loadtestCommand(deps: CliDeps, options: LoadtestCommandOptions): 
     }
 }
 
-function costCommand(deps: CliDeps, site: string, options: { users?: number; hours?: number; json?: boolean }): void {
-    const { config } = siteConfig(deps, site);
-    let estimate;
+interface CostCommandOptions {
+    users?: number;
+    hours?: number;
+    json?: boolean;
+    configFile?: string;
+}
+
+/**
+ * `--users N` is `esiphub:users: N` in the stack file, counted by the same rules (extra accounts on top, the same
+ * limits, the same sizing); a fixed worker count is re-sized for the new count, and an explicit list of names
+ * (with its admins) gives way to the pattern.
+ */
+function costCommand(deps: CliDeps, site: string, options: CostCommandOptions): void {
+    const { stack } = readSite(deps, site, options.configFile);
+    const fixedWorkers = (stack.config[`${NAMESPACE}:workers`] ?? "auto") !== "auto";
+    const overrides: Record<string, string | undefined> =
+        options.users === undefined
+            ? {}
+            : {
+                  [`${NAMESPACE}:users`]: String(options.users),
+                  [`${NAMESPACE}:userNames`]: undefined,
+                  [`${NAMESPACE}:adminUsers`]: undefined,
+                  ...(fixedWorkers ? { [`${NAMESPACE}:workers`]: "auto" } : {}),
+              };
+    let config;
     try {
-        estimate = estimateCost(config, { users: options.users, hours: options.hours });
+        config = validatedSite(deps, site, { configFile: options.configFile, overrides }).config;
     } catch (e) {
-        if (e instanceof RangeError) throw new CliError(e.message);
+        if (e instanceof CliError && options.users !== undefined) throw new CliError(`${e.message}\n(--users ${options.users} stands for ${NAMESPACE}:users)`, e.exitCode);
         throw e;
+    }
+    const estimate = estimateCost(config, { hours: options.hours });
+    if (options.users !== undefined && fixedWorkers) {
+        estimate.notes.push(`${NAMESPACE}:workers is fixed at ${stack.config[`${NAMESPACE}:workers`]} in the stack; workshop scale is auto-sized for ${options.users} users instead`);
     }
     deps.stdout.write(options.json ? JSON.stringify(estimate, null, 2) + "\n" : formatCost(estimate));
 }
 
-function integer(min: number, max: number) {
-    return (text: string): number => {
-        const n = Number(text);
-        if (!/^\d+$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-        return n;
-    };
+function count(text: string): number {
+    if (!/^\d+$/.test(text)) throw new InvalidArgumentError("must be a whole number");
+    return Number(text);
 }
 
 function positiveNumber(text: string): number {
@@ -285,11 +339,6 @@ function positiveNumber(text: string): number {
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-/** Set by commands whose outcome is not all-or-nothing (a load test with failed users exits 1 without an error). */
-export interface CliOutcome {
-    exitCode: number;
-}
-
 export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 }): Command {
     const program = new Command("esiphub")
         .description("Workshop-ready JupyterHub per site (stack = Pulumi.<site>.yaml), on the Pulumi Automation API")
@@ -298,6 +347,7 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
             "\nLike the pulumi CLI, it uses your Pulumi backend login (PULUMI_BACKEND_URL / pulumi login), PULUMI_CONFIG_PASSPHRASE(_FILE)\n" +
                 "and the cloud's own credentials (OS_* from an openrc or OS_CLOUD; AWS_PROFILE or AWS_* keys).",
         )
+        .version(packageVersion(), "-V, --version", "print the version of esiphub")
         .showHelpAfterError("(add --help for usage)")
         .exitOverride()
         .configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
@@ -309,17 +359,21 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
             .argument("<site>", "site name: the stack file Pulumi.<site>.yaml")
             .option("-y, --yes", "go ahead without asking (after the preview)")
             .option("--target <urn>", "limit the operation to this resource URN (repeatable)", collect);
-        if (name === "destroy") command.option("--delete-data", "allow the destroy to delete the data volume (users' homes and scratch)");
-        command.action((site: string, options: OperationOptions) => operate(deps, name, site, options));
+        if (name === "destroy") {
+            command.option("--delete-data", "delete the data volume (users' homes and scratch) too, after you type the site's name (or --yes)");
+            command.action((site: string, options: OperationOptions) => withWayOut(deps, "destroy", site, () => destroy(deps, site, options)));
+        } else {
+            command.action((site: string, options: OperationOptions) => operate(deps, name, site, options));
+        }
     };
-    operation("up", "deploy or update a site, with live progress");
+    operation("up", "check offline as `plan` does, then deploy or update a site, with live progress");
     program
         .command("preview")
-        .description("show what `up` would change, without changing anything")
+        .description("check offline as `plan` does, then show what `up` would change, without changing anything")
         .argument("<site>", "site name")
         .option("--target <urn>", "limit the preview to this resource URN (repeatable)", collect)
         .action((site: string, options: { target?: string[] }) => previewOnly(deps, site, options.target ?? []));
-    operation("destroy", "delete a site's resources (the data volume is kept unless --delete-data)");
+    operation("destroy", "delete a site's resources (the data volume is kept unless --delete-data); needs only the stack");
     operation("refresh", "bring the state of a site in line with the cloud");
 
     program
@@ -328,10 +382,12 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .argument("<site>", "site name")
         .option("--json", "print as JSON")
         .option("--show-secrets", "show secret values")
-        .action(async (site: string, options: { json?: boolean; showSecrets?: boolean }) => {
-            const outputs = await deployedOutputs(deps, site);
-            deps.stdout.write(formatOutputs(outputs, { json: !!options.json, showSecrets: !!options.showSecrets }));
-        });
+        .action((site: string, options: { json?: boolean; showSecrets?: boolean }) =>
+            withWayOut(deps, "outputs", site, async () => {
+                const { outputs } = await deployedOutputs(deps, site);
+                deps.stdout.write(formatOutputs(outputs, { json: !!options.json, showSecrets: !!options.showSecrets }));
+            }),
+        );
 
     program
         .command("credentials")
@@ -339,23 +395,24 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .argument("<site>", "site name")
         .addOption(new Option("--format <format>", "csv or html").choices(["csv", "html"]).default("csv"))
         .option("--out <file>", "write to this file (mode 600) instead of standard output")
-        .action((site: string, options: { format: "csv" | "html"; out?: string }) => credentialsCommand(deps, site, options));
+        .action((site: string, options: { format: "csv" | "html"; out?: string }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
 
     program
         .command("dns")
         .description("the DNS records that point the hub's hostname at its public IP, ready to paste")
         .argument("<site>", "site name")
         .addOption(new Option("--format <format>", DNS_FORMATS.join(", ")).choices([...DNS_FORMATS]).default("zone"))
-        .action((site: string, options: { format: DnsFormat }) => dnsCommand(deps, site, options));
+        .action((site: string, options: { format: DnsFormat }) => withWayOut(deps, "dns", site, () => dnsCommand(deps, site, options)));
 
     program
         .command("cost")
-        .description("development scale (one always-on node, per month) against workshop scale (the auto-sized cluster)")
+        .description("development scale (one always-on node, per month) against workshop scale (the site's cluster), and the kept data volume")
         .argument("<site>", "site name")
-        .option("--users <n>", "users at workshop scale (default: the site's accounts)", integer(1, 1000))
+        .option("--users <n>", "workshop accounts, as esiphub:users (extra users are added; default: the site's)", count)
         .option("--hours <h>", "length of the workshop in hours (default: 4)", positiveNumber)
         .option("--json", "print the estimate as JSON")
-        .action((site: string, options: { users?: number; hours?: number; json?: boolean }) => costCommand(deps, site, options));
+        .option("--config-file <path>", "estimate this stack file instead of Pulumi.<site>.yaml")
+        .action((site: string, options: CostCommandOptions) => costCommand(deps, site, options));
 
     program
         .command("loadtest")
@@ -375,13 +432,14 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
             outcome.exitCode = await loadtestCommand(deps, options);
         });
 
-    registerPlanCommand(program);
-    registerScaleCommand(program, deps, outcome);
-    registerBackupCommands(program, deps, outcome);
+    registerPlanCommand(program, deps, outcome);
+    registerAccessCommands(program, deps, outcome);
+    registerScaleCommand(program, deps);
+    registerBackupCommands(program, deps);
     registerTlsRetryCommand(program, {
         stdout: deps.stdout,
-        outputs: (site) => deployedOutputs(deps, site),
-        hubNamespace: (site) => siteConfig(deps, site).config.hub.namespace,
+        outputs: async (site) => (await deployedOutputs(deps, site)).outputs,
+        hubNamespace: (site) => validatedSite(deps, site).config.hub.namespace,
         error: (message) => new CliError(message),
     });
     return program;
@@ -398,7 +456,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         if (e instanceof CommanderError) return e.exitCode; // commander printed the message (or the help)
         if (e instanceof CliError || e instanceof AutomationError) {
             deps.stderr.write(`esiphub: ${e.message}\n`);
-            return 1;
+            return e instanceof CliError ? e.exitCode : EXIT.failed;
         }
         const message = e instanceof Error ? e.message : String(e);
         deps.stderr.write(`esiphub: unexpected error: ${message.split("\n")[0]}${deps.env.ESIPHUB_DEBUG ? `\n${(e as Error).stack}` : " (set ESIPHUB_DEBUG=1 for details)"}\n`);
@@ -406,14 +464,23 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     }
 }
 
-function terminalConfirm(question: string): Promise<boolean> {
+function terminalAsk(question: string): Promise<string> {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
     return new Promise((resolve) =>
         rl.question(question, (answer) => {
             rl.close();
-            resolve(/^y(es)?$/i.test(answer.trim()));
+            resolve(answer);
         }),
     );
+}
+
+async function terminalConfirm(question: string): Promise<boolean> {
+    return /^y(es)?$/i.test((await terminalAsk(question)).trim());
+}
+
+/** The version in package.json (read on use: `require` of a JSON file outside rootDir would upset tsc). */
+function packageVersion(): string {
+    return (JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")) as { version: string }).version;
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
@@ -429,6 +496,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         stderr: process.stderr,
         automation: new PulumiAutomation(PROJECT_DIR),
         confirm: process.stdin.isTTY && process.stdout.isTTY ? terminalConfirm : undefined,
+        ask: process.stdin.isTTY && process.stdout.isTTY ? terminalAsk : undefined,
     });
     // `esiphub plan` sets its own exit status.
     process.exitCode = code || process.exitCode || 0;

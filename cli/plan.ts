@@ -1,19 +1,23 @@
 import * as path from "path";
 import { Command } from "commander";
 import { ConfigError, parseSiteConfig, SiteConfig } from "../components/config";
+import { estimateCost } from "../components/cost";
 import { deploy, readProgramConfig } from "../components/esiphub";
 import { planProgram, PlanResult, PlannedResource } from "../plan/run";
 import { checkPlannedResources, formatViolations, hasMandatoryViolation, Violation } from "../policy/rules";
-import { knownSites, readStackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
+import { knownSites, readStackConfig, StackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
+import { CliDeps, CliOutcome, EXIT } from "./deps";
+import { formatSummary, siteSummary, SiteSummary } from "./summary";
+
+export { EXIT };
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
-
-/** Exit codes of `esiphub plan`, part of its contract with scripts. */
-export const EXIT = { ok: 0, failed: 1, badConfig: 2, policy: 3 } as const;
 
 export interface PlanCommandOptions {
     json?: boolean;
     configFile?: string;
+    /** Print the whole resource tree after the summary. */
+    tree?: boolean;
 }
 
 export interface PlanOutcome {
@@ -46,9 +50,8 @@ export function planJson(result: PlanResult): Record<string, unknown> {
     };
 }
 
-/** The human view: the resource tree, counts per type, stack outputs. */
-export function planText(result: PlanResult, notes: string[]): string {
-    const lines: string[] = [`Plan of site "${result.site}" (offline: no cloud was contacted)`, ""];
+function treeLines(result: PlanResult): string[] {
+    const lines: string[] = [];
     const children = new Map<string | null, PlannedResource[]>();
     for (const r of result.resources) {
         const list = children.get(r.parent) ?? [];
@@ -65,9 +68,17 @@ export function planText(result: PlanResult, notes: string[]): string {
         }
     };
     walk(null, 0);
+    return lines;
+}
+
+/** The human view: the summary, the resource tree (when asked for), counts per type, stack outputs. */
+export function planText(result: PlanResult, notes: string[], view: { tree?: boolean; summary?: SiteSummary } = { tree: true }): string {
+    const lines: string[] = [`Plan of site "${result.site}" (offline: no cloud was contacted)`, ""];
+    if (view.summary) lines.push(formatSummary(view.summary));
+    if (view.tree) lines.push(...treeLines(result), "");
     const counts = new Map<string, number>();
     for (const r of result.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-    lines.push("", `Resources: ${result.resources.length}`);
+    lines.push(`Resources: ${result.resources.length}${view.tree ? "" : " (the tree: add --tree)"}`);
     for (const [type, n] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${type}`);
     lines.push("", "Outputs:");
     for (const [key, value] of Object.entries(result.outputs)) {
@@ -77,52 +88,92 @@ export function planText(result: PlanResult, notes: string[]): string {
     return lines.join("\n") + "\n";
 }
 
-/** Everything `esiphub plan` does, returning what it would print, so that tests need no subprocess. */
-export async function runPlan(site: string, options: PlanCommandOptions, projectDir = PROJECT_DIR): Promise<PlanOutcome> {
+/** What the offline checks found: the exit status they imply, and what they read and planned on the way. */
+export interface OfflineChecks {
+    readonly exitCode: number;
+    /** Why the site cannot be deployed (a bad stack file: exit 2; the program failing offline: exit 1). */
+    readonly problems: string[];
+    readonly file: string;
+    readonly stack?: StackConfig;
+    readonly config?: SiteConfig;
+    readonly result?: PlanResult;
+    readonly violations: Violation[];
+    readonly summary?: SiteSummary;
+    /** Things worth saying that do not stop a deployment (a secret planned with a placeholder). */
+    readonly notes: string[];
+}
+
+/**
+ * Everything that can be checked without a cloud or the Pulumi CLI, in the order a deployment would meet it: the
+ * stack file, its settings (capacity included), the whole program planned offline, the policy pack's rules over the
+ * planned resources. `esiphub plan` prints it; `up`, `preview` and `refresh` stop on it before touching Pulumi, so a
+ * check added here (e.g. a quota preflight that needs no cloud) holds for all of them.
+ */
+export async function offlineChecks(site: string, options: { configFile?: string; projectDir?: string } = {}): Promise<OfflineChecks> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
     const file = options.configFile ? path.resolve(options.configFile) : stackFilePath(projectDir, site);
-    let stack;
+    const stop = (exitCode: number, problems: string[], more: Partial<OfflineChecks> = {}): OfflineChecks => ({ exitCode, problems, file, violations: [], notes: [], ...more });
+    let stack: StackConfig;
     try {
         stack = readStackConfig(file);
     } catch (e) {
         if (!(e instanceof StackFileError)) throw e;
-        const sites = knownSites(projectDir);
-        const hint = options.configFile ? "" : ` (known sites: ${sites.join(", ")}; or pass --config-file PATH)`;
-        return { exitCode: EXIT.badConfig, stdout: "", stderr: `esiphub plan: ${e.message}${hint}\n` };
+        const hint = options.configFile ? "" : ` (known sites: ${knownSites(projectDir).join(", ")}; or pass --config-file PATH)`;
+        return stop(EXIT.badConfig, [`${e.message}${hint}`]);
     }
-    let siteConfig: SiteConfig;
+    let config: SiteConfig;
     try {
-        siteConfig = parseSiteConfig(stack.config, site, projectDir);
+        config = parseSiteConfig(stack.config, site, projectDir, { yamlNumbers: stack.yamlNumbers });
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
-        const list = e.problems.map((p) => `  - ${p}`).join("\n");
-        return { exitCode: EXIT.badConfig, stdout: "", stderr: `esiphub plan: ${file} has ${e.problems.length} problem(s):\n${list}\n` };
+        return stop(EXIT.badConfig, e.problems, { stack });
     }
     let result: PlanResult;
     try {
         result = await planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys });
     } catch (e) {
-        return { exitCode: EXIT.failed, stdout: "", stderr: `esiphub plan: the program failed offline: ${(e as Error).message}\n` };
+        return stop(EXIT.failed, [`the program failed offline: ${(e as Error).message}`], { stack, config });
     }
     const notes = stack.placeholders.map((k) => `${k} is not in ${path.basename(file)}; planned with a placeholder (set it with \`pulumi config set --secret ${k} < KEYFILE\`)`);
     // The policy pack's rules, run over the planned resources: unsafe settings are refused before any deployment.
-    const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: siteConfig.storage.keepDataOnDestroy });
-    const mandatory = hasMandatoryViolation(violations);
-    const stdout = options.json ? JSON.stringify({ ...planJson(result), violations }, null, 2) + "\n" : `${planText(result, notes)}\n${formatViolations(violations)}`;
-    const stderr = mandatory ? "esiphub plan: mandatory policy violation(s); fix them before deploying this site\n" : "";
-    return { exitCode: mandatory ? EXIT.policy : EXIT.ok, stdout, stderr, result, violations };
+    const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: config.storage.keepDataOnDestroy });
+    const summary = siteSummary(config, estimateCost(config), result.outputs.hubUrl);
+    const exitCode = hasMandatoryViolation(violations) ? EXIT.policy : EXIT.ok;
+    return { exitCode, problems: [], file, stack, config, result, violations, summary, notes };
 }
 
-export function registerPlanCommand(program: Command): void {
+/** Everything `esiphub plan` does, returning what it would print, so that tests need no subprocess. */
+export async function runPlan(site: string, options: PlanCommandOptions, projectDir = PROJECT_DIR): Promise<PlanOutcome> {
+    const checks = await offlineChecks(site, { configFile: options.configFile, projectDir });
+    const { result, violations } = checks;
+    if (!result) {
+        const stderr =
+            checks.exitCode === EXIT.badConfig && checks.stack
+                ? `esiphub plan: ${checks.file} has ${checks.problems.length} problem(s):\n${checks.problems.map((p) => `  - ${p}`).join("\n")}\n`
+                : `esiphub plan: ${checks.problems.join("\n")}\n`;
+        // --json always answers in JSON, so that a script reads why as well as what.
+        const stdout = options.json ? JSON.stringify({ site, problems: checks.problems }, null, 2) + "\n" : "";
+        return { exitCode: checks.exitCode, stdout, stderr };
+    }
+    const stdout = options.json
+        ? JSON.stringify({ ...planJson(result), violations, summary: checks.summary }, null, 2) + "\n"
+        : `${planText(result, checks.notes, { tree: !!options.tree, summary: checks.summary })}\n${formatViolations(violations)}`;
+    const stderr = checks.exitCode === EXIT.policy ? "esiphub plan: mandatory policy violation(s); fix them before deploying this site\n" : "";
+    return { exitCode: checks.exitCode, stdout, stderr, result, violations };
+}
+
+export function registerPlanCommand(program: Command, deps: Pick<CliDeps, "stdout" | "stderr" | "projectDir">, outcome: CliOutcome): void {
     program
         .command("plan")
-        .description("show, offline, every resource a site would get (no cloud credentials or Pulumi CLI needed)")
+        .description("show, offline, what a site would get: a summary, then every resource (no cloud credentials or Pulumi CLI needed)")
         .argument("<site>", "site name: the stack file Pulumi.<site>.yaml")
-        .option("--json", "print the plan as JSON")
+        .option("--json", "print the plan as JSON (always JSON, also for a bad config: {\"problems\": [...]})")
+        .option("--tree", "print every resource with its parent after the summary")
         .option("--config-file <path>", "plan this stack file instead of Pulumi.<site>.yaml")
         .action(async (site: string, options: PlanCommandOptions) => {
-            const outcome = await runPlan(site, options);
-            process.stdout.write(outcome.stdout);
-            process.stderr.write(outcome.stderr);
-            process.exitCode = outcome.exitCode;
+            const result = await runPlan(site, options, deps.projectDir);
+            deps.stdout.write(result.stdout);
+            deps.stderr.write(result.stderr);
+            outcome.exitCode = result.exitCode;
         });
 }

@@ -8,7 +8,8 @@ import { parseQuantity } from "../components/quantity";
 import { sizeWorkers } from "../components/sizing";
 import { Automation, cloudCredentialsProblem, findExecutable, PULUMI_INSTALL_HINT, SiteStack } from "./automation";
 import { ProgressDisplay, stepCount, summarizeChanges } from "./progress";
-import { CommandError, exitStatusOf, loadSite } from "./site";
+import { CliError } from "./deps";
+import { validatedSite } from "./site";
 import type { ProgressOutput } from "./statusline";
 import { ClusterAccess, ClusterError, kubernetesAccess, UserServer } from "./userservers";
 
@@ -104,13 +105,13 @@ export function withWorkers(raw: Record<string, string>, site: string, projectDi
 
 /** What `esiphub:workers` becomes for the request; refuses a count the program would not take, naming the flag. */
 export function targetWorkers(current: SiteConfig, request: Pick<ScaleOptions, "workers" | "users">): { ask: string; value: string } {
-    if (request.workers !== undefined && request.users !== undefined) throw new CommandError("scale: give --workers or --users, not both");
+    if (request.workers !== undefined && request.users !== undefined) throw new CliError("scale: give --workers or --users, not both");
     if (request.workers !== undefined) return { ask: `--workers ${request.workers}`, value: String(request.workers) };
-    if (request.users === undefined) throw new CommandError("scale: say how far: --workers N (0 to 100, or auto) or --users N (servers to make room for)");
+    if (request.users === undefined) throw new CliError("scale: say how far: --workers N (0 to 100, or auto) or --users N (servers to make room for)");
     const { usersPerWorker } = current.nodes.sizing;
     const workers = Math.ceil(request.users / usersPerWorker);
     if (workers > MAX_WORKERS) {
-        throw new CommandError(
+        throw new CliError(
             `--users ${request.users}: needs ${workers} workers of ${current.nodes.workerFlavor.name} (${usersPerWorker} users each at ${current.hub.memoryGuarantee}), more than the ${MAX_WORKERS} that ${WORKERS_KEY} allows; choose a larger ${NAMESPACE}:workerFlavor`,
         );
     }
@@ -225,9 +226,9 @@ async function listServers(outputs: OutputMap, namespace: string): Promise<{ clu
 }
 
 function preflight(deps: ScaleDeps, config: SiteConfig, raw: Record<string, string>): void {
-    if (!findExecutable("pulumi", deps.env.PATH)) throw new CommandError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
+    if (!findExecutable("pulumi", deps.env.PATH)) throw new CliError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
     const problem = cloudCredentialsProblem(config.cloud, raw, deps.env, deps.homeDir);
-    if (problem) throw new CommandError(`site "${config.site}" (${config.cloud}): ${problem}`);
+    if (problem) throw new CliError(`site "${config.site}" (${config.cloud}): ${problem}`);
 }
 
 /** Puts `esiphub:workers` back as it was before this command. */
@@ -251,7 +252,7 @@ async function preview(deps: ScaleDeps, stack: SiteStack): Promise<OpMap> {
 }
 
 export async function runScale(deps: ScaleDeps, site: string, options: ScaleOptions): Promise<void> {
-    const { config, raw } = loadSite(deps.projectDir, site);
+    const { config, stack: { config: raw } } = validatedSite(deps, site);
     const target = targetWorkers(config, options);
     preflight(deps, config, raw);
     const stack = await deps.automation.stack(site, "select");
@@ -270,7 +271,7 @@ export async function runScale(deps: ScaleDeps, site: string, options: ScaleOpti
     const { cluster, running, problem } = await listServers(outputs, config.hub.namespace);
     const plan = scalePlan({ current, next, ask: target.ask, configValue: target.value, running, clusterProblem: problem });
     const refusals = scaleRefusals(plan, !!options.force);
-    if (refusals.length > 0) throw new CommandError(`${refusals.join("; ")}. Nothing was changed`);
+    if (refusals.length > 0) throw new CliError(`${refusals.join("; ")}. Nothing was changed`);
     deps.stdout.write(formatScalePlan(plan));
     if (!plan.running && plan.removed.length > 0) deps.stdout.write(`Warning: --force: any server on ${plan.removed.join(", ")} will stop\n`);
 
@@ -278,7 +279,7 @@ export async function runScale(deps: ScaleDeps, site: string, options: ScaleOpti
     await stack.setConfig(WORKERS_KEY, target.value);
     const undo = async (why: string): Promise<never> => {
         await restoreWorkers(stack, previous);
-        throw new CommandError(`${why}; ${WORKERS_KEY} is back to ${previous ?? "its default"} and nothing was changed`);
+        throw new CliError(`${why}; ${WORKERS_KEY} is back to ${previous ?? "its default"} and nothing was changed`);
     };
 
     deps.stdout.write(`\nPreviewing the update of site "${site}"\n`);
@@ -312,7 +313,7 @@ export async function runScale(deps: ScaleDeps, site: string, options: ScaleOpti
         const report = display.finish();
         const why = report.failures.length > 0 ? `${report.failures.length} failure(s), listed above` : (e as Error).message;
         const cordoned = plan.removed.length > 0 ? `; ${plan.removed.join(", ")} ${plan.removed.length === 1 ? "stays" : "stay"} cordoned (kubectl uncordon NODE takes one back)` : "";
-        throw new CommandError(`the update of site "${site}" failed: ${why}. ${WORKERS_KEY} is now ${target.value}${cordoned}; \`esiphub up ${site}\` finishes it`);
+        throw new CliError(`the update of site "${site}" failed: ${why}. ${WORKERS_KEY} is now ${target.value}${cordoned}; \`esiphub up ${site}\` finishes it`);
     }
     display.finish();
     deps.stdout.write(`\nSite "${site}" has ${plan.to} workers: room for ${plan.capacityAfter} users' servers, ${costText(plan.costAfter)}\n`);
@@ -334,7 +335,7 @@ async function cordon(deps: ScaleDeps, cluster: ClusterAccess, plan: ScalePlan, 
     }
     await cluster.setUnschedulable(plan.removed, false);
     await restore();
-    throw new CommandError(`${plan.ask}: servers started on the workers to remove while you confirmed: ${serverList(late)}. Nothing was changed; run the command again`);
+    throw new CliError(`${plan.ask}: servers started on the workers to remove while you confirmed: ${serverList(late)}. Nothing was changed; run the command again`);
 }
 
 function workerCount(text: string): number | "auto" {
@@ -350,8 +351,8 @@ function userCount(text: string): number {
     return n;
 }
 
-/** `esiphub scale`; a refusal sets `outcome.exitCode` to 1. */
-export function registerScaleCommand(program: Command, deps: ScaleDeps, outcome: { exitCode: number }): void {
+/** `esiphub scale`; a refusal is a CliError (exit 1), raised before anything changes. */
+export function registerScaleCommand(program: Command, deps: ScaleDeps): void {
     program
         .command("scale")
         .description("add workers when more people come, or drain and remove some (sets esiphub:workers, shows the plan, runs up)")
@@ -376,6 +377,6 @@ export function registerScaleCommand(program: Command, deps: ScaleDeps, outcome:
             ].join("\n"),
         )
         .action(async (site: string, options: ScaleOptions) => {
-            outcome.exitCode = await exitStatusOf(deps.stderr, () => runScale(deps, site, options));
+            await runScale(deps, site, options);
         });
 }

@@ -5,6 +5,7 @@ import { sizeWorkers, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
 import { cidrsOverlap, parseCidr } from "./cidr";
 import { HUB_DB, PROVISIONER_NAMESPACE } from "./storage/values";
+import { closest } from "./suggest";
 
 /**
  * Every `esiphub:*` setting: its type, default and meaning. Pulumi.yaml's `config:` block and the
@@ -170,22 +171,33 @@ export class ConfigError extends Error {
 
 export const NAMESPACE = "esiphub";
 export const SERVICE_CIDR = "10.96.0.0/12";
+/** The documented limit of `esiphub:workers`, fixed or auto-sized. */
+export const MAX_WORKERS = 100;
 
 const USERNAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
+/**
+ * Namespaces a stack file may use: this program's settings, the settings of the providers it uses (read by their
+ * plugins, e.g. `openstack:region`) and Pulumi's own (`pulumi:tags`). Anything else is a typo that nothing reads.
+ */
+export const CONFIG_NAMESPACES: readonly string[] = [NAMESPACE, "openstack", "aws", "kubernetes", "random", "command", "pulumi"];
+
+/** What the stack file said beyond the values Pulumi hands the program. */
+export interface ConfigSource {
+    /**
+     * `namespace:key` → the text written in the stack file, for values that YAML read as a number whose text
+     * differs from that number (`1.30` is the number 1.3, `099720109477` is 99720109477): Pulumi hands the program
+     * the number (pulumi/pulumi sdk/go/common/resource/config/object.go: unmarshalObject, MarshalString).
+     */
+    readonly yamlNumbers?: Readonly<Record<string, string>>;
+}
+
 /** Parses all of a stack's configuration (`namespace:key` → string, as Pulumi stores it). */
-export function parseSiteConfig(raw: Record<string, string>, site: string, projectDir = "."): SiteConfig {
-    const problems: string[] = [];
-    const known = new Set(CONFIG_KEYS.map((k) => k.key));
-    for (const fullKey of Object.keys(raw)) {
-        const [ns, key] = fullKey.split(":", 2);
-        if (ns === NAMESPACE && !known.has(key)) {
-            problems.push(`${fullKey}: unknown setting; the settings are listed in Pulumi.yaml and the README`);
-        }
-    }
-    const r = new Reader(raw, problems);
+export function parseSiteConfig(raw: Record<string, string>, site: string, projectDir = ".", source: ConfigSource = {}): SiteConfig {
+    const problems: string[] = unknownKeys(Object.keys(raw));
+    const r = new Reader(raw, problems, source.yamlNumbers ?? {});
 
     const cloud = r.oneOf("cloud", ["openstack", "aws"] as const);
     const regionKey = cloud === "aws" ? "aws:region" : "openstack:region";
@@ -244,7 +256,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     let workersFixed: number | undefined;
     if (workersRaw && workersRaw !== "auto") {
         workersFixed = Number(workersRaw);
-        if (workersFixed > 100) problems.push(`${NAMESPACE}:workers: must be an integer from 0 to 100 or "auto", got "${workersRaw}"`);
+        if (workersFixed > MAX_WORKERS) problems.push(`${NAMESPACE}:workers: must be an integer from 0 to ${MAX_WORKERS} or "auto", got "${workersRaw}"`);
     }
     const scheduleOnMaster = r.boolean("scheduleOnMaster");
     const dedicatedNfsNode = r.boolean("nfsNode");
@@ -351,12 +363,29 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     }
 
     let sizing: WorkerSizing | undefined;
-    if (workerFlavor && memoryGuarantee && users && userPlaceholders !== undefined && workersRaw && (workersFixed === undefined || workersFixed <= 100)) {
+    if (workerFlavor && memoryGuarantee && users && userPlaceholders !== undefined && workersRaw && (workersFixed === undefined || workersFixed <= MAX_WORKERS)) {
         // Placeholder pods hold a user's guarantee each: the workers must have room for them too.
         const result = sizeWorkers({ users: users.length + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
         if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
         else sizing = result;
     }
+    if (sizing && masterFlavor && memoryGuarantee && users && userCount !== undefined) {
+        const accounts = accountsText(users.length, userNames.length > 0 ? "userNames" : "users", users.length - (userNames.length || userCount));
+        const demand = { accounts, users: users.length, guarantee: memoryGuarantee, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster };
+        problems.push(...capacityProblems(sizing, demand));
+    }
+    if (sizing && subnetCidr && sizing.workers <= MAX_WORKERS) {
+        const nodes = 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers;
+        const usable = usableAddresses(subnetCidr);
+        if (nodes > usable) {
+            const fits = 32 - Math.ceil(Math.log2(nodes + SUBNET_RESERVED));
+            problems.push(
+                `${NAMESPACE}:subnetCidr: ${subnetCidr} has ${usable} addresses for VMs (the cloud keeps ${SUBNET_RESERVED} of every subnet), ` +
+                    `but the site has ${nodes} nodes; use a /${fits} or larger`,
+            );
+        }
+    }
+    if (sizing) problems.push(...siteNameProblems(site, sizing.workers));
 
     if (problems.length > 0) throw new ConfigError(problems);
     const warnings = storageWarnings(users!.length, perUser!, scratch!, materials!, dataVolumeSizeGb!);
@@ -445,6 +474,100 @@ function isResolverAddress(text: string): boolean {
     return !!m && !!parseCidr(`${m[1]}/32`) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
 }
 
+/** Unknown namespaces and unknown `esiphub:` settings, each with the nearest known name when it looks like a typo. */
+function unknownKeys(fullKeys: readonly string[]): string[] {
+    const problems: string[] = [];
+    const settings = CONFIG_KEYS.map((k) => k.key);
+    for (const fullKey of fullKeys) {
+        const colon = fullKey.indexOf(":");
+        const ns = colon < 0 ? "" : fullKey.slice(0, colon);
+        const key = fullKey.slice(colon + 1);
+        if (!CONFIG_NAMESPACES.includes(ns)) {
+            const nearNs = closest(ns, CONFIG_NAMESPACES);
+            const nearKey = nearNs === NAMESPACE && !settings.includes(key) ? closest(key, settings) : key;
+            const hint = nearNs ? `did you mean ${nearNs}:${nearKey ?? key}? ` : "";
+            problems.push(`${fullKey}: unknown namespace "${ns}"; ${hint}(namespaces: ${CONFIG_NAMESPACES.join(", ")})`);
+        } else if (ns === NAMESPACE && !settings.includes(key)) {
+            const near = closest(key, settings);
+            const hint = near ? `did you mean ${NAMESPACE}:${near}? (` : "";
+            problems.push(`${fullKey}: unknown setting; ${hint}the settings are listed in Pulumi.yaml and the README${near ? ")" : ""}`);
+        }
+    }
+    return problems;
+}
+
+/** "62 accounts (esiphub:users 60 + 2 esiphub:extraUsers)": how the accounts are counted, everywhere. */
+function accountsText(total: number, baseKey: "users" | "userNames", extra: number): string {
+    const base = `${NAMESPACE}:${baseKey} ${total - extra}`;
+    return `${total} accounts (${extra > 0 ? `${base} + ${extra} ${NAMESPACE}:extraUsers` : base})`;
+}
+
+/**
+ * A fixed `esiphub:workers` that cannot hold every account at its memory guarantee (the master counts when user
+ * servers run on it), or an auto size beyond the documented limit of workers.
+ */
+function capacityProblems(
+    sizing: WorkerSizing,
+    site: { accounts: string; users: number; guarantee: { text: string; bytes: number }; masterFlavor: Flavor; workerFlavor: Flavor; scheduleOnMaster: boolean },
+): string[] {
+    const key = `${NAMESPACE}:workers`;
+    const at = `at the ${site.guarantee.text} memory guarantee (${NAMESPACE}:memoryGuarantee)`;
+    if (sizing.auto) {
+        if (sizing.workers <= MAX_WORKERS) return [];
+        return [
+            `${key}: auto needs ${sizing.workers} workers of ${site.workerFlavor.name} (${sizing.usersPerWorker} users each ${at}) for ${site.accounts}, ` +
+                `more than ${MAX_WORKERS}; choose a larger ${NAMESPACE}:workerFlavor`,
+        ];
+    }
+    const onMaster = site.scheduleOnMaster || sizing.workers === 0;
+    const capacity = userCapacity({ ...sizing, masterFlavor: site.masterFlavor, onMaster }, site.guarantee.bytes);
+    if (capacity.total >= site.users) return [];
+    const holders = [
+        ...(sizing.workers > 0 ? [`${sizing.workers} worker${sizing.workers === 1 ? "" : "s"} of ${site.workerFlavor.name} hold ${sizing.usersPerWorker} users each`] : []),
+        ...(onMaster ? [`the ${site.masterFlavor.name} master holds ${capacity.master} users`] : []),
+    ];
+    const keptOnMaster = site.scheduleOnMaster ? capacity.master : 0;
+    const needed = Math.ceil((site.users - keptOnMaster) / sizing.usersPerWorker);
+    const fix = needed <= MAX_WORKERS ? `set ${key} to ${needed} or "auto"` : `choose a larger ${NAMESPACE}:workerFlavor`;
+    const label = sizing.workers === 0 ? "0 (master only)" : String(sizing.workers);
+    return [`${key}: ${label}: ${holders.join(" and ")} ${at}, a capacity of ${capacity.total} for ${site.accounts}; ${fix}`];
+}
+
+/**
+ * How many users' memory guarantees fit on the site: on the workers, and on the master when user servers run there
+ * (sized like a worker, by components/sizing.ts).
+ */
+export function userCapacity(
+    nodes: { readonly workers: number; readonly usersPerWorker: number; readonly masterFlavor: Flavor; readonly onMaster: boolean },
+    guaranteeBytes: number,
+): { workers: number; master: number; total: number } {
+    const sized = nodes.onMaster ? sizeWorkers({ users: 1, memoryGuaranteeBytes: guaranteeBytes, flavor: nodes.masterFlavor, fixedWorkers: 0 }) : undefined;
+    const master = sized && typeof sized !== "string" ? sized.usersPerWorker : 0;
+    const workers = nodes.workers * nodes.usersPerWorker;
+    return { workers, master, total: workers + master };
+}
+
+/** Addresses every subnet keeps back: AWS the first four and the last; OpenStack the network, gateway, DHCP port(s) and broadcast. */
+export const SUBNET_RESERVED = 5;
+// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html ("The first four IP addresses and the last
+// IP address in each subnet CIDR block are not available"); Neutron: gateway and DHCP ports take addresses of the pool.
+
+function usableAddresses(cidr: string): number {
+    return 2 ** (32 - parseCidr(cidr)!.prefix) - SUBNET_RESERVED;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The stack name prefixes every node's hostname (`<site>-worker-07`), which must be a DNS label of at most 63 characters. */
+function siteNameProblems(site: string, workers: number): string[] {
+    const longest = `${site}-worker-${String(Math.max(workers, 1)).padStart(2, "0")}`;
+    if (DNS_LABEL.test(site) && longest.length <= 63) return [];
+    return [
+        `stack name "${site}": it prefixes node names such as ${longest}; use lower-case letters, digits and -, ` +
+            `at most ${63 - (longest.length - site.length)} characters (rename Pulumi.${site}.yaml)`,
+    ];
+}
+
 function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {
     let base: string[] | undefined;
     if (names.length > 0) {
@@ -497,7 +620,25 @@ function parseCustomFlavors(entries: string[], problems: string[]): Flavor[] {
 /** Typed access to raw config values that records a problem (and yields undefined) for each bad one. */
 class Reader {
     private readonly specs = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
-    constructor(private readonly raw: Record<string, string>, private readonly problems: string[]) {}
+    constructor(
+        private readonly raw: Record<string, string>,
+        private readonly problems: string[],
+        private readonly yamlNumbers: Readonly<Record<string, string>>,
+    ) {}
+
+    /** `; quote it: "1.30"` when YAML turned what the stack file says into another text (see ConfigSource). */
+    private quoteHint(key: string): string {
+        const written = this.yamlNumbers[`${NAMESPACE}:${key}`];
+        if (written === undefined) return "";
+        return `; YAML reads ${written} as the number ${this.raw[`${NAMESPACE}:${key}`]}: quote it: "${written}"`;
+    }
+
+    /** Text settings (names, versions, tags) never take a number that YAML rewrote: 1.30 would silently be 1.3. */
+    private rewrittenText(key: string): boolean {
+        const hint = this.quoteHint(key);
+        if (hint) this.problems.push(`${NAMESPACE}:${key}: ${hint.slice(2)}`);
+        return hint !== "";
+    }
 
     private value(key: string): string | undefined {
         const spec = this.specs.get(key);
@@ -512,20 +653,20 @@ class Reader {
     }
 
     private bad(key: string, allowed: string, got: string, secret = false): undefined {
-        this.problems.push(`${NAMESPACE}:${key}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}`);
+        this.problems.push(`${NAMESPACE}:${key}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}${this.quoteHint(key)}`);
         return undefined;
     }
 
     string(key: string, check?: { pattern: RegExp; allowed: string; secret?: boolean }): string | undefined {
         const v = this.value(key);
-        if (v === undefined) return undefined;
+        if (v === undefined || this.rewrittenText(key)) return undefined;
         if (check && !check.pattern.test(v)) return this.bad(key, check.allowed, v, check.secret);
         return v;
     }
 
     oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
         const v = this.value(key);
-        if (v === undefined) return undefined;
+        if (v === undefined || this.rewrittenText(key)) return undefined;
         if (!(allowed as readonly string[]).includes(v)) return this.bad(key, `one of ${allowed.join(", ")}`, v);
         return v as T;
     }

@@ -10,6 +10,8 @@ export interface StackConfig {
     readonly secretKeys: string[];
     /** Secret keys with no value in the file, planned with a placeholder (they are set with `pulumi config set --secret`). */
     readonly placeholders: string[];
+    /** Values YAML read as a number whose text differs from what the file says (`1.30` → "1.3"): key → the file's text. */
+    readonly yamlNumbers: Record<string, string>;
 }
 
 /** Offline stand-ins for secrets: plausible in shape, useless as credentials. */
@@ -22,18 +24,24 @@ export class StackFileError extends Error {}
 /** Reads `Pulumi.<site>.yaml` the way the Pulumi CLI hands its values to the program, without decrypting anything. */
 export function readStackConfig(file: string): StackConfig {
     if (!fs.existsSync(file)) throw new StackFileError(`no stack file at ${file}`);
-    let doc: unknown;
+    let parsed: YAML.Document.Parsed;
     try {
-        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+        parsed = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+        if (parsed.errors.length > 0) throw parsed.errors[0];
     } catch (e) {
         throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message}`);
     }
+    const doc: unknown = parsed.toJS();
     const entries = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
     if (typeof entries !== "object" || Array.isArray(entries)) throw new StackFileError(`${file}: "config" must be a map`);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
+    const yamlNumbers: Record<string, string> = {};
     for (const [rawKey, value] of Object.entries(entries)) {
         const key = rawKey.includes(":") ? rawKey : `${NAMESPACE}:${rawKey}`;
+        // Pulumi hands the program the number, not the text (pulumi/pulumi sdk/go/common/resource/config/object.go).
+        const node = parsed.getIn(["config", rawKey], true);
+        if (YAML.isScalar(node) && typeof node.value === "number" && node.source !== JSON.stringify(node.value)) yamlNumbers[key] = String(node.source);
         if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
             // Encrypted with the stack's secrets provider: only the Pulumi CLI can read it.
             secretKeys.push(key);
@@ -51,7 +59,7 @@ export function readStackConfig(file: string): StackConfig {
             placeholders.push(key);
         }
     }
-    return { config, secretKeys, placeholders };
+    return { config, secretKeys, placeholders, yamlNumbers };
 }
 
 export function stackFilePath(projectDir: string, site: string): string {

@@ -1,8 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CONFIG_KEYS, ConfigError, parseSiteConfig } from "../components/config";
+import { readStackConfig } from "../plan/stackfile";
 import { PROJECT_DIR, SITES, stackConfig, testConfig } from "./mocks";
 
 /** The problems parseSiteConfig reports for the jetstream stack with these overrides. */
@@ -45,8 +47,9 @@ describe("config", () => {
         });
 
         it("a fixed worker count and a one-node development cluster", () => {
-            assert.strictEqual(testConfig("aws", { "esiphub:workers": "3" }).nodes.workers, 3);
-            const dev = testConfig("aws", { "esiphub:workers": "0" });
+            assert.strictEqual(testConfig("aws", { "esiphub:workers": "4" }).nodes.workers, 4);
+            // The m5.xlarge master holds 3 users of 4G: 2 accounts and the instructor.
+            const dev = testConfig("aws", { "esiphub:workers": "0", "esiphub:users": "2" });
             assert.strictEqual(dev.nodes.workers, 0);
             assert.strictEqual(dev.nodes.scheduleOnMaster, true);
         });
@@ -122,7 +125,42 @@ describe("config", () => {
             ["hostname without email", { "esiphub:letsEncryptEmail": undefined }, ["esiphub:letsEncryptEmail: required when esiphub:hubHostname is set (Let's Encrypt's contact address)"]],
             ["malformed hostname", { "esiphub:hubHostname": "Hub_Server" }, ['esiphub:hubHostname: must be empty or a lower-case DNS name such as hub.example.org, got "Hub_Server"']],
             ["wrong boolean", { "esiphub:keepDataOnDestroy": "yes" }, ['esiphub:keepDataOnDestroy: must be true or false, got "yes"']],
-            ["unknown setting (a typo)", { "esiphub:memoryLimt": "8G" }, ["esiphub:memoryLimt: unknown setting; the settings are listed in Pulumi.yaml and the README"]],
+            ["unknown setting (a typo)", { "esiphub:memoryLimt": "8G" }, ["esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit? (the settings are listed in Pulumi.yaml and the README)"]],
+            ["unknown setting, nothing near", { "esiphub:favouriteColour": "blue" }, ["esiphub:favouriteColour: unknown setting; the settings are listed in Pulumi.yaml and the README"]],
+            ["unknown namespace (a typo)", { "esihub:users": "10" }, ['esihub:users: unknown namespace "esihub"; did you mean esiphub:users? (namespaces: esiphub, openstack, aws, kubernetes, random, command, pulumi)']],
+            ["unknown namespace and setting", { "esipub:memryLimit": "8G" }, ['esipub:memryLimit: unknown namespace "esipub"; did you mean esiphub:memoryLimit? (namespaces: esiphub, openstack, aws, kubernetes, random, command, pulumi)']],
+            ["unknown namespace, nothing near", { "azure:location": "westus" }, ['azure:location: unknown namespace "azure"; (namespaces: esiphub, openstack, aws, kubernetes, random, command, pulumi)']],
+            ["provider typo", { "opnestack:region": "IU" }, ['opnestack:region: unknown namespace "opnestack"; did you mean openstack:region? (namespaces: esiphub, openstack, aws, kubernetes, random, command, pulumi)']],
+            [
+                "fixed workers too few for the accounts",
+                { "esiphub:workers": "2" },
+                ['esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto"'],
+            ],
+            [
+                "master only, too small for the accounts",
+                { "esiphub:workers": "0" },
+                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto"'],
+            ],
+            [
+                "workers and master together still too few",
+                { "esiphub:workers": "3", "esiphub:scheduleOnMaster": "true" },
+                ['esiphub:workers: 3: 3 workers of m3.large hold 15 users each and the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 52 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 4 or "auto"'],
+            ],
+            [
+                "explicit names count as the accounts",
+                { "esiphub:workers": "0", "esiphub:users": "9", "esiphub:userNames": '["a1","a2","a3","a4","a5","a6","a7","a8","a9"]', "esiphub:extraUsers": "[]", "esiphub:adminUsers": "[]" },
+                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 9 accounts (esiphub:userNames 9); set esiphub:workers to 1 or "auto"'],
+            ],
+            [
+                "auto beyond the documented 100 workers",
+                { "esiphub:users": "1000", "esiphub:workerFlavor": "m3.quad" },
+                ["esiphub:workers: auto needs 334 workers of m3.quad (3 users each at the 4G memory guarantee (esiphub:memoryGuarantee)) for 1002 accounts (esiphub:users 1000 + 2 esiphub:extraUsers), more than 100; choose a larger esiphub:workerFlavor"],
+            ],
+            [
+                "a subnet too small for the nodes",
+                { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "11" },
+                ["esiphub:subnetCidr: 10.42.0.0/28 has 11 addresses for VMs (the cloud keeps 5 of every subnet), but the site has 12 nodes; use a /27 or larger"],
+            ],
             ["kubernetes version", { "esiphub:kubernetesVersion": "1.29.3" }, ['esiphub:kubernetesVersion: must be a Kubernetes minor version from 1.30 to 1.34, such as 1.33, got "1.29.3"']],
             ["start timeout out of range", { "esiphub:startTimeout": "5" }, ['esiphub:startTimeout: must be an integer from 60 to 3600, got "5"']],
             ["openstack without external network", { "esiphub:externalNetwork": "" }, ['esiphub:externalNetwork: required when esiphub:cloud is openstack (the external network\'s name, e.g. "public")']],
@@ -148,6 +186,26 @@ describe("config", () => {
             it(title, () => assert.deepStrictEqual(problems(overrides), expected));
         }
 
+        it("enough fixed workers, or the master with them, pass", () => {
+            assert.deepStrictEqual(problems({ "esiphub:workers": "5" }), []);
+            // 4 × 15 + 7 on the master = 67 ≥ 62.
+            assert.deepStrictEqual(problems({ "esiphub:workers": "4", "esiphub:scheduleOnMaster": "true" }), []);
+            assert.deepStrictEqual(problems({ "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "10" }), []);
+        });
+
+        it("the settings of the providers and of Pulumi itself are not this program's to refuse", () => {
+            assert.deepStrictEqual(problems({ "pulumi:tags": '{"event":"esip"}', "kubernetes:enableServerSideApply": "true", "openstack:insecure": "false" }), []);
+        });
+
+        it("a stack name that cannot prefix the nodes' hostnames", () => {
+            assert.throws(() => parseSiteConfig(stackConfig("jetstream").config, "JS2_prod", PROJECT_DIR), (e: ConfigError) => {
+                assert.deepStrictEqual(e.problems, [
+                    'stack name "JS2_prod": it prefixes node names such as JS2_prod-worker-05; use lower-case letters, digits and -, at most 53 characters (rename Pulumi.JS2_prod.yaml)',
+                ]);
+                return true;
+            });
+        });
+
         it("reports all problems together, in key order", () => {
             assert.deepStrictEqual(problems({ "esiphub:users": "-3", "esiphub:cloud": "azure", "esiphub:subnetCidr": "nope" }), [
                 'esiphub:cloud: must be one of openstack, aws, got "azure"',
@@ -159,6 +217,49 @@ describe("config", () => {
         it("never echoes a secret value", () => {
             const all = problems({ "esiphub:sshPrivateKey": "my-very-secret-value" }).join("\n");
             assert.ok(!all.includes("my-very-secret-value"));
+        });
+    });
+
+    describe("numbers that YAML rewrote (Pulumi hands the program the number, not the text)", () => {
+        let dir: string;
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-config-"))));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        /** The problems of Pulumi.<site>.yaml with these lines appended to its config block, read as the CLI reads it. */
+        function problemsOfFile(site: "jetstream" | "aws", lines: string[]): string[] {
+            const file = path.join(dir, `Pulumi.${site}.yaml`);
+            const keys = lines.map((l) => l.split(":").slice(0, 2).join(":"));
+            const text = fs
+                .readFileSync(path.join(PROJECT_DIR, `Pulumi.${site}.yaml`), "utf8")
+                .split("\n")
+                .filter((l) => !keys.some((k) => l.startsWith(`  ${k}:`)))
+                .join("\n");
+            fs.writeFileSync(file, `${text}${lines.map((l) => `  ${l}\n`).join("")}`);
+            const stack = readStackConfig(file);
+            try {
+                parseSiteConfig(stack.config, site, PROJECT_DIR, { yamlNumbers: stack.yamlNumbers });
+            } catch (e) {
+                if (e instanceof ConfigError) return e.problems;
+                throw e;
+            }
+            return [];
+        }
+
+        it('kubernetesVersion: 1.30 is the number 1.3: "quote it"', () => {
+            assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:kubernetesVersion: 1.30"]), ['esiphub:kubernetesVersion: YAML reads 1.30 as the number 1.3: quote it: "1.30"']);
+            assert.deepStrictEqual(problemsOfFile("jetstream", ['esiphub:kubernetesVersion: "1.30"']), []);
+            // Unquoted but the same text either way: nothing to say.
+            assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:kubernetesVersion: 1.33"]), []);
+        });
+
+        it("a leading zero lost (amiOwner: 099720109477), a tag that would silently change (2026.10)", () => {
+            assert.deepStrictEqual(problemsOfFile("aws", ["esiphub:amiOwner: 099720109477"]), ['esiphub:amiOwner: YAML reads 099720109477 as the number 99720109477: quote it: "099720109477"']);
+            assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:notebookTag: 2026.10"]).slice(-1), ['esiphub:notebookTag: YAML reads 2026.10 as the number 2026.1: quote it: "2026.10"']);
+        });
+
+        it("a number meant as a number may be written either way; a bad one gets the hint too", () => {
+            assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:cpuLimit: 0.50"]), []);
+            assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:startTimeout: 0x20"]), ['esiphub:startTimeout: must be an integer from 60 to 3600, got "32"; YAML reads 0x20 as the number 32: quote it: "0x20"']);
         });
     });
 

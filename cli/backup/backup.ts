@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandError } from "../site";
+import { CliError } from "../deps";
 import type { ProgressOutput } from "../statusline";
 import { receiveArchive, ReceiveError } from "./archive";
 import type { BackupSource } from "./homes";
@@ -39,7 +39,7 @@ export interface BackupSummary {
 }
 
 /** A run that stopped; `summary` says what is complete. */
-export class BackupStopped extends CommandError {
+export class BackupStopped extends CliError {
     constructor(message: string, readonly summary: BackupSummary) {
         super(message);
     }
@@ -55,17 +55,17 @@ function openFolder(job: BackupJob): Manifest {
     try {
         fs.mkdirSync(path.join(job.out, "homes"), { recursive: true });
     } catch (e) {
-        throw new CommandError(`cannot create the backup folder ${job.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new CliError(`cannot create the backup folder ${job.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     let manifest: Manifest | undefined;
     try {
         manifest = readManifest(job.out);
     } catch (e) {
-        if (e instanceof ManifestError) throw new CommandError(e.message);
+        if (e instanceof ManifestError) throw new CliError(e.message);
         throw e;
     }
     if (manifest && manifest.site !== job.site) {
-        throw new CommandError(`${job.out} holds a backup of site "${manifest.site}", not "${job.site}"; use another --out folder`);
+        throw new CliError(`${job.out} holds a backup of site "${manifest.site}", not "${job.site}"; use another --out folder`);
     }
     return manifest ?? newManifest(job);
 }
@@ -136,7 +136,7 @@ export async function runBackupJob(job: BackupJob, out: ProgressOutput): Promise
                 progress.add(n);
             }).catch((e: unknown) => {
                 progress.clear();
-                if (e instanceof CommandError) {
+                if (e instanceof CliError) {
                     const kept = made.length + skipped.length;
                     throw new BackupStopped(`${e.message}. ${kept} complete archive(s) in ${job.out} are kept and listed in manifest.json; run the same command again to resume`, summary());
                 }
@@ -166,12 +166,12 @@ async function survey(session: SshSession, sources: BackupSource[]): Promise<Map
     try {
         result = await session.run(surveyCommand(dirs));
     } catch (e) {
-        if (e instanceof SshError) throw new CommandError(`surveying the folders on the NFS host: ${e.message}`);
+        if (e instanceof SshError) throw new CliError(`surveying the folders on the NFS host: ${e.message}`);
         throw e;
     }
     if (result.status.code !== 0) {
         const why = result.stderr.trim().split("\n").pop() || `exit ${result.status.code ?? result.status.signal}`;
-        throw new CommandError(`surveying the folders on the NFS host failed: ${why}`);
+        throw new CliError(`surveying the folders on the NFS host failed: ${why}`);
     }
     return new Map(parseSurvey(result.stdout).map((e) => [e.dir, e]));
 }
@@ -194,7 +194,7 @@ async function archiveOne(session: SshSession, job: BackupJob, source: BackupSou
     try {
         remote = await session.exec(archiveCommand(dir, topFolder(source)));
     } catch (e) {
-        if (e instanceof SshError) throw new CommandError(`${e.message} before ${name} was archived`);
+        if (e instanceof SshError) throw new CliError(`${e.message} before ${name} was archived`);
         throw e;
     }
     let received;
@@ -205,22 +205,22 @@ async function archiveOne(session: SshSession, job: BackupJob, source: BackupSou
         if (!(e instanceof ReceiveError)) throw e;
         if (e.where === "disk") {
             const code = e.cause.code === "ENOSPC" ? "the local disk is full" : `cannot write (${e.cause.code})`;
-            throw new CommandError(`${code} at ${source.file} in ${job.out}; ${name} was not saved. Free some space`);
+            throw new CliError(`${code} at ${source.file} in ${job.out}; ${name} was not saved. Free some space`);
         }
         const ended = await settle(remote.exit);
-        if (ended instanceof SshError || session.failure) throw new CommandError(`${(session.failure ?? (ended as SshError)).message} while archiving ${name}`);
-        if (ended.code !== 0 && ended.code !== 1) throw new CommandError(`tar on the NFS host failed for ${name} (${dir}): ${tarWarnings(remote.stderr()).pop() ?? `exit ${ended.code ?? ended.signal}`}`);
-        throw new CommandError(`the archive of ${name} arrived damaged (${e.cause.code ?? e.message})`);
+        if (ended instanceof SshError || session.failure) throw new CliError(`${(session.failure ?? (ended as SshError)).message} while archiving ${name}`);
+        if (ended.code !== 0 && ended.code !== 1) throw new CliError(`tar on the NFS host failed for ${name} (${dir}): ${tarWarnings(remote.stderr()).pop() ?? `exit ${ended.code ?? ended.signal}`}`);
+        throw new CliError(`the archive of ${name} arrived damaged (${e.cause.code ?? e.message})`);
     }
     const ended = await settle(remote.exit);
     if (ended instanceof SshError) {
         fs.rmSync(partial, { force: true });
-        throw new CommandError(`${ended.message} while archiving ${name}`);
+        throw new CliError(`${ended.message} while archiving ${name}`);
     }
     // 1: some file changed while tar read it; the archive is complete, with that file as tar found it.
     if (ended.code !== 0 && ended.code !== 1) {
         fs.rmSync(partial, { force: true });
-        throw new CommandError(`tar on the NFS host failed for ${name} (${dir}): ${tarWarnings(remote.stderr()).pop() ?? `exit ${ended.code ?? ended.signal}`}`);
+        throw new CliError(`tar on the NFS host failed for ${name} (${dir}): ${tarWarnings(remote.stderr()).pop() ?? `exit ${ended.code ?? ended.signal}`}`);
     }
     fs.renameSync(partial, final);
     const warnings = tarWarnings(remote.stderr());

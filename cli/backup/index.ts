@@ -5,7 +5,8 @@ import type { OutputMap } from "@pulumi/pulumi/automation";
 import { NAMESPACE } from "../../components/config";
 import { NFS_EXPORT_DIR } from "../../components/storage/values";
 import type { Automation } from "../automation";
-import { CommandError, exitStatusOf, loadSite } from "../site";
+import { CliError } from "../deps";
+import { validatedSite } from "../site";
 import type { ProgressOutput } from "../statusline";
 import type { BackupSummary } from "./backup";
 import { writeHandout } from "./handout";
@@ -90,28 +91,28 @@ export function backupAdvice(site: string, deps: Pick<BackupDeps, "homeDir">): s
 
 function nfsTarget(site: string, outputs: OutputMap, dedicatedNfsNode: boolean, user: string, privateKey: string, port: number): SshTarget {
     const publicIp = outputs.publicIp?.value;
-    if (typeof publicIp !== "string" || !publicIp) throw new CommandError(`site "${site}" has no publicIp output (is it deployed? run \`esiphub up ${site}\`)`);
+    if (typeof publicIp !== "string" || !publicIp) throw new CliError(`site "${site}" has no publicIp output (is it deployed? run \`esiphub up ${site}\`)`);
     if (!dedicatedNfsNode) return { host: publicIp, port, user, privateKey };
     const nfsIp = outputs.nfsPrivateIp?.value;
     if (typeof nfsIp !== "string" || !nfsIp) {
-        throw new CommandError(`site "${site}" serves NFS from its own node but has no nfsPrivateIp output yet; \`esiphub up ${site}\` adds it`);
+        throw new CliError(`site "${site}" serves NFS from its own node but has no nfsPrivateIp output yet; \`esiphub up ${site}\` adds it`);
     }
     return { host: nfsIp, port, user, privateKey, jump: { host: publicIp, port } };
 }
 
 export async function runBackup(deps: BackupDeps, site: string, options: BackupOptions): Promise<BackupSummary> {
-    const { config } = loadSite(deps.projectDir, site);
+    const { config } = validatedSite(deps, site);
     const accounts = config.hub.users;
     const users = options.users ?? accounts;
     const unknown = users.filter((u) => !accounts.includes(u));
     if (unknown.length > 0) {
         const shown = accounts.length > 6 ? `${accounts.slice(0, 3).join(", ")} … ${accounts.slice(-2).join(", ")}` : accounts.join(", ");
-        throw new CommandError(`--users: ${unknown.map((u) => `"${u}"`).join(", ")} ${unknown.length === 1 ? "is not an account" : "are not accounts"} of site "${site}" (accounts: ${shown}). Nothing was backed up`);
+        throw new CliError(`--users: ${unknown.map((u) => `"${u}"`).join(", ")} ${unknown.length === 1 ? "is not an account" : "are not accounts"} of site "${site}" (accounts: ${shown}). Nothing was backed up`);
     }
     const stack = await deps.automation.stack(site, "select");
     const outputs = await stack.outputs();
     const privateKey = await stack.getConfig(KEY);
-    if (!privateKey) throw new CommandError(`site "${site}" has no ${KEY} in its stack config: set it with \`pulumi config set --secret ${KEY} < KEY -s ${site}\``);
+    if (!privateKey) throw new CliError(`site "${site}" has no ${KEY} in its stack config: set it with \`pulumi config set --secret ${KEY} < KEY -s ${site}\``);
     const target = nfsTarget(site, outputs, config.nodes.dedicatedNfsNode, config.ssh.user, privateKey, deps.nfsAccess?.sshPort ?? 22);
     const job = {
         site,
@@ -141,10 +142,10 @@ function handout(deps: BackupDeps, dir: string, options: { linkBase?: string; wo
     try {
         manifest = readManifest(path.resolve(dir));
     } catch (e) {
-        if (e instanceof ManifestError) throw new CommandError(e.message);
+        if (e instanceof ManifestError) throw new CliError(e.message);
         throw e;
     }
-    if (!manifest) throw new CommandError(`${path.resolve(dir)} has no manifest.json: make the backup first (esiphub backup SITE --out ${dir})`);
+    if (!manifest) throw new CliError(`${path.resolve(dir)} has no manifest.json: make the backup first (esiphub backup SITE --out ${dir})`);
     const result = writeHandout(path.resolve(dir), manifest, options);
     deps.stdout.write(`Wrote ${result.pages} hand-out page(s), index.html and links.csv to ${result.dir}\n`);
 }
@@ -161,7 +162,7 @@ export async function backupBeforeDestroy(deps: BackupDeps, site: string, option
     try {
         await runBackup(deps, site, { out: dir });
     } catch (e) {
-        if (e instanceof CommandError) return { stop: `the backup before the destroy failed: ${e.message}. Nothing was destroyed` };
+        if (e instanceof CliError) return { stop: `the backup before the destroy failed: ${e.message}. Nothing was destroyed` };
         throw e;
     }
     return {};
@@ -178,8 +179,8 @@ function httpUrl(text: string): string {
     return text;
 }
 
-/** `esiphub backup` and `esiphub handout`; a failure sets `outcome.exitCode` to 1. */
-export function registerBackupCommands(program: Command, deps: BackupDeps, outcome: { exitCode: number }): void {
+/** `esiphub backup` and `esiphub handout`; a failure is a CliError (exit 1). */
+export function registerBackupCommands(program: Command, deps: BackupDeps): void {
     program
         .command("backup")
         .description("copy each user's home (and the shared folder) from the NFS host into one .tar.gz each, with manifest.json")
@@ -205,10 +206,8 @@ export function registerBackupCommands(program: Command, deps: BackupDeps, outco
             ].join("\n"),
         )
         .action(async (site: string, options: BackupOptions) => {
-            outcome.exitCode = await exitStatusOf(deps.stderr, async () => {
-                if (options.linkBase && !options.perUserLinks) throw new CommandError("--link-base goes with --per-user-links");
-                await runBackup(deps, site, options);
-            });
+            if (options.linkBase && !options.perUserLinks) throw new CliError("--link-base goes with --per-user-links");
+            await runBackup(deps, site, options);
         });
 
     program
@@ -218,6 +217,6 @@ export function registerBackupCommands(program: Command, deps: BackupDeps, outco
         .option("--link-base <url>", "the URL the backup folder is published at (links are relative otherwise)", httpUrl)
         .option("--workshop <name>", "the workshop's name (default: the manifest's)")
         .action(async (dir: string, options: { linkBase?: string; workshop?: string }) => {
-            outcome.exitCode = await exitStatusOf(deps.stderr, async () => handout(deps, dir, options));
+            await handout(deps, dir, options);
         });
 }

@@ -1,7 +1,5 @@
 import { Flavor, JETSTREAM2_FLAVORS } from "../catalog";
 import { NAMESPACE, SiteConfig } from "../config";
-import { parseQuantity } from "../quantity";
-import { sizeWorkers } from "../sizing";
 import { AWS_PRICES, AwsPriceTable, HOURS_PER_MONTH, JETSTREAM2_SU } from "./prices";
 
 /** AWS in US dollars; OpenStack in service units (Jetstream2's: 1 SU = 1 vCPU-hour). */
@@ -36,22 +34,29 @@ export interface ScaleEstimate {
     readonly complete: boolean;
 }
 
+/** What the site costs once destroyed: the data volume it keeps (`esiphub:keepDataOnDestroy`), per month. */
+export interface AfterDestroyEstimate {
+    readonly description: string;
+    readonly lines: CostLine[];
+    readonly total: number;
+}
+
 export interface CostEstimate {
     readonly site: string;
     readonly cloud: SiteConfig["cloud"];
     readonly unit: CostUnit;
-    /** Users the workshop scale is sized for. */
+    /** Accounts the workshop scale is sized for (workshop accounts and extra users). */
     readonly users: number;
     /** Where the rates come from (for AWS: region and date of the price table). */
     readonly pricing: string;
     readonly development: ScaleEstimate;
     readonly workshop: ScaleEstimate;
+    /** Absent when the data volume goes with the site (`esiphub:keepDataOnDestroy` false). */
+    readonly afterDestroy?: AfterDestroyEstimate;
     readonly notes: string[];
 }
 
 export interface CostOptions {
-    /** Users at workshop scale; the stack's account count when absent. */
-    readonly users?: number;
     /** Length of the workshop in hours (the cluster's lifetime, set-up included). */
     readonly hours?: number;
     /** AWS prices; the table in prices.ts unless a test passes another. */
@@ -70,26 +75,16 @@ interface NodeGroup {
 
 /**
  * Development scale (the master alone, user servers on it, always on for a month) against workshop scale
- * (master, NFS node when dedicated, and the workers auto-sized for the users, for the workshop's hours).
- * Pure: it needs only the validated config.
+ * (master, NFS node when dedicated, and the site's workers, for the workshop's hours), and the kept data volume
+ * per month after destroy. Pure: it needs only the validated config, whose sizing it takes as it is (the accounts
+ * are counted once, by parseSiteConfig).
  */
 export function estimateCost(config: SiteConfig, options: CostOptions = {}): CostEstimate {
     const hours = options.hours ?? DEFAULT_WORKSHOP_HOURS;
     if (!(hours > 0) || !Number.isFinite(hours)) throw new RangeError(`hours must be a number above 0, got ${hours}`);
-    const users = options.users ?? config.hub.users.length;
-    if (!Number.isInteger(users) || users < 1 || users > 1000) throw new RangeError(`users must be an integer from 1 to 1000, got ${users}`);
-
+    const users = config.hub.users.length;
     const notes: string[] = [];
-    let workers = config.nodes.workers;
-    if (options.users !== undefined) {
-        const guarantee = parseQuantity(config.hub.memoryGuarantee);
-        const sizing = sizeWorkers({ users, memoryGuaranteeBytes: guarantee!, flavor: config.nodes.workerFlavor });
-        if (typeof sizing === "string") throw new RangeError(sizing);
-        workers = sizing.workers;
-        if (!config.nodes.sizing.auto) {
-            notes.push(`${NAMESPACE}:workers is fixed at ${config.nodes.workers} in the stack; workshop scale is auto-sized for ${users} users instead`);
-        }
-    }
+    const workers = config.nodes.workers;
 
     const pricing = config.cloud === "aws" ? awsPricing(config, options.awsPrices ?? AWS_PRICES, notes) : openStackPricing(config, notes);
     const master: NodeGroup = { flavor: config.nodes.masterFlavor, role: "master", count: 1 };
@@ -116,8 +111,25 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
         pricing: pricing.description,
         development,
         workshop,
+        ...(config.storage.keepDataOnDestroy ? { afterDestroy: afterDestroy(config, pricing) } : {}),
         notes,
     };
+}
+
+/** The kept data volume, for a month: what an organiser pays until deleting it. */
+function afterDestroy(config: SiteConfig, pricing: Pricing): AfterDestroyEstimate {
+    const line = volumeLine(pricing, `data volume ${config.storage.dataVolumeSizeGb} GB (kept)`, 1, config.storage.dataVolumeSizeGb, HOURS_PER_MONTH);
+    return {
+        description: `the data volume kept by ${NAMESPACE}:keepDataOnDestroy, per month (${HOURS_PER_MONTH} h) until it is deleted`,
+        lines: [line],
+        total: line.amount!,
+    };
+}
+
+function volumeLine(pricing: Pricing, item: string, quantity: number, gb: number, hours: number): CostLine {
+    const { rate, rateUnit, perMonth, note } = pricing.volume;
+    const amount = quantity * gb * rate * (perMonth ? hours / HOURS_PER_MONTH : hours);
+    return { kind: "volume", item, quantity, sizeGb: gb, rate, rateUnit, hours, amount: round2(amount), ...(note ? { note } : {}) };
 }
 
 interface Pricing {
@@ -186,13 +198,8 @@ function scale(
         });
     }
     const nodes = groups.reduce((n, g) => n + g.count, 0);
-    const volumeLine = (item: string, quantity: number, gb: number): CostLine => {
-        const { rate, rateUnit, perMonth, note } = pricing.volume;
-        const amount = quantity * gb * rate * (perMonth ? hours / HOURS_PER_MONTH : hours);
-        return { kind: "volume", item, quantity, sizeGb: gb, rate, rateUnit, hours, amount: round2(amount), ...(note ? { note } : {}) };
-    };
-    lines.push(volumeLine(`root volume ${config.nodes.rootVolumeSizeGb} GB`, nodes, config.nodes.rootVolumeSizeGb));
-    lines.push(volumeLine(`data volume ${config.storage.dataVolumeSizeGb} GB`, 1, config.storage.dataVolumeSizeGb));
+    lines.push(volumeLine(pricing, `root volume ${config.nodes.rootVolumeSizeGb} GB`, nodes, config.nodes.rootVolumeSizeGb, hours));
+    lines.push(volumeLine(pricing, `data volume ${config.storage.dataVolumeSizeGb} GB`, 1, config.storage.dataVolumeSizeGb, hours));
     const ip = pricing.publicIp;
     const addresses = ip.perNode ? nodes : 1;
     lines.push({

@@ -16,9 +16,9 @@ function basis(line: CostLine): string {
     return `${count} × ${rate} × ${time}`;
 }
 
-function scaleText(title: string, scale: ScaleEstimate, unit: CostUnit): string[] {
+function scaleText(title: string, scale: Pick<ScaleEstimate, "description" | "lines" | "total"> & { complete?: boolean }, unit: CostUnit): string[] {
     const rows = scale.lines.map((l) => [l.item, basis(l), l.amount === null ? "?" : formatAmount(l.amount, unit), l.note ?? ""]);
-    const totalText = formatAmount(scale.total, unit) + (scale.complete ? "" : " (incomplete: some lines have no price)");
+    const totalText = formatAmount(scale.total, unit) + (scale.complete === false ? " (incomplete: some lines have no price)" : "");
     const itemWidth = Math.max(...rows.map((r) => r[0].length), "Total".length);
     const basisWidth = Math.max(...rows.map((r) => r[1].length));
     const amountWidth = Math.max(...rows.map((r) => r[2].length), formatAmount(scale.total, unit).length);
@@ -40,6 +40,7 @@ export function formatCost(estimate: CostEstimate): string {
         ...scaleText("Development scale", estimate.development, estimate.unit),
         "",
         ...scaleText("Workshop scale", estimate.workshop, estimate.unit),
+        ...(estimate.afterDestroy ? ["", ...scaleText("After destroy", estimate.afterDestroy, estimate.unit)] : []),
     ];
     if (estimate.notes.length > 0) lines.push("", ...estimate.notes.map((n) => `Note: ${n}`));
     return lines.join("\n") + "\n";

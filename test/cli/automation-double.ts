@@ -23,6 +23,8 @@ export interface FakeSite {
     events?: Partial<Record<string, EngineEvent[]>>;
     /** Operations that fail (after replaying their events), with the error's message. */
     failures?: Partial<Record<string, string>>;
+    /** Filled by a destroy: the resources whose provider was asked to delete them in the cloud. */
+    deletedInCloud?: string[];
 }
 
 /** A stand-in for the Pulumi CLI: replays recorded events and records every call the CLI makes. */
@@ -59,7 +61,26 @@ class StackDouble implements SiteStack {
     }
 
     async run(operation: StackOperation, options: RunOptions): Promise<OpMap> {
-        return this.replay(operation, options);
+        const changes = this.replay(operation, options);
+        if (operation === "destroy") this.destroyState(options.target);
+        return changes;
+    }
+
+    /**
+     * What the engine's delete steps do (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep.Apply): refuse a
+     * protected resource, drop a retainOnDelete one from the state without calling its provider, delete the rest.
+     */
+    private destroyState(target?: string[]): void {
+        const doomed = (this.data.resources ?? []).filter((r) => !target || target.includes(r.urn));
+        const protectedOne = doomed.find((r) => r.protect);
+        if (protectedOne) throw new AutomationError(`resource "${protectedOne.urn}" cannot be deleted because it is protected`);
+        this.data.deletedInCloud = [...(this.data.deletedInCloud ?? []), ...doomed.filter((r) => !r.retainOnDelete).map((r) => r.urn)];
+        this.data.resources = (this.data.resources ?? []).filter((r) => !doomed.includes(r));
+    }
+
+    async deleteOnDestroy(urns: readonly string[]): Promise<void> {
+        this.calls.push(`deleteOnDestroy ${this.site} ${urns.join(",")}`);
+        this.data.resources = (this.data.resources ?? []).map((r) => (urns.includes(r.urn) ? { ...r, retainOnDelete: false, protect: false } : r));
     }
 
     async outputs(): Promise<OutputMap> {

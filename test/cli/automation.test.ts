@@ -98,12 +98,14 @@ describe("automation layer", () => {
             process.env.FAKE_PULUMI_LOG = log;
             process.env.FAKE_PULUMI_FIXTURES = path.join(__dirname, "fixtures");
             process.env.FAKE_PULUMI_EVENTS = path.join(__dirname, "fake-pulumi-events.js");
+            process.env.FAKE_PULUMI_IMPORTED = path.join(tmp, "imported.json");
         });
         after(() => {
             process.env.PATH = savedPath;
             delete process.env.FAKE_PULUMI_LOG;
             delete process.env.FAKE_PULUMI_FIXTURES;
             delete process.env.FAKE_PULUMI_EVENTS;
+            delete process.env.FAKE_PULUMI_IMPORTED;
         });
         beforeEach(() => fs.writeFileSync(log, ""));
         const invocations = () => fs.readFileSync(log, "utf8").trim().split("\n");
@@ -153,6 +155,30 @@ describe("automation layer", () => {
             assert.match(up, /--skip-preview/);
             assert.match(up, new RegExp(`--target ${target.replace(/\$/g, "\\$")}`));
             assert.match(up, /--color never/);
+        });
+
+        it("deleteOnDestroy: the state exported and imported with secrets still encrypted, through a private file, only the volume's flags changed", async () => {
+            const volume = "urn:pulumi:jetstream::esiphub::esiphub:index:EsipHub$esiphub:openstack:Hosts$openstack:blockstorage/volume:Volume::esiphub-jetstream-data";
+            const stack = await new PulumiAutomation(PROJECT_DIR).stack("jetstream", "select");
+            assert.strictEqual((await stack.resources()).find((r) => r.urn === volume)?.id, "4f1d");
+            fs.writeFileSync(log, "");
+            await stack.deleteOnDestroy([volume]);
+            const calls = invocations();
+            assert.ok(calls.includes("stack export --stack jetstream --non-interactive"), calls.join("\n"));
+            const imported = calls.find((l) => l.startsWith("stack import "))!;
+            const file = /--file (\S+)/.exec(imported)![1];
+            assert.ok(calls.includes("import-file-mode 600"), calls.join("\n"));
+            assert.ok(!fs.existsSync(file), "the state file is removed after the import");
+            const state = fs.readFileSync(process.env.FAKE_PULUMI_IMPORTED!, "utf8");
+            assert.ok(!state.includes("plaintext"), "no secret in clear went through the file");
+            const resources = JSON.parse(state).deployment.resources as Array<Record<string, unknown>>;
+            const byType = (t: string) => resources.find((r) => r.type === t)!;
+            assert.strictEqual(byType("openstack:blockstorage/volume:Volume").retainOnDelete, undefined);
+            assert.strictEqual(byType("openstack:blockstorage/volume:Volume").protect, false);
+            assert.strictEqual(byType("openstack:compute/instance:Instance").protect, true, "other resources untouched");
+            assert.match(JSON.stringify(byType("pulumi:pulumi:Stack").outputs), /"ciphertext":"v1:q8Xw2kzR0xY=:v1:Kf3m9\+Lr0aQ="/);
+
+            await assert.rejects(stack.deleteOnDestroy(["urn:pulumi:jetstream::esiphub::aws:ebs/volume:Volume::nope"]), /the deployed state has no resource urn:pulumi:jetstream::esiphub::aws:ebs\/volume:Volume::nope/);
         });
 
         it("destroy and refresh previews use --preview-only", async () => {

@@ -1,128 +1,34 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { AddressInfo } from "net";
 import { parse } from "csv-parse/sync";
-import type { OutputMap } from "@pulumi/pulumi/automation";
-import { CliDeps, runCli } from "../../cli/esiphub";
 import { Automation } from "../../cli/automation";
-import { AutomationDouble, FakeSite, loadEvents } from "./automation-double";
+import { FakeSite, loadEvents } from "./automation-double";
+import { assertOneLineError, CliHarness, DATA_VOLUME, deployedJetstream, OUTPUTS, projectWith, RunSetup } from "./harness";
 import { PROJECT_DIR } from "../mocks";
 
-/** Captured standard output / error of one CLI run. */
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
-
-const OUTPUTS: OutputMap = {
-    hubUrl: { value: "https://hub.esipfed.org", secret: false },
-    publicIp: { value: "149.165.157.42", secret: false },
-    sshCommand: { value: "ssh -i KEY ubuntu@149.165.157.42", secret: false },
-    workers: { value: 5, secret: false },
-    credentials: {
-        value: [
-            { username: "workshop-01", password: "Kp7mHd4Wz9Ty" },
-            { username: "instructor", password: "Rb3sNq48Ve72Ls" },
-        ],
-        secret: true,
-    },
-    kubeconfig: { value: "apiVersion: v1\nkind: Config\n", secret: true },
-};
-
-const DATA_VOLUME = { urn: "urn:pulumi:jetstream::esiphub::esiphub:index:EsipHub$esiphub:openstack:Hosts$openstack:blockstorage/volume:Volume::esiphub-jetstream-data", type: "openstack:blockstorage/volume:Volume", protect: false };
-
-let tmp: string;
-let binDir: string;
-let homeDir: string;
-
-interface RunResult {
-    code: number;
-    stdout: string;
-    stderr: string;
-    calls: string[];
-    questions: string[];
-}
-
-interface RunSetup {
-    sites?: Record<string, FakeSite>;
-    env?: Record<string, string | undefined>;
-    answer?: boolean;
-    automation?: Automation;
-}
-
-async function run(args: string[], setup: RunSetup = {}): Promise<RunResult> {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const double = new AutomationDouble(setup.sites ?? {});
-    const questions: string[] = [];
-    const deps: CliDeps = {
-        projectDir: PROJECT_DIR,
-        env: { PATH: binDir, OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "secret", AWS_PROFILE: "esiphub", ...setup.env },
-        homeDir,
-        stdout,
-        stderr,
-        automation: setup.automation ?? double,
-        confirm:
-            setup.answer === undefined
-                ? undefined
-                : async (q) => {
-                      questions.push(q);
-                      return setup.answer!;
-                  },
-    };
-    const code = await runCli(args, deps);
-    return { code, stdout: stdout.text, stderr: stderr.text, calls: double.calls, questions };
-}
-
-/** Every error is one `esiphub: ...` line, without a stack trace. */
-function assertOneLineError(r: RunResult, pattern: RegExp) {
-    assert.strictEqual(r.code, 1, r.stdout + r.stderr);
-    const lines = r.stderr.trimEnd().split("\n");
-    assert.strictEqual(lines.length, 1, `one line: ${r.stderr}`);
-    assert.match(lines[0], /^esiphub: /);
-    assert.match(lines[0], pattern);
-    assert.ok(!/\n\s+at /.test(r.stderr));
-}
-
-function deployedJetstream(extra: Partial<FakeSite> = {}): Record<string, FakeSite> {
-    return {
-        jetstream: {
-            outputs: OUTPUTS,
-            resources: [{ ...DATA_VOLUME, retainOnDelete: true }],
-            events: {
-                "preview-up": loadEvents("jetstream-update.preview.jsonl"),
-                up: loadEvents("jetstream-update.jsonl"),
-            },
-            ...extra,
-        },
-    };
-}
+const harness = new CliHarness();
+const run = (args: string[], setup?: RunSetup) => harness.run(args, setup);
 
 describe("esiphub CLI (through the Automation double)", () => {
+    let tmp: string;
     before(() => {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-cli-"));
-        binDir = path.join(tmp, "bin");
-        homeDir = path.join(tmp, "home");
-        fs.mkdirSync(binDir);
-        fs.mkdirSync(homeDir);
-        // Only found on PATH, never run: the double stands in for it.
-        fs.writeFileSync(path.join(binDir, "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+        harness.setUp();
+        tmp = harness.tmp;
     });
-    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    after(() => harness.tearDown());
 
     describe("up / preview / destroy / refresh", () => {
-        it("up --yes: preview (for the total), update with progress, then the hub's address", async () => {
+        it("up --yes: the summary, preview (for the total), update with progress, then the hub's address", async () => {
             const r = await run(["up", "jetstream", "--yes"], { sites: deployedJetstream() });
             assert.strictEqual(r.code, 0, r.stderr);
             assert.deepStrictEqual(r.calls, ["stack jetstream create", "preview-up jetstream", "up jetstream", "outputs jetstream"]);
+            // The answer first: 3 accounts fit on one auto-sized worker.
+            assert.match(r.stdout, /^Site "jetstream" \(openstack, IU\)\n {2}Nodes: {3}1 × m3\.medium master \(8 vCPU, 30 GiB\) \+ 1 × m3\.large worker \(16 vCPU, 60 GiB\) = 2 VMs, 24 vCPU, 90 GiB RAM$/m);
+            assert.ok(r.stdout.indexOf("Nodes:") < r.stdout.indexOf("Previewing"), "the summary comes before the preview");
             assert.match(r.stdout, /^\+-replace {2}openstack:compute\/instance:Instance {2}esiphub-jetstream-worker-1$/m);
             assert.match(r.stdout, /^Plan: 1 to create, 1 to update, 1 to replace, 1 to delete, 15 unchanged$/m);
             // The total of the progress is the preview's 19 steps.
@@ -134,12 +40,14 @@ describe("esiphub CLI (through the Automation double)", () => {
         });
 
         it("a new site: up creates the stack; destroy / outputs of a site never deployed say so", async () => {
-            const sites: Record<string, FakeSite> = { aws: { exists: false } };
-            const up = await run(["up", "aws", "--yes"], { sites });
+            const sites: Record<string, FakeSite> = { jetstream: { exists: false } };
+            const up = await run(["up", "jetstream", "--yes"], { sites });
             assert.strictEqual(up.code, 0, up.stderr);
-            assert.deepStrictEqual(up.calls.slice(0, 2), ["stack aws create", "preview-up aws"]);
-            const missing = await run(["outputs", "nebula"]);
-            assertOneLineError(missing, /site "nebula" has no stack in the current Pulumi backend; deploy it with `esiphub up nebula`/);
+            assert.deepStrictEqual(up.calls.slice(0, 2), ["stack jetstream create", "preview-up jetstream"]);
+            const missing = await run(["outputs", "aws"]);
+            assertOneLineError(missing, /site "aws" has no stack in the current Pulumi backend; deploy it with `esiphub up aws` \(stack files here: aws, jetstream, nebula\); without esiphub: `pulumi stack output -s aws --show-secrets`$/);
+            const destroy = await run(["destroy", "aws", "--yes"]);
+            assertOneLineError(destroy, /site "aws" has no stack in the current Pulumi backend.*; without esiphub: `pulumi destroy -s aws`$/);
         });
 
         it("without --yes it asks after the preview; no means nothing is changed", async () => {
@@ -149,7 +57,7 @@ describe("esiphub CLI (through the Automation double)", () => {
             assert.deepStrictEqual(no.calls, ["stack jetstream create", "preview-up jetstream"]);
 
             const yes = await run(["up", "jetstream"], { sites: deployedJetstream(), answer: true });
-            assert.strictEqual(yes.code, 0);
+            assert.strictEqual(yes.code, 0, yes.stderr);
             assert.ok(yes.calls.includes("up jetstream"));
         });
 
@@ -200,23 +108,94 @@ describe("esiphub CLI (through the Automation double)", () => {
         });
     });
 
+    describe("up, preview and refresh check offline first, as plan does (exit 2 bad config, 3 policy)", () => {
+        const noPulumi = () => ({ PATH: path.join(tmp, "empty-bin") });
+        before(() => fs.mkdirSync(path.join(tmp, "empty-bin"), { recursive: true }));
+
+        it("adminCidrs 0.0.0.0/0: the violations listed and exit 3, without needing the Pulumi CLI", async () => {
+            const projectDir = projectWith(path.join(tmp, "open"), "jetstream", { "esiphub:users": 2, "esiphub:adminCidrs": ["0.0.0.0/0"] });
+            for (const command of ["up", "preview", "refresh"]) {
+                const r = await run([command, "jetstream", "--yes"].slice(0, command === "preview" ? 2 : 3), { projectDir, sites: deployedJetstream(), env: noPulumi() });
+                assertOneLineError(r, /site "jetstream" has mandatory policy violation\(s\), listed above: fix them in Pulumi\.jetstream\.yaml/, 3);
+                assert.match(r.stdout, /mandatory no-public-admin-ports .*admin-tcp-22-0-0-0-0-0/);
+                assert.match(r.stdout, /mandatory no-public-admin-ports .*admin-tcp-6443-0-0-0-0-0/);
+                assert.deepStrictEqual(r.calls, [], `${command}: Pulumi is never reached`);
+            }
+        });
+
+        it("a fixed worker count too small for the accounts: exit 2 naming esiphub:workers, the capacity and the accounts", async () => {
+            // Jetstream as shipped: 60 + 2 accounts of 4G on m3.large (15 each).
+            const projectDir = projectWith(path.join(tmp, "two-workers"), "jetstream", { "esiphub:workers": "2" });
+            const r = await run(["up", "jetstream", "--yes"], { projectDir, env: noPulumi() });
+            assert.strictEqual(r.code, 2, r.stderr);
+            assert.strictEqual(
+                r.stderr,
+                "esiphub: Pulumi.jetstream.yaml has 1 problem(s):\n" +
+                    '  - esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto"\n',
+            );
+            assert.deepStrictEqual(r.calls, []);
+        });
+
+        it("a namespace typo (esihub:users) is an error with the name it meant, exit 2", async () => {
+            const projectDir = projectWith(path.join(tmp, "typo"), "jetstream", { "esiphub:users": 2, "esihub:users": 10 });
+            const r = await run(["preview", "jetstream"], { projectDir, env: noPulumi() });
+            assert.strictEqual(r.code, 2, r.stderr);
+            assert.match(r.stderr, /^ {2}- esihub:users: unknown namespace "esihub"; did you mean esiphub:users\? \(namespaces: esiphub, openstack, aws, kubernetes, random, command, pulumi\)$/m);
+        });
+
+        it("an unknown site is a bad config (exit 2), listing the known ones", async () => {
+            const r = await run(["up", "nowhere", "--yes"]);
+            assertOneLineError(r, /unknown site "nowhere": there is no Pulumi\.nowhere\.yaml in .* \(sites: aws, jetstream, nebula\)/, 2);
+        });
+    });
+
     describe("destroy and the data volume", () => {
-        it("keepDataOnDestroy (default true) and a retained volume: destroy goes ahead and says the volume is kept", async () => {
-            const r = await run(["destroy", "jetstream", "--yes"], { sites: deployedJetstream() });
+        it("keepDataOnDestroy (default true) and a retained volume: destroy goes ahead, the volume stays in the cloud, and the note says how to delete it", async () => {
+            const sites = deployedJetstream({ resources: [{ ...DATA_VOLUME, retainOnDelete: true, id: "4f1d" }] });
+            const r = await run(["destroy", "jetstream", "--yes"], { sites });
             assert.strictEqual(r.code, 0, r.stderr);
-            assert.deepStrictEqual(r.calls, ["stack jetstream select", "getConfig jetstream esiphub:keepDataOnDestroy", "resources jetstream", "preview-destroy jetstream", "destroy jetstream"]);
-            assert.match(r.stdout, /^Note: the data volume of site "jetstream" is kept \(retainOnDelete\)/m);
+            assert.deepStrictEqual(r.calls, ["stack jetstream select", "resources jetstream", "preview-destroy jetstream", "destroy jetstream"]);
+            assert.match(r.stdout, /^Note: the data volume of site "jetstream" is kept \(retainOnDelete\) and still takes storage quota or money; delete it in the cloud when it is no longer needed \(openstack volume delete 4f1d\)$/m);
+            assert.deepStrictEqual(sites.jetstream.deletedInCloud, [], "the engine dropped the retained volume without deleting it");
         });
 
         it("keepDataOnDestroy false: refused without --delete-data, before any preview", async () => {
             const sites = deployedJetstream({ config: { "esiphub:keepDataOnDestroy": "false" }, resources: [{ ...DATA_VOLUME, retainOnDelete: false }] });
             const refused = await run(["destroy", "jetstream", "--yes"], { sites });
-            assertOneLineError(refused, /destroy would delete the data volume of site "jetstream" \(esiphub:keepDataOnDestroy is false\), with every user's files: pass --delete-data to go ahead/);
+            assertOneLineError(refused, /destroy would delete the data volume of site "jetstream" \(esiphub:keepDataOnDestroy is false\), with every user's files: pass --delete-data to go ahead; without esiphub: `pulumi destroy -s jetstream`$/);
             assert.ok(!refused.calls.some((c) => c.startsWith("preview-destroy") || c.startsWith("destroy")));
 
             const allowed = await run(["destroy", "jetstream", "--yes", "--delete-data"], { sites });
             assert.strictEqual(allowed.code, 0, allowed.stderr);
             assert.ok(allowed.calls.includes("destroy jetstream"));
+            assert.deepStrictEqual(sites.jetstream.deletedInCloud, [DATA_VOLUME.urn]);
+        });
+
+        it("--delete-data with a retained volume: released in the state first, so that the destroy really deletes it", async () => {
+            const sites = deployedJetstream({ resources: [{ ...DATA_VOLUME, retainOnDelete: true }] });
+            const r = await run(["destroy", "jetstream", "--yes", "--delete-data"], { sites });
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.deepStrictEqual(r.calls, ["stack jetstream select", "resources jetstream", "preview-destroy jetstream", `deleteOnDestroy jetstream ${DATA_VOLUME.urn}`, "destroy jetstream"]);
+            assert.deepStrictEqual(sites.jetstream.deletedInCloud, [DATA_VOLUME.urn]);
+            assert.match(r.stdout, /^Note: the data volume of site "jetstream" was deleted, with every user's files$/m);
+        });
+
+        it("--delete-data without --yes: the operator types the site's name; anything else changes nothing", async () => {
+            const question = /^This deletes every resource of site "jetstream" AND its data volume: every user's home and the shared scratch\. Type the site's name to go ahead: $/;
+            const wrong = deployedJetstream({ resources: [{ ...DATA_VOLUME, retainOnDelete: true }] });
+            const no = await run(["destroy", "jetstream", "--delete-data"], { sites: wrong, answer: "y" });
+            assertOneLineError(no, /^esiphub: destroy of site "jetstream" cancelled \(the name typed was not "jetstream"\); nothing was changed$/);
+            assert.match(no.questions[0], question);
+            assert.ok(!no.calls.some((c) => /^(deleteOnDestroy|destroy) /.test(c)));
+            assert.strictEqual(wrong.jetstream.resources!.length, 1);
+
+            const right = deployedJetstream({ resources: [{ ...DATA_VOLUME, retainOnDelete: true }] });
+            const yes = await run(["destroy", "jetstream", "--delete-data"], { sites: right, answer: "jetstream" });
+            assert.strictEqual(yes.code, 0, yes.stderr);
+            assert.deepStrictEqual(right.jetstream.deletedInCloud, [DATA_VOLUME.urn]);
+
+            const noTerminal = await run(["destroy", "jetstream", "--delete-data"], { sites: deployedJetstream() });
+            assertOneLineError(noTerminal, /deleting the data volume of site "jetstream" needs confirmation: pass --yes/);
         });
 
         it("keepDataOnDestroy true but the deployed volume not retained yet: refused, asking for an up first", async () => {
@@ -242,19 +221,62 @@ describe("esiphub CLI (through the Automation double)", () => {
         });
     });
 
+    describe("tear-down needs only the stack's name: a stack file that no longer validates does not stop it", () => {
+        let broken: string;
+        before(() => {
+            // A typo added after the event.
+            broken = projectWith(path.join(tmp, "broken"), "jetstream", { "esiphub:memoryLimt": "8G" });
+        });
+        const note = /^esiphub: note: Pulumi\.jetstream\.yaml does not validate \(esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit\? .*\); going on with the deployed stack, which does not need it$/m;
+
+        it("destroy gets as far as needing the Pulumi CLI, and names the plain Pulumi way out", async () => {
+            const r = await run(["destroy", "jetstream", "--yes"], { projectDir: broken, sites: deployedJetstream(), env: { PATH: path.join(tmp, "empty-bin") } });
+            assert.strictEqual(r.code, 1);
+            assert.match(r.stderr, note);
+            assert.match(r.stderr, /^esiphub: the Pulumi CLI \(pulumi\) is not on PATH: install it with .*; without esiphub: `pulumi destroy -s jetstream`$/m);
+        });
+
+        it("destroy, outputs, credentials and dns work, each saying so", async () => {
+            for (const command of [["destroy", "jetstream", "--yes"], ["outputs", "jetstream"], ["credentials", "jetstream"], ["dns", "jetstream"]]) {
+                const r = await run(command, { projectDir: broken, sites: deployedJetstream() });
+                assert.strictEqual(r.code, 0, `${command[0]}: ${r.stderr}`);
+                assert.match(r.stderr, note, command[0]);
+            }
+        });
+
+        it("no stack file at all: the deployed stack is still reachable", async () => {
+            const gone = path.join(tmp, "gone");
+            fs.mkdirSync(gone, { recursive: true });
+            const r = await run(["outputs", "jetstream"], { projectDir: gone, sites: deployedJetstream() });
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^hubUrl: https:\/\/hub\.esipfed\.org$/m);
+        });
+
+        it("each 'cannot' names its plain Pulumi command", async () => {
+            const credentials = await run(["credentials", "jetstream"], { sites: { jetstream: { outputs: {} } } });
+            assertOneLineError(credentials, /has no credentials output .*; without esiphub: `pulumi stack output credentials -s jetstream --show-secrets`$/);
+            const dns = await run(["dns", "jetstream"], { sites: { jetstream: { outputs: {} } } });
+            assertOneLineError(dns, /has no publicIp output .*; without esiphub: `pulumi stack output dnsRecords -s jetstream`$/);
+        });
+    });
+
     describe("errors: one clear line, exit 1", () => {
-        it("unknown site, listing the known ones", async () => {
-            for (const command of [["up", "nowhere", "--yes"], ["outputs", "nowhere"], ["cost", "nowhere"], ["dns", "../aws"]]) {
+        it("unknown site, listing the known ones (a bad config for the commands that read the stack file: exit 2)", async () => {
+            for (const command of [["up", "nowhere", "--yes"], ["cost", "nowhere"]]) {
                 const r = await run(command);
-                assertOneLineError(r, /unknown site "(nowhere|\.\.\/aws)": there is no Pulumi\.(nowhere|\.\.\/aws)\.yaml in .* \(sites: [^)]*\bjetstream\b[^)]*\)/);
+                assertOneLineError(r, /unknown site "nowhere": there is no Pulumi\.nowhere\.yaml in .* \(sites: aws, jetstream, nebula\)/, 2);
                 assert.deepStrictEqual(r.calls, []);
             }
+            // A name no stack can have is refused before any file or stack is looked up.
+            const dns = await run(["dns", "../aws"]);
+            assertOneLineError(dns, /^esiphub: "\.\.\/aws" is not a site name: use letters, digits, \., _ and - \(sites: aws, jetstream, nebula\)/);
+            assert.deepStrictEqual(dns.calls, []);
         });
 
         it("no Pulumi CLI on PATH, with how to install it", async () => {
             const empty = path.join(tmp, "empty-bin");
             fs.mkdirSync(empty, { recursive: true });
-            for (const command of [["up", "jetstream", "--yes"], ["outputs", "jetstream"], ["credentials", "jetstream"], ["dns", "jetstream"]]) {
+            for (const command of [["up", "jetstream", "--yes"], ["outputs", "jetstream"], ["credentials", "jetstream"], ["dns", "jetstream"], ["kubeconfig", "jetstream"]]) {
                 const r = await run(command, { sites: deployedJetstream(), env: { PATH: `${empty}:/nonexistent` } });
                 assertOneLineError(r, /the Pulumi CLI \(pulumi\) is not on PATH: install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
                 assert.deepStrictEqual(r.calls, []);
@@ -283,9 +305,9 @@ describe("esiphub CLI (through the Automation double)", () => {
         });
 
         it("bad options are refused by the parser with a non-zero exit", async () => {
-            const users = await run(["cost", "jetstream", "--users", "0"]);
+            const users = await run(["cost", "jetstream", "--users", "ten"]);
             assert.notStrictEqual(users.code, 0);
-            assert.match(users.stderr, /option '--users <n>' argument '0' is invalid\. must be an integer from 1 to 1000/);
+            assert.match(users.stderr, /option '--users <n>' argument 'ten' is invalid\. must be a whole number/);
             const format = await run(["credentials", "jetstream", "--format", "pdf"]);
             assert.notStrictEqual(format.code, 0);
             assert.match(format.stderr, /Allowed choices are csv, html/);
@@ -294,10 +316,16 @@ describe("esiphub CLI (through the Automation double)", () => {
         it("--help lists every command and exits 0", async () => {
             const r = await run(["--help"]);
             assert.strictEqual(r.code, 0);
-            for (const command of ["up", "preview", "destroy", "refresh", "outputs", "credentials", "dns", "cost", "plan", "loadtest"]) {
+            for (const command of ["up", "preview", "destroy", "refresh", "outputs", "credentials", "dns", "cost", "plan", "loadtest", "kubeconfig", "ssh", "admin-ip"]) {
                 assert.match(r.stdout, new RegExp(`^  ${command} `, "m"), `${command} is listed`);
             }
         });
+    });
+
+    it("--version prints the package's version", async () => {
+        const r = await run(["--version"]);
+        assert.strictEqual(r.code, 0);
+        assert.strictEqual(r.stdout, `${JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).version}\n`);
     });
 
     describe("outputs", () => {
@@ -309,6 +337,12 @@ describe("esiphub CLI (through the Automation double)", () => {
                 [
                     "hubUrl: https://hub.esipfed.org",
                     "publicIp: 149.165.157.42",
+                    "masterPrivateIp: 10.42.0.10",
+                    "workerPrivateIps: |",
+                    "  [",
+                    '    "10.42.0.12",',
+                    '    "10.42.0.13"',
+                    "  ]",
                     "sshCommand: ssh -i KEY ubuntu@149.165.157.42",
                     "workers: 5",
                     "credentials: [secret]",
@@ -324,7 +358,16 @@ describe("esiphub CLI (through the Automation double)", () => {
         it("--json", async () => {
             const r = await run(["outputs", "jetstream", "--json"], { sites: deployedJetstream() });
             const doc = JSON.parse(r.stdout);
-            assert.deepStrictEqual(doc, { hubUrl: "https://hub.esipfed.org", publicIp: "149.165.157.42", sshCommand: "ssh -i KEY ubuntu@149.165.157.42", workers: 5, credentials: "[secret]", kubeconfig: "[secret]" });
+            assert.deepStrictEqual(doc, {
+                hubUrl: "https://hub.esipfed.org",
+                publicIp: "149.165.157.42",
+                masterPrivateIp: "10.42.0.10",
+                workerPrivateIps: ["10.42.0.12", "10.42.0.13"],
+                sshCommand: "ssh -i KEY ubuntu@149.165.157.42",
+                workers: 5,
+                credentials: "[secret]",
+                kubeconfig: "[secret]",
+            });
             const secrets = JSON.parse((await run(["outputs", "jetstream", "--json", "--show-secrets"], { sites: deployedJetstream() })).stdout);
             assert.deepStrictEqual(secrets.credentials, OUTPUTS.credentials.value);
         });
@@ -373,6 +416,13 @@ describe("esiphub CLI (through the Automation double)", () => {
             assert.strictEqual(r.stdout, "zone esipfed.org.\nupdate delete aws-hub.esipfed.org. A\nupdate add aws-hub.esipfed.org. 300 A 3.91.20.7\nsend\n");
         });
 
+        it("the deployed records (the stack's dnsRecords output) win over the stack file", async () => {
+            const deployed = [{ name: "hub.esipfed.org.", type: "A", ttl: 600, value: "149.165.157.42" }];
+            const sites = deployedJetstream({ outputs: { ...OUTPUTS, dnsRecords: { value: deployed, secret: false } } });
+            const r = await run(["dns", "jetstream", "--format", "json"], { sites });
+            assert.deepStrictEqual(JSON.parse(r.stdout), deployed);
+        });
+
         it("a site without a hostname has nothing to publish", async () => {
             const r = await run(["dns", "nebula"], { sites: { nebula: { outputs: OUTPUTS } } });
             assertOneLineError(r, /site "nebula" has no esiphub:hubHostname, so there is nothing to publish/);
@@ -380,8 +430,10 @@ describe("esiphub CLI (through the Automation double)", () => {
     });
 
     describe("cost", () => {
+        const full = { projectDir: PROJECT_DIR };
+
         it("needs neither the Pulumi CLI nor credentials: only the stack file", async () => {
-            const r = await run(["cost", "jetstream", "--json"], { env: { PATH: "/nonexistent", OS_APPLICATION_CREDENTIAL_ID: undefined } });
+            const r = await run(["cost", "jetstream", "--json"], { ...full, env: { PATH: "/nonexistent", OS_APPLICATION_CREDENTIAL_ID: undefined } });
             assert.strictEqual(r.code, 0, r.stderr);
             const e = JSON.parse(r.stdout);
             // 8 vCPU × 730 h; 8 × 4 + 5 × 16 × 4 (see test/cost/estimate.test.ts)
@@ -390,15 +442,67 @@ describe("esiphub CLI (through the Automation double)", () => {
             assert.deepStrictEqual(r.calls, []);
         });
 
+        it("--users N means what esiphub:users means: the extra accounts come on top, as in the deployed site", async () => {
+            // Pulumi.jetstream.yaml: users 60 and 2 extra users. Before, --users 60 gave 4 workers / 288 SU.
+            const cost = JSON.parse((await run(["cost", "jetstream", "--users", "60", "--json"], full)).stdout);
+            const plan = await run(["plan", "jetstream", "--json"], full);
+            const planned = JSON.parse(plan.stdout);
+            assert.strictEqual(cost.users, 62);
+            assert.strictEqual(cost.workshop.workers, planned.outputs.workers);
+            assert.strictEqual(cost.workshop.workers, 5);
+            assert.strictEqual(cost.workshop.total, planned.summary.cost.perWorkshop);
+            assert.strictEqual(cost.workshop.total, 352);
+        });
+
         it("--users and --hours", async () => {
-            // ceil(30 / 15) = 2 workers; (8 + 2 × 16) × 8 h = 320 SU.
-            const r = await run(["cost", "jetstream", "--users", "30", "--hours", "8", "--json"]);
+            // 30 + 2 extra = 32 accounts: ceil(32 / 15) = 3 workers; (8 + 3 × 16) × 8 h = 448 SU.
+            const r = await run(["cost", "jetstream", "--users", "30", "--hours", "8", "--json"], full);
             const e = JSON.parse(r.stdout);
-            assert.strictEqual(e.workshop.workers, 2);
-            assert.strictEqual(e.workshop.total, 320);
-            const text = await run(["cost", "aws", "--users", "30", "--hours", "3"]);
-            assert.match(text.stdout, /^Workshop scale: 30 users for 3 h: the master and 2 workers of r5\.2xlarge$/m);
+            assert.strictEqual(e.workshop.workers, 3);
+            assert.strictEqual(e.workshop.total, 448);
+            // 30 + instructor = 31 on r5.2xlarge (16 each): 2 workers.
+            const text = await run(["cost", "aws", "--users", "30", "--hours", "3"], full);
+            assert.match(text.stdout, /^Workshop scale: 31 users for 3 h: the master and 2 workers of r5\.2xlarge$/m);
             assert.match(text.stdout, /^ {2}Total +\$3\.97$/m);
+        });
+
+        it("--users out of the documented range is esiphub:users's own error, exit 2", async () => {
+            const r = await run(["cost", "jetstream", "--users", "1001"], full);
+            assert.strictEqual(r.code, 2);
+            assert.strictEqual(r.stderr, 'esiphub: Pulumi.jetstream.yaml has 1 problem(s):\n  - esiphub:users: must be an integer from 1 to 1000, got "1001"\n(--users 1001 stands for esiphub:users)\n');
+            // The documented maximum with its 2 extra accounts is fine: 1002 accounts on ceil(1002 / 15) = 67 workers.
+            const max = JSON.parse((await run(["cost", "jetstream", "--users", "1000", "--json"], full)).stdout);
+            assert.strictEqual(max.users, 1002);
+            assert.strictEqual(max.workshop.workers, 67);
+        });
+
+        it("the kept data volume is a line of its own, per month after destroy", async () => {
+            const r = await run(["cost", "aws"], full);
+            // 800 GB × $0.08 per GB-month.
+            assert.match(r.stdout, /^After destroy: the data volume kept by esiphub:keepDataOnDestroy, per month \(730 h\) until it is deleted\n {2}data volume 800 GB \(kept\) +1 × 800 GB × 0\.08 \$\/GB-month × 1 month +\$64\.00\n {2}Total +\$64\.00$/m);
+        });
+
+        it("--config-file estimates another stack file; a bad one exits 2 with every problem", async () => {
+            const dir = projectWith(path.join(tmp, "cost-file"), "jetstream", { "esiphub:workers": "3", "esiphub:users": 30 });
+            const e = JSON.parse((await run(["cost", "sdsc", "--config-file", path.join(dir, "Pulumi.jetstream.yaml"), "--json"], full)).stdout);
+            assert.strictEqual(e.site, "sdsc");
+            assert.strictEqual(e.workshop.workers, 3);
+            const bad = projectWith(path.join(tmp, "cost-bad"), "jetstream", { "esiphub:workers": "2" });
+            const r = await run(["cost", "jetstream"], { projectDir: bad });
+            assert.strictEqual(r.code, 2);
+            assert.match(r.stderr, /^ {2}- esiphub:workers: 2: 2 workers of m3\.large hold 15 users each/m);
+        });
+    });
+
+    describe("plan (registered with the CLI's own output)", () => {
+        it("--json on a bad config prints JSON naming the key, and exits 2", async () => {
+            const dir = projectWith(path.join(tmp, "plan-bad"), "jetstream", { "esiphub:memoryLimt": "8G" });
+            const r = await run(["plan", "jetstream", "--json"], { projectDir: dir });
+            assert.strictEqual(r.code, 2);
+            assert.deepStrictEqual(JSON.parse(r.stdout), {
+                site: "jetstream",
+                problems: ["esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit? (the settings are listed in Pulumi.yaml and the README)"],
+            });
         });
     });
 
@@ -433,7 +537,7 @@ describe("esiphub CLI (through the Automation double)", () => {
     describe("the esiphub command itself (cli/esiphub.js)", () => {
         const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
         const exec = (args: string[], env: Record<string, string> = {}) =>
-            spawnSync(process.execPath, [bin, ...args], { cwd: tmp, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: homeDir, ...env } });
+            spawnSync(process.execPath, [bin, ...args], { cwd: tmp, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: harness.homeDir, ...env } });
 
         it("runs from any directory and exits 0", () => {
             const r = exec(["cost", "nebula", "--hours", "2"]);
@@ -443,7 +547,7 @@ describe("esiphub CLI (through the Automation double)", () => {
 
         it("errors are one line with a non-zero exit from the real command too", () => {
             const unknown = exec(["up", "nowhere", "--yes"]);
-            assert.strictEqual(unknown.status, 1);
+            assert.strictEqual(unknown.status, 2);
             assert.match(unknown.stderr, /^esiphub: unknown site "nowhere"/);
             assert.strictEqual(unknown.stderr.trimEnd().split("\n").length, 1);
             const noPulumi = exec(["outputs", "jetstream"], { PATH: path.dirname(process.execPath) });

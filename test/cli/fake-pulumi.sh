@@ -4,6 +4,7 @@
 #   FAKE_PULUMI_LOG      every invocation's arguments are appended here, one line each
 #   FAKE_PULUMI_FIXTURES folder of recorded engine events (*.jsonl)
 #   FAKE_PULUMI_EVENTS   fake-pulumi-events.js, which streams them to the Automation API as the CLI does
+#   FAKE_PULUMI_IMPORTED where `stack import --file F` copies F (its mode is logged as "import-file-mode NNN")
 set -euo pipefail
 
 echo "$*" >>"$FAKE_PULUMI_LOG"
@@ -54,13 +55,29 @@ case "$1 ${2:-}" in
         ;;
     "stack export")
         check_stack
-        cat <<'JSON'
+        # A secret in the state: encrypted by the stack's secrets provider unless --show-secrets decrypts it
+        # (the envelope of pulumi/pulumi sdk/go/common/apitype, sig 1b47061264138c4ac30d75fd1eb44270).
+        secret='{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext":"v1:q8Xw2kzR0xY=:v1:Kf3m9+Lr0aQ="}'
+        [[ " $* " == *" --show-secrets "* ]] && secret='{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","plaintext":"\"apiVersion: v1\""}'
+        state=$(
+            cat <<'JSON'
 {"version":3,"deployment":{"manifest":{"time":"2026-11-25T20:00:00Z","magic":"","version":"v3.200.0"},"resources":[
-{"urn":"urn:pulumi:jetstream::esiphub::pulumi:pulumi:Stack::esiphub-jetstream","custom":false,"type":"pulumi:pulumi:Stack"},
+{"urn":"urn:pulumi:jetstream::esiphub::pulumi:pulumi:Stack::esiphub-jetstream","custom":false,"type":"pulumi:pulumi:Stack","outputs":{"kubeconfig":__SECRET__}},
 {"urn":"urn:pulumi:jetstream::esiphub::esiphub:index:EsipHub$esiphub:openstack:Hosts$openstack:blockstorage/volume:Volume::esiphub-jetstream-data","custom":true,"id":"4f1d","type":"openstack:blockstorage/volume:Volume","retainOnDelete":true,"parent":"urn:pulumi:jetstream::esiphub::esiphub:index:EsipHub$esiphub:openstack:Hosts::esiphub-jetstream-openstack"},
 {"urn":"urn:pulumi:jetstream::esiphub::esiphub:index:EsipHub$esiphub:openstack:Hosts$openstack:compute/instance:Instance::esiphub-jetstream-master","custom":true,"id":"9a2b","type":"openstack:compute/instance:Instance","protect":true}
 ]}}
 JSON
+        )
+        echo "${state/__SECRET__/$secret}"
+        ;;
+    "stack import")
+        check_stack
+        file=""
+        for ((i = 0; i < ${#args[@]}; i++)); do [[ "${args[i]}" == "--file" ]] && file="${args[i + 1]}"; done
+        [[ -f "$file" ]] || fail "could not read deployment: open $file: no such file or directory"
+        echo "import-file-mode $(stat -c %a "$file")" >>"$FAKE_PULUMI_LOG"
+        cp "$file" "$FAKE_PULUMI_IMPORTED"
+        echo "Import complete."
         ;;
     "stack output")
         check_stack

@@ -35,10 +35,31 @@ describe("esiphub plan", () => {
         });
     }
 
-    it("the text view lists the tree, the counts per type and the outputs", async () => {
+    it("the text view opens with the summary: nodes, users and capacity, hub, storage, cost", async () => {
         const outcome = await runPlan("jetstream", {});
         assert.strictEqual(outcome.exitCode, EXIT.ok);
+        const lines = outcome.stdout.split("\n");
+        assert.deepStrictEqual(lines.slice(0, 9), [
+            'Plan of site "jetstream" (offline: no cloud was contacted)',
+            "",
+            'Site "jetstream" (openstack, IU)',
+            "  Nodes:   1 × m3.medium master (8 vCPU, 30 GiB) + 5 × m3.large workers (16 vCPU, 60 GiB) = 6 VMs, 88 vCPU, 330 GiB RAM",
+            "  Users:   62 accounts; 15 per worker (workers sized automatically) at the 4G guarantee (limit 8G); capacity 75: every account fits",
+            "  Hub:     https://hub.esipfed.org",
+            "  Storage: 10Gi per user, 200Gi shared scratch, on a 1000 GB data volume (kept after destroy, on the storage allocation until deleted)",
+            "  Cost:    352 SU per 4 h workshop; 5,840 SU per month for the master alone (development)",
+            "",
+        ]);
+        // No tree unless asked for: the counts come right after the summary.
+        assert.match(outcome.stdout, /^Resources: \d+ \(the tree: add --tree\)$/m);
+        assert.doesNotMatch(outcome.stdout, /^ {2}esiphub:index:EsipHub {2}esiphub-jetstream/m);
+    });
+
+    it("--tree: the summary, then every resource under its parent, the counts per type and the outputs", async () => {
+        const outcome = await runPlan("jetstream", { tree: true });
+        assert.strictEqual(outcome.exitCode, EXIT.ok);
         assert.match(outcome.stdout, /^Plan of site "jetstream"/);
+        assert.ok(outcome.stdout.indexOf("  Nodes:") < outcome.stdout.indexOf("pulumi:pulumi:Stack"), "the summary comes first");
         assert.match(outcome.stdout, /^ {2}esiphub:index:EsipHub {2}esiphub-jetstream/m);
         assert.match(outcome.stdout, /^Resources: \d+$/m);
         // The master and five auto-sized workers (see test/config.test.ts for the arithmetic).
@@ -65,15 +86,59 @@ describe("esiphub plan", () => {
                     '  - esiphub:cloud: must be one of openstack, aws, got "azure"\n' +
                     '  - esiphub:users: must be an integer from 1 to 1000, got "-3"\n',
             );
+            // --json always answers in JSON on stdout, naming the keys.
+            const json = await runPlan("broken", { configFile: file, json: true });
+            assert.strictEqual(json.exitCode, EXIT.badConfig);
+            assert.deepStrictEqual(JSON.parse(json.stdout), {
+                site: "broken",
+                problems: ['esiphub:cloud: must be one of openstack, aws, got "azure"', 'esiphub:users: must be an integer from 1 to 1000, got "-3"'],
+            });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 
-    it("an unknown site names the known ones and exits 2", async () => {
+    it("an unknown site names the known ones and exits 2 (with --json, as JSON)", async () => {
         const outcome = await runPlan("jetstrem", {});
         assert.strictEqual(outcome.exitCode, EXIT.badConfig);
         assert.match(outcome.stderr, /^esiphub plan: no stack file at .*Pulumi\.jetstrem\.yaml \(known sites: aws, jetstream, nebula; or pass --config-file PATH\)\n$/);
+        const json = await runPlan("jetstrem", { json: true });
+        assert.match(JSON.parse(json.stdout).problems[0], /^no stack file at .*Pulumi\.jetstrem\.yaml/);
+    });
+
+    it("--json gains a summary object; the plan's own fields stay as they were", async () => {
+        const doc = JSON.parse((await runPlan("aws", { json: true })).stdout);
+        assert.deepStrictEqual(Object.keys(doc), ["site", "resources", "outputs", "violations", "summary"]);
+        // AWS: 60 + instructor on r5.2xlarge (16 each): 4 workers; m5.xlarge master.
+        assert.deepStrictEqual(doc.summary.nodes, {
+            count: 5,
+            vcpus: 4 + 4 * 8,
+            ramGiB: 16 + 4 * 64,
+            groups: [
+                { role: "master", count: 1, flavor: "m5.xlarge", vcpus: 4, ramGiB: 16 },
+                { role: "worker", count: 4, flavor: "r5.2xlarge", vcpus: 8, ramGiB: 64 },
+            ],
+        });
+        assert.deepStrictEqual(doc.summary.users, { accounts: 61, usersPerWorker: 16, workersAuto: true, capacity: 64, onMaster: false, memoryGuarantee: "4G", memoryLimit: "8G" });
+        assert.strictEqual(doc.summary.hubUrl, "https://aws-hub.esipfed.org");
+        assert.deepStrictEqual(doc.summary.storage, { perUser: "10Gi", scratch: "100Gi", dataVolumeGb: 800, keptOnDestroy: true });
+        // The figures of `esiphub cost aws` (test/cost/estimate.test.ts).
+        assert.deepStrictEqual(doc.summary.cost, { unit: "USD", workshopHours: 4, perWorkshop: 9.41, perMonth: 212.61, afterDestroyPerMonth: 64, complete: true });
+    });
+
+    it("a fixed worker count that cannot hold the accounts: exit 2 naming esiphub:workers", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
+        try {
+            const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
+            stack.config["esiphub:workers"] = "2";
+            const file = path.join(dir, "Pulumi.jetstream.yaml");
+            fs.writeFileSync(file, YAML.stringify(stack));
+            const outcome = await runPlan("jetstream", { configFile: file, json: true });
+            assert.strictEqual(outcome.exitCode, EXIT.badConfig);
+            assert.match(JSON.parse(outcome.stdout).problems[0], /^esiphub:workers: 2: 2 workers of m3\.large hold 15 users each .* a capacity of 30 for 62 accounts/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("--config-file plans a stack file outside the project folder", async () => {
@@ -81,13 +146,13 @@ describe("esiphub plan", () => {
         try {
             const file = path.join(dir, "Pulumi.sdsc.yaml");
             const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
-            stack.config["esiphub:workers"] = "2";
+            stack.config["esiphub:workers"] = "6";
             fs.writeFileSync(file, YAML.stringify(stack));
             const outcome = await runPlan("sdsc", { configFile: file, json: true });
             assert.strictEqual(outcome.exitCode, EXIT.ok, outcome.stderr);
             const doc = JSON.parse(outcome.stdout);
             assert.strictEqual(doc.site, "sdsc");
-            assert.strictEqual(doc.outputs.workers, 2);
+            assert.strictEqual(doc.outputs.workers, 6);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -70,15 +70,15 @@ describe("cost estimate", () => {
         assert.deepStrictEqual(e.notes, []);
     });
 
-    it("aws: --users 30 --hours 3 re-sizes the workers", () => {
-        // ceil(30 / 16) = 2 workers, 3 nodes.
+    it("aws: 29 workshop accounts and the instructor for 3 hours", () => {
+        // 29 + 1 extra = 30 accounts: ceil(30 / 16) = 2 workers, 3 nodes.
         //   master    0.192 × 3                 = 0.576      → 0.58
         //   workers   2 × 0.504 × 3             = 3.024      → 3.02
         //   root      3 × 60 × 0.08 × 3/730     = 0.059178…  → 0.06
         //   data      800 × 0.08 × 3/730        = 0.263013…  → 0.26
         //   IPv4      3 × 0.005 × 3             = 0.045      → 0.05 (half up)
         //   total     0.58 + 3.02 + 0.06 + 0.26 + 0.05 = 3.97
-        const ws = estimateCost(testConfig("aws"), { users: 30, hours: 3 }).workshop;
+        const ws = estimateCost(testConfig("aws", { "esiphub:users": "29" }), { hours: 3 }).workshop;
         assert.strictEqual(ws.workers, 2);
         assert.deepStrictEqual(ws.lines.map((l) => l.amount), [0.58, 3.02, 0.06, 0.26, 0.05]);
         assert.strictEqual(ws.total, 3.97);
@@ -156,17 +156,32 @@ describe("cost estimate", () => {
         assert.deepStrictEqual(e.notes, ["prices are us-east-1 on-demand; eu-west-1 (aws:region) may differ"]);
     });
 
-    it("a fixed worker count in the stack is kept unless users are given", () => {
-        const config = testConfig("jetstream", { "esiphub:workers": "2" });
-        assert.strictEqual(estimateCost(config).workshop.workers, 2);
-        const e = estimateCost(config, { users: 62 });
-        assert.strictEqual(e.workshop.workers, 5);
-        assert.match(e.notes[0], /esiphub:workers is fixed at 2/);
+    it("prices the site's own sizing: a fixed worker count as it is, the accounts counted once (by the config)", () => {
+        const fixed = estimateCost(testConfig("jetstream", { "esiphub:workers": "6" }));
+        assert.strictEqual(fixed.workshop.workers, 6);
+        assert.strictEqual(fixed.users, 62);
+        assert.deepStrictEqual(fixed.notes, []);
+        // The documented maximum of esiphub:users with Jetstream's 2 extra accounts: 1002 accounts, no exception.
+        const max = estimateCost(testConfig("jetstream", { "esiphub:users": "1000" }));
+        assert.strictEqual(max.users, 1002);
+        assert.strictEqual(max.workshop.workers, 67);
+    });
+
+    it("the kept data volume, per month after destroy: its own line, absent when the data goes with the site", () => {
+        // AWS: 800 GB × $0.08 per GB-month = $64.00 a month until it is deleted.
+        const aws = estimateCost(testConfig("aws")).afterDestroy!;
+        assert.deepStrictEqual(aws.lines.map((l) => [l.kind, l.item, l.quantity, l.sizeGb, l.hours, l.amount]), [["volume", "data volume 800 GB (kept)", 1, 800, HOURS_PER_MONTH, 64]]);
+        assert.strictEqual(aws.total, 64);
+        assert.match(formatCost(estimateCost(testConfig("aws"))), /^After destroy: the data volume kept by esiphub:keepDataOnDestroy, per month \(730 h\) until it is deleted$/m);
+        // Jetstream2: volumes use the storage allocation, not SUs.
+        const js = estimateCost(testConfig("jetstream")).afterDestroy!;
+        assert.strictEqual(js.total, 0);
+        assert.strictEqual(js.lines[0].note, "volumes use the storage allocation, not SUs");
+        assert.strictEqual(estimateCost(testConfig("aws", { "esiphub:keepDataOnDestroy": "false" })).afterDestroy, undefined);
     });
 
     it("refuses nonsense options", () => {
         const config = testConfig("jetstream");
-        assert.throws(() => estimateCost(config, { users: 0 }), /users must be an integer from 1 to 1000/);
         assert.throws(() => estimateCost(config, { hours: 0 }), /hours must be a number above 0/);
         assert.throws(() => estimateCost(config, { hours: Number.NaN }), /hours must be a number above 0/);
     });

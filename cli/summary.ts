@@ -1,0 +1,111 @@
+/**
+ * The answer an organiser wants before any resource tree: how many VMs of which size, how many users each and
+ * whether every account fits, where the hub is, how much storage, and what it costs. Pure: from the validated config,
+ * its cost estimate and the hub's address.
+ */
+import { SiteConfig, userCapacity } from "../components/config";
+import { CostEstimate, CostUnit, formatAmount } from "../components/cost";
+import { parseQuantity } from "../components/quantity";
+
+export interface NodeGroupSummary {
+    readonly role: "master" | "nfs" | "worker";
+    readonly count: number;
+    readonly flavor: string;
+    readonly vcpus: number;
+    readonly ramGiB: number;
+}
+
+/** The `summary` object of `esiphub plan --json` (extend it; never rename or drop a field). */
+export interface SiteSummary {
+    readonly site: string;
+    readonly cloud: string;
+    readonly region: string;
+    readonly nodes: { readonly count: number; readonly vcpus: number; readonly ramGiB: number; readonly groups: NodeGroupSummary[] };
+    readonly users: {
+        readonly accounts: number;
+        readonly usersPerWorker: number;
+        readonly workersAuto: boolean;
+        /** Users that fit at their memory guarantee, on the workers and (when user servers run there) the master. */
+        readonly capacity: number;
+        readonly onMaster: boolean;
+        readonly memoryGuarantee: string;
+        readonly memoryLimit: string;
+    };
+    /** Null without `esiphub:hubHostname`: the hub is then plain HTTP on a public IP known only once deployed. */
+    readonly hubUrl: string | null;
+    readonly storage: { readonly perUser: string; readonly scratch: string; readonly dataVolumeGb: number; readonly keptOnDestroy: boolean };
+    readonly cost: {
+        readonly unit: CostUnit;
+        readonly workshopHours: number;
+        readonly perWorkshop: number;
+        /** Development scale: the master alone, always on, for a month. */
+        readonly perMonth: number;
+        /** The kept data volume per month after destroy; null when it is not kept. */
+        readonly afterDestroyPerMonth: number | null;
+        readonly complete: boolean;
+    };
+}
+
+export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: unknown): SiteSummary {
+    const { nodes } = config;
+    const group = (role: NodeGroupSummary["role"], count: number, f: SiteConfig["nodes"]["masterFlavor"]): NodeGroupSummary => ({ role, count, flavor: f.name, vcpus: f.vcpus, ramGiB: f.ramGiB });
+    const groups = [
+        group("master", 1, nodes.masterFlavor),
+        ...(nodes.dedicatedNfsNode ? [group("nfs", 1, nodes.masterFlavor)] : []),
+        ...(nodes.workers > 0 ? [group("worker", nodes.workers, nodes.workerFlavor)] : []),
+    ];
+    const sum = (f: (g: NodeGroupSummary) => number) => groups.reduce((n, g) => n + g.count * f(g), 0);
+    const guarantee = parseQuantity(config.hub.memoryGuarantee)!;
+    const capacity = userCapacity({ ...nodes.sizing, masterFlavor: nodes.masterFlavor, onMaster: nodes.scheduleOnMaster }, guarantee);
+    return {
+        site: config.site,
+        cloud: config.cloud,
+        region: config.region,
+        nodes: { count: sum(() => 1), vcpus: sum((g) => g.vcpus), ramGiB: sum((g) => g.ramGiB), groups },
+        users: {
+            accounts: config.hub.users.length,
+            usersPerWorker: nodes.sizing.usersPerWorker,
+            workersAuto: nodes.sizing.auto,
+            capacity: capacity.total,
+            onMaster: nodes.scheduleOnMaster,
+            memoryGuarantee: config.hub.memoryGuarantee,
+            memoryLimit: config.hub.memoryLimit,
+        },
+        hubUrl: config.hub.hostname && typeof hubUrl === "string" ? hubUrl : null,
+        storage: { perUser: config.storage.perUser, scratch: config.storage.scratchSize, dataVolumeGb: config.storage.dataVolumeSizeGb, keptOnDestroy: config.storage.keepDataOnDestroy },
+        cost: {
+            unit: estimate.unit,
+            workshopHours: estimate.workshop.hours,
+            perWorkshop: estimate.workshop.total,
+            perMonth: estimate.development.total,
+            afterDestroyPerMonth: estimate.afterDestroy?.total ?? null,
+            complete: estimate.workshop.complete && estimate.development.complete,
+        },
+    };
+}
+
+/** The block that opens `esiphub plan` and `esiphub up`. */
+export function formatSummary(s: SiteSummary): string {
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    const nodes = s.nodes.groups.map((g) => `${g.count} × ${g.flavor} ${g.role}${g.role === "worker" && g.count !== 1 ? "s" : ""} (${g.vcpus} vCPU, ${g.ramGiB} GiB)`).join(" + ");
+    const u = s.users;
+    const fits = u.capacity >= u.accounts ? "every account fits" : "NOT every account fits";
+    const perWorker = s.nodes.groups.some((g) => g.role === "worker") ? `${u.usersPerWorker} per worker${u.workersAuto ? " (workers sized automatically)" : ""}` : "user servers on the master";
+    const money = (n: number) => formatAmount(n, s.cost.unit);
+    const incomplete = s.cost.complete ? "" : " (incomplete: some prices are missing)";
+    const afterDestroy = s.cost.afterDestroyPerMonth ?? 0;
+    const kept = !s.storage.keptOnDestroy
+        ? "deleted with the site (esiphub:keepDataOnDestroy false)"
+        : afterDestroy > 0 || s.cost.unit !== "SU"
+          ? `kept after destroy: ${money(afterDestroy)} per month until deleted`
+          : "kept after destroy, on the storage allocation until deleted";
+    return [
+        `Site "${s.site}" (${s.cloud}, ${s.region})`,
+        `  Nodes:   ${nodes} = ${plural(s.nodes.count, "VM")}, ${s.nodes.vcpus} vCPU, ${s.nodes.ramGiB} GiB RAM`,
+        `  Users:   ${plural(u.accounts, "account")}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`,
+        `  Hub:     ${s.hubUrl ?? "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)"}`,
+        `  Storage: ${s.storage.perUser} per user, ${s.storage.scratch} shared scratch, on a ${s.storage.dataVolumeGb} GB data volume (${kept})`,
+        `  Cost:    ${money(s.cost.perWorkshop)} per ${s.cost.workshopHours} h workshop; ${money(s.cost.perMonth)} per month for the master alone (development)${incomplete}`,
+        "",
+    ].join("\n");
+}

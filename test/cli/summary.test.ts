@@ -1,0 +1,30 @@
+import * as assert from "assert";
+import { estimateCost } from "../../components/cost";
+import { formatSummary, siteSummary } from "../../cli/summary";
+import { testConfig } from "../mocks";
+
+describe("the summary that opens plan and up", () => {
+    it("a master-only site without a hostname: user servers on the master, no address before the deployment", () => {
+        // m1.xlarge (16 GiB): (16 - 2) GiB / 4G = 3 users.
+        const config = testConfig("nebula", { "esiphub:workers": "0", "esiphub:users": "3", "esiphub:keepDataOnDestroy": "false" });
+        const summary = siteSummary(config, estimateCost(config), "http://203.0.113.31");
+        assert.strictEqual(summary.hubUrl, null, "the offline plan's address is a stand-in, not the hub's");
+        assert.deepStrictEqual(summary.users, { accounts: 3, usersPerWorker: 8, workersAuto: false, capacity: 3, onMaster: true, memoryGuarantee: "4G", memoryLimit: "8G" });
+        assert.deepStrictEqual(summary.nodes, { count: 1, vcpus: 8, ramGiB: 16, groups: [{ role: "master", count: 1, flavor: "m1.xlarge", vcpus: 8, ramGiB: 16 }] });
+        assert.strictEqual(summary.cost.afterDestroyPerMonth, null);
+        const text = formatSummary(summary);
+        assert.match(text, /^ {2}Users: {3}3 accounts; user servers on the master at the 4G guarantee \(limit 8G\); capacity 3: every account fits$/m);
+        assert.match(text, /^ {2}Hub: {5}plain HTTP on the public IP, known once deployed/m);
+        assert.match(text, /on a 500 GB data volume \(deleted with the site \(esiphub:keepDataOnDestroy false\)\)$/m);
+    });
+
+    it("a dedicated NFS node and master scheduling count in nodes and capacity", () => {
+        // 4 × 15 on m3.large workers + 7 on the m3.medium master = 67.
+        const config = testConfig("jetstream", { "esiphub:workers": "4", "esiphub:scheduleOnMaster": "true", "esiphub:nfsNode": "true" });
+        const summary = siteSummary(config, estimateCost(config), "https://hub.esipfed.org");
+        assert.strictEqual(summary.users.capacity, 67);
+        assert.deepStrictEqual(summary.nodes.groups.map((g) => `${g.count} ${g.role} ${g.flavor}`), ["1 master m3.medium", "1 nfs m3.medium", "4 worker m3.large"]);
+        assert.strictEqual(summary.nodes.vcpus, 8 + 8 + 4 * 16);
+        assert.strictEqual(summary.hubUrl, "https://hub.esipfed.org");
+    });
+});

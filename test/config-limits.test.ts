@@ -1,0 +1,93 @@
+/**
+ * Every documented limit is checked once, in validation, and nothing after validation throws on a value it let
+ * through: for each bound written in a setting's description ("1 to 1000", "/16 to /28", "`1.30` to `1.34`"), the
+ * values just outside are refused naming that setting, and the bound values themselves plan offline, the whole
+ * program with its cost estimate and summary, without an exception.
+ */
+import * as assert from "assert";
+import { CONFIG_KEYS, ConfigError, NAMESPACE, parseSiteConfig } from "../components/config";
+import { estimateCost } from "../components/cost";
+import { formatSummary, siteSummary } from "../cli/summary";
+import { PROJECT_DIR, runStack, stackConfig } from "./mocks";
+
+type Bound = { key: string; kind: "integer" | "version" | "prefix"; min: string; max: string };
+
+/** The bounds the descriptions document, e.g. "Number of workshop accounts (1 to 1000)." */
+function documentedBounds(): Bound[] {
+    const bounds: Bound[] = [];
+    for (const k of CONFIG_KEYS) {
+        const m = /`?(\/?)(\d+(?:\.\d+)?)`? to `?\/?(\d+(?:\.\d+)?)`?/.exec(k.description);
+        if (!m) continue;
+        const kind = m[1] ? "prefix" : m[2].includes(".") ? "version" : "integer";
+        bounds.push({ key: k.key, kind, min: m[2], max: m[3] });
+    }
+    return bounds;
+}
+
+/** The value `step` away from a bound, as the setting is written. */
+function valueAt(bound: Bound, value: string, step: number): string {
+    if (bound.kind === "version") {
+        const [major, minor] = value.split(".").map(Number);
+        return `${major}.${minor + step}`;
+    }
+    const n = Number(value) + step;
+    return bound.kind === "prefix" ? `10.42.0.0/${n}` : String(n);
+}
+
+/** Jetstream with 2 workshop accounts and small storage, so that every bound of the others fits beside it. */
+const BASE = { "esiphub:users": "2", "esiphub:storagePerUser": "1Gi", "esiphub:scratchSize": "1Gi" };
+
+describe("documented limits: checked once, in validation; nothing after it throws", function () {
+    // Guards, not measures: the largest plans (100 workers, 1000 accounts each with a bcrypt hash) take minutes on a busy machine.
+    this.timeout(20 * 60 * 1000);
+    const bounds = documentedBounds();
+
+    it("the descriptions document these bounds (a new one needs a line here)", () => {
+        assert.deepStrictEqual(
+            bounds.map((b) => `${b.key} ${b.min}..${b.max}`),
+            [
+                "subnetCidr 16..28",
+                "workers 0..100",
+                "kubernetesVersion 1.30..1.34",
+                "rootVolumeSize 20..2000",
+                "dataVolumeSize 10..16000",
+                "users 1..1000",
+                "startTimeout 60..3600",
+                "cullIdleTimeout 300..86400",
+                "userPlaceholders 0..1000",
+                "dnsTtl 60..86400",
+            ],
+        );
+    });
+
+    for (const bound of bounds) {
+        const key = `${NAMESPACE}:${bound.key}`;
+        // A smaller prefix is a larger subnet: "below" the documented range is /15.
+        const outside = [valueAt(bound, bound.min, -1), valueAt(bound, bound.max, +1)];
+        const inside = [bound.min, bound.max].map((v) => valueAt(bound, v, 0));
+
+        it(`${key}: ${outside.join(" and ")} are refused, naming it`, () => {
+            for (const value of outside) {
+                const raw = stackConfig("jetstream", { ...BASE, [key]: value }).config;
+                assert.throws(() => parseSiteConfig(raw, "jetstream", PROJECT_DIR), (e: ConfigError) => {
+                    assert.ok(e instanceof ConfigError, `${value}: ${e}`);
+                    assert.deepStrictEqual(e.problems.map((p) => p.split(": ")[0]), [key], `${value}: ${e.problems.join("; ")}`);
+                    return true;
+                });
+            }
+        });
+
+        for (const value of inside) {
+            it(`${key}: ${value} plans offline, with its cost and summary`, async () => {
+                const overrides = { ...BASE, [key]: value };
+                const config = parseSiteConfig(stackConfig("jetstream", overrides).config, "jetstream", PROJECT_DIR);
+                const result = await runStack("jetstream", overrides);
+                assert.strictEqual(result.outputs.workers, config.nodes.workers);
+                // The accounts are counted once: Jetstream's 2 extra users come on top of esiphub:users (1000 + 2 at the
+                // maximum, where the cost estimate used to throw "users must be an integer from 1 to 1000, got 1002").
+                assert.strictEqual((result.outputs.cost as { users: number }).users, config.hub.users.length);
+                assert.ok(formatSummary(siteSummary(config, estimateCost(config), result.outputs.hubUrl)).includes(`${config.hub.users.length} accounts`));
+            });
+        }
+    }
+});
