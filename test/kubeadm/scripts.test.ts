@@ -205,7 +205,7 @@ describe("kubeadm scripts", () => {
             assert.match(run.stderr, /^esiphub: install-packages: waiting for apt-daily-upgrade\.service \(unattended-upgrades on a first boot\) to finish$/m);
             const unmask = indexOfCall(run, "systemctl unmask --runtime apt-daily.timer apt-daily-upgrade.timer");
             assert.ok(unmask > run.calls.findIndex((call) => call.startsWith("apt-mark -o")), "resumed after the last package change");
-            assert.ok(run.calls.indexOf("systemctl start apt-daily.timer apt-daily-upgrade.timer") > unmask);
+            assert.ok(run.calls.indexOf("systemctl start apt-daily.timer apt-daily-upgrade.timer") > unmask, "both ran before, both run again");
             for (const timer of ["apt-daily.timer", "apt-daily-upgrade.timer"]) {
                 assert.ok(node.exists(`.stub/systemd/${timer}.active`) && !node.exists(`.stub/systemd/${timer}.masked`), `${timer} runs again, unmasked`);
             }
@@ -327,6 +327,15 @@ describe("kubeadm scripts", () => {
             assertFailsAt(run, "install-packages");
             assert.strictEqual(run.calls.filter((call) => call.endsWith(" update")).length, 6);
             assert.match(run.stderr, /apt-get update failed 6 times/);
+        });
+
+        it("timers the image had stopped stay stopped (only what ran before the pause starts again)", () => {
+            const node = newNode();
+            fs.rmSync(node.path(".stub/systemd/apt-daily.timer.active"));
+            const run = node.run("prepare-node", params);
+            assertOk(run);
+            assert.ok(run.calls.includes("systemctl start apt-daily-upgrade.timer"));
+            assert.ok(!node.exists(".stub/systemd/apt-daily.timer.active") && !node.exists(".stub/systemd/apt-daily.timer.masked"));
         });
 
         it("after a failure the apt-daily timers run again", () => {

@@ -178,10 +178,15 @@ install_packages() {
 
 # Stops and masks the apt-daily timers until the script ends, then waits (APT_WAIT) for a job they started.
 APT_PAUSED=false
+# The timers that ran before the pause: only these start again.
+RUNNING_TIMERS=()
 pause_apt_timers() {
     [ "$APT_PAUSED" = false ] || return 0
     APT_PAUSED=true
-    local wait="${APT_WAIT:-1200}"
+    local wait="${APT_WAIT:-1200}" timer
+    for timer in "${APT_TIMERS[@]}"; do
+        ! systemctl is-active --quiet "$timer" || RUNNING_TIMERS+=("$timer")
+    done
     log "pausing ${APT_TIMERS[*]} while packages change"
     at_exit resume_apt_timers
     systemctl mask --runtime --now "${APT_TIMERS[@]}" >/dev/null
@@ -196,8 +201,9 @@ pause_apt_timers() {
 
 resume_apt_timers() {
     systemctl unmask --runtime "${APT_TIMERS[@]}" >/dev/null
-    systemctl start "${APT_TIMERS[@]}"
-    log "${APT_TIMERS[*]} running again"
+    [ "${#RUNNING_TIMERS[@]}" -gt 0 ] || return 0
+    systemctl start "${RUNNING_TIMERS[@]}"
+    log "${RUNNING_TIMERS[*]} running again"
 }
 
 # The apt-daily jobs that are running ("activating": a oneshot service at work), space-separated.
@@ -225,8 +231,8 @@ CONF
     )"
 }
 
-# The sandbox image kubeadm uses (kubernetes.io, "Container Runtimes: Overriding the sandbox (pause) image"): the
-# default of containerd 1.7 is older, and kubeadm warns about the mismatch.
+# The sandbox image kubeadm uses: the default of containerd 1.7 is older, and kubeadm warns about the mismatch
+# (kubernetes.io/docs/setup/production-environment/container-runtimes/#override-pause-image-containerd).
 pause_image() {
     local image
     image=$(kubeadm config images list --kubernetes-version "$(kubeadm version -o short)" | grep '/pause:' || true)
@@ -252,7 +258,8 @@ configure_containerd() {
     log "configured (sandbox image ${pause}) and restarted"
 }
 
-# crictl, as kubeadm's messages suggest it, talks to containerd without guessing among endpoints.
+# crictl (which kubeadm's messages point to) talks to containerd, without trying deprecated default endpoints
+# (kubernetes.io/docs/tasks/debug/debug-cluster/crictl/).
 configure_crictl() {
     step crictl "crictl talks to containerd"
     write_file "$ROOT/etc/crictl.yaml" 0644 "$(printf '%s\n' \
