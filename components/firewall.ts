@@ -34,7 +34,12 @@ export interface InboundRule {
 
 export const ANYWHERE = "0.0.0.0/0";
 
-/** Ports reachable from the node subnet, and why. Calico runs in VXLAN mode, so BGP (179) and IP-in-IP are not needed. */
+/**
+ * Ports reachable from the node subnet, and why. The "Calico ..." rules are exactly what the Calico Installation
+ * needs between nodes (components/kubeadm/calico.ts, calicoNodePorts; test/firewall.test.ts keeps the two equal):
+ * VXLAN and Typha. BGP (179) is not open because the Installation sets `bgp: Disabled`; left unset, the operator
+ * would turn BGP on and calico-node would never get Ready without 179.
+ */
 const NODE_TO_NODE: readonly Omit<InboundRule, "group" | "cidr">[] = [
     // The remote commands reach workers and the NFS node by hopping through the master.
     { protocol: "tcp", fromPort: 22, toPort: 22, description: "SSH from the master (jump host)" },

@@ -56,12 +56,12 @@ export const OFFLINE_STATE: Record<string, OfflineState> = {
     },
     "aws:ec2/eip:Eip": (name) => ({ publicIp: offlinePublicIp(name), allocationId: offlineAwsId("eipalloc", name) }),
     // Kubernetes layer (components/kubeadm/cluster.ts): the two remote commands whose stdout the program reads,
-    // a worker's join command (made on the master) and the master's admin.conf; the others print only logs.
+    // the master's join key (master-ssh.sh prints its public half) and the master's admin.conf; the others print
+    // only logs.
     "command:remote:Command": (name) => {
-        if (/-join-command-/.test(name)) {
-            const token = `${offlineValue(`${name}/id`, 6, "abcdefghijklmnopqrstuvwxyz0123456789")}.${offlineValue(`${name}/secret`, 16, "abcdefghijklmnopqrstuvwxyz0123456789")}`;
-            const caHash = crypto.createHash("sha256").update("offline cluster CA").digest("hex");
-            return { stdout: `kubeadm join 10.42.0.10:6443 --token ${token} --discovery-token-ca-cert-hash sha256:${caHash}`, stderr: "" };
+        if (/-master-ssh$/.test(name)) {
+            const key = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), crypto.createHash("sha256").update(name).digest()]);
+            return { stdout: `ssh-ed25519 ${key.toString("base64")} esiphub-cluster-join`, stderr: "" };
         }
         if (/-kubeconfig$/.test(name)) {
             return {

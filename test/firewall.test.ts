@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ANYWHERE, FIREWALL_GROUPS, groupsForRole, inboundRules, ruleKey } from "../components/firewall";
+import { calicoInstallationManifest, calicoNodePorts } from "../components/kubeadm/calico";
 import { SITES, testConfig } from "./mocks";
 
 const row = (r: { group: string; protocol: string; fromPort: number; toPort: number; cidr: string }) =>
@@ -44,7 +45,17 @@ describe("firewall: the inbound rules both clouds render", () => {
                 }
             }
             assert.ok(!rules.some((r) => r.fromPort <= 111 && 111 <= r.toPort), "no rpcbind: NFSv4 only");
-            assert.ok(!rules.some((r) => r.fromPort <= 179 && 179 <= r.toPort), "no BGP: Calico runs VXLAN");
+        });
+
+        it(`${site}: the node-to-node Calico rules are exactly the ports the Calico Installation needs`, () => {
+            const config = testConfig(site);
+            const calicoRules = inboundRules(config.network).filter((r) => r.group === "cluster" && /^Calico /.test(r.description));
+            const needed = calicoNodePorts(calicoInstallationManifest(config.network.podCidr));
+            assert.deepStrictEqual(
+                calicoRules.map((r) => `${r.protocol}/${r.fromPort}-${r.toPort} from ${r.cidr}`).sort(),
+                needed.map((p) => `${p.protocol}/${p.port}-${p.port} from ${config.network.subnetCidr}`).sort(),
+            );
+            assert.ok(!needed.some((p) => p.port === 179), "the Installation disables BGP, so 179 stays closed");
         });
     }
 

@@ -130,6 +130,18 @@ describe("remote scripts (components/remote.ts)", function () {
             assert.deepStrictEqual(fs.readdirSync(path.dirname(file)), ["a.conf"], "no temporary file is left");
         });
 
+        it("at_exit runs its functions however the script ends, last registered first, keeping the exit status", function () {
+            const body = (ending: string) =>
+                script(`first() { echo "first done" >&2; }\nsecond() { echo "second done" >&2; (exit 3); }\nmain() {\n    step work "x"\n    at_exit first\n    at_exit second\n    ${ending}\n}\n\nmain\n`);
+            const ok = send(body("echo result"), {});
+            assert.strictEqual(ok.status, 0, ok.stderr);
+            assert.strictEqual(ok.stdout, "result\n");
+            assert.strictEqual(ok.stderr, "esiphub: work: x\nsecond done\nesiphub: work: cleanup second failed\nfirst done\n");
+            const failed = send(body("die 'broken'"), {});
+            assert.strictEqual(failed.status, 1);
+            assert.strictEqual(failed.stderr, "esiphub: work: x\nesiphub: work: broken\nsecond done\nesiphub: work: cleanup second failed\nfirst done\nesiphub: work: failed (exit 1)\n");
+        });
+
         it("with the work in main on the last line, a command that reads stdin cannot swallow the rest of the script", function () {
             const run = send(script('main() {\n    step read "reading stdin"\n    cat >/dev/null\n    echo "still here"\n}\n\nmain\n'), {});
             assert.strictEqual(run.status, 0, run.stderr);

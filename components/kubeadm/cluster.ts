@@ -30,20 +30,34 @@ interface Step {
     dependsOn: pulumi.Resource[];
     /** The nodes whose VMs the step is about (default: `on`); a new VM runs the step again. */
     about?: ClusterNode[];
-    /** stdout is a secret (join command, kubeconfig): never logged, stored encrypted. */
+    /** More that runs the step again when it changes (a join: the init's id, so that a rebuilt master re-joins). */
+    triggers?: pulumi.Input<string>[];
+    /** stdout is a secret (kubeconfig), or the script handles one (a join command): never logged, stored encrypted. */
     secretOutput?: boolean;
 }
 
 /**
  * A kubeadm Kubernetes cluster on the cloud layer's VMs, built over SSH by the scripts in ./scripts.
  * Its steps (remote commands), each with what it waits for:
- *   master  prepare ← VM;  init ← prepare;  calico ← init;  kubeconfig (secret) ← init
- *   worker  prepare ← its VM;  join command (on the master, secret) ← init, its prepare;
- *           join ← init, its prepare, its join command;  removal (on the master) ← its join
+ *   master  ssh (MaxStartups, the join key) ← VM;  prepare ← VM;  init ← prepare;  calico ← init;
+ *           kubeconfig (secret) ← init
+ *   worker  prepare (also installs the join key) ← its VM, the master's ssh step;
+ *           join (run on the master) ← init, its prepare;  removal (on the master) ← its join
  *   ready (all nodes Ready) ← calico, every join;  k8s.Provider ← ready
  *
- * Workers only wait for the master's init and their own preparation, never for one another, so the
- * chain from "VMs exist" to "all nodes Ready" is as long for 20 workers as for 2.
+ * Workers only wait for the master and their own preparation, never for one another, so the chain from
+ * "VMs exist" to "all nodes Ready" is as long for 20 workers as for 2.
+ *
+ * A join is ONE step, run on the master (join-worker.sh): it mints a short-lived token, deletes a stale Node of
+ * the worker's name, and runs the join on the worker over SSH with a key of the cluster's own. Pulumi saves no
+ * failed create and runs no unchanged resource again, so a token made by a resource of its own would outlive a
+ * failed join and come back, expired, with the retry a day later; inside one step every attempt mints its own.
+ * The key is made on the master and never leaves it (it is not in the Pulumi state); a worker accepts it from the
+ * master's private address only. It gives the master nothing it lacks: cluster-admin already runs any container
+ * on any node. Sending the operator's own key to the master instead would expose a key that opens more than this
+ * cluster. The join command stays on the master and on the worker's stdin.
+ * Every join also runs again when the init's id changes (a rebuilt master, a new cluster CA): a worker still joined
+ * to the old cluster is reset and joins the new one.
  */
 export class KubeadmCluster extends pulumi.ComponentResource {
     /** Admin kubeconfig whose server is https://PUBLIC_IP:6443 (secret). */
@@ -58,6 +72,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const { master, workers } = hosts;
         checkNodeNames([master, ...workers], this);
 
+        // First on the master: the hops to every other node go through it, and workers install its join key.
+        const masterSsh = this.step(`${name}-master-ssh`, { on: master, script: "master-ssh", params: {}, dependsOn: [master.instance] });
         const prepareMaster = this.step(`${name}-prepare-${master.name}`, {
             on: master,
             script: "prepare-node",
@@ -79,23 +95,19 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             const prepare = this.step(`${name}-prepare-${worker.name}`, {
                 on: worker,
                 script: "prepare-node",
-                params: prepareNodeParams(config),
-                dependsOn: [worker.instance],
-            });
-            // A join command of its own, made just before the join: tokens expire after 24 h.
-            const joinCommand = this.step(`${name}-join-command-${worker.name}`, {
-                on: master,
-                about: [worker],
-                script: "join-command",
-                params: {},
-                dependsOn: [init, prepare],
-                secretOutput: true,
+                params: pulumi
+                    .all([masterSsh.stdout, master.privateIp])
+                    .apply(([joinPublicKey, masterPrivateIp]) => prepareNodeParams(config, { sshUser: config.ssh.user, joinPublicKey, masterPrivateIp })),
+                dependsOn: [worker.instance, masterSsh],
             });
             const join = this.step(`${name}-join-${worker.name}`, {
-                on: worker,
+                on: master,
+                about: [master, worker],
                 script: "join-worker",
-                params: pulumi.secret(joinCommand.stdout).apply((joinCmd) => joinWorkerParams(worker.name, joinCmd)),
+                params: worker.privateIp.apply((workerIp) => joinWorkerParams(config, worker.name, workerIp)),
                 dependsOn: [init, prepare],
+                triggers: [init.id],
+                secretOutput: true,
             });
             // Removing a worker from the program drains it and deletes its Node, from the master, while its
             // VM still runs (the VM's deletion waits for this). Draining needs the master's admin
@@ -109,6 +121,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     // The provider feeds stdin to the delete command too.
                     stdin: renderScript(kubeadmScript("remove-node"), removeNodeParams(worker.name)),
                     delete: REMOTE_SHELL,
+                    addPreviousOutputInEnv: false,
                 },
                 { parent: this, dependsOn: [join], ignoreChanges: ["connection"] },
             );
@@ -132,7 +145,12 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 
-    /** One script run on one node, re-run when the script or the node's VM changes. */
+    /**
+     * One script run on one node, re-run when the script, the node's VM or a trigger changes.
+     * addPreviousOutputInEnv off: on an update the provider would send the last stdout and stderr as the SSH
+     * environment variables PULUMI_COMMAND_STDOUT/STDERR, which sshd refuses unless AcceptEnv lists them
+     * (pulumi-command provider/pkg/provider/remote/commandOutputs.go); a secret stdout would travel with them.
+     */
     private step(resourceName: string, step: Step): command.remote.Command {
         const script = kubeadmScript(step.script);
         const vms = (step.about ?? [step.on]).map((node) => node.instance).filter(pulumi.CustomResource.isInstance).map((vm) => vm.id);
@@ -142,8 +160,9 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 connection: step.on.connection,
                 create: REMOTE_SHELL,
                 stdin: pulumi.output(step.params).apply((params) => renderScript(script, params)),
-                triggers: [scriptHash(script), ...vms],
-                ...(step.secretOutput ? { logging: command.types.enums.remote.Logging.None, addPreviousOutputInEnv: false } : {}),
+                triggers: [scriptHash(script), ...vms, ...(step.triggers ?? [])],
+                addPreviousOutputInEnv: false,
+                ...(step.secretOutput ? { logging: command.types.enums.remote.Logging.None } : {}),
             },
             {
                 parent: this,

@@ -1,7 +1,8 @@
 import * as path from "path";
 import * as YAML from "yaml";
 import { SiteConfig } from "../config";
-import { layerScript, RemoteScript, ScriptParams } from "../remote";
+import { layerScript, RemoteScript, renderScript, ScriptParams } from "../remote";
+import { CALICO_BGP, calicoInstallationManifest } from "./calico";
 
 /**
  * The kubeadm layer's scripts and their parameters: pure, so that the component only wires resources and
@@ -14,11 +15,12 @@ export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 export const CALICO_VERSION = "v3.30.3";
 
 export const SCRIPT_NAMES = [
+    "master-ssh",
     "prepare-node",
     "init-master",
     "install-calico",
-    "join-command",
     "join-worker",
+    "join-node",
     "kubeconfig",
     "wait-ready",
     "remove-node",
@@ -30,8 +32,33 @@ export function kubeadmScript(name: ScriptName): RemoteScript {
     return layerScript("kubeadm", name);
 }
 
-export function prepareNodeParams(config: SiteConfig): ScriptParams {
-    return { KUBERNETES_MINOR: config.kubernetes.version };
+/** The comment of the cluster's join key (master-ssh.sh makes it), by which prepare-node.sh finds its line again. */
+export const JOIN_KEY_COMMENT = "esiphub-cluster-join";
+
+/** A worker's side of the join key: who the master logs in as, and the key (master-ssh.sh's stdout) with where from. */
+export interface JoinAccess {
+    sshUser: string;
+    joinPublicKey: string;
+    masterPrivateIp: string;
+}
+
+export function prepareNodeParams(config: SiteConfig, join?: JoinAccess): ScriptParams {
+    const params: ScriptParams = { KUBERNETES_MINOR: config.kubernetes.version };
+    if (join) Object.assign(params, { SSH_USER: join.sshUser, JOIN_AUTHORIZED_KEY: joinAuthorizedKey(join.joinPublicKey, join.masterPrivateIp) });
+    return params;
+}
+
+/**
+ * The authorized_keys line of the join key on a worker: from the master's address only, and nothing but a
+ * command (sshd(8), AUTHORIZED_KEYS FILE FORMAT: `restrict` turns off forwarding, pty and ~/.ssh/rc).
+ */
+export function joinAuthorizedKey(publicKey: string, masterPrivateIp: string): string {
+    const key = publicKey.trim();
+    if (!new RegExp(`^ssh-ed25519 [A-Za-z0-9+/]+=* ${JOIN_KEY_COMMENT}$`).test(key)) {
+        throw new Error(`the master's join key is not an ssh-ed25519 public key with the comment ${JOIN_KEY_COMMENT}`);
+    }
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(masterPrivateIp)) throw new Error(`the master's private address "${masterPrivateIp}" is not an IPv4 address`);
+    return `restrict,from="${masterPrivateIp}" ${key}`;
 }
 
 export interface MasterAddresses {
@@ -53,11 +80,17 @@ export function initMasterParams(config: SiteConfig, master: MasterAddresses): S
 }
 
 export function calicoParams(config: SiteConfig): ScriptParams {
-    return { CALICO_VERSION, POD_CIDR: config.network.podCidr };
+    return { CALICO_VERSION, POD_CIDR: config.network.podCidr, INSTALLATION: calicoInstallationManifest(config.network.podCidr), CALICO_BGP };
 }
 
-export function joinWorkerParams(nodeName: string, joinCommand: string): ScriptParams {
-    return { NODE_NAME: nodeName, JOIN_COMMAND: joinCommand.trim() };
+/** join-worker.sh runs on the master; join-node.sh, rendered here, is what it sends to the worker. */
+export function joinWorkerParams(config: SiteConfig, nodeName: string, workerIp: string): ScriptParams {
+    return {
+        NODE_NAME: nodeName,
+        WORKER_IP: workerIp,
+        SSH_USER: config.ssh.user,
+        NODE_SCRIPT: renderScript(kubeadmScript("join-node"), { NODE_NAME: nodeName }),
+    };
 }
 
 export function waitReadyParams(nodeNames: string[]): ScriptParams {

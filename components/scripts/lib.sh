@@ -23,13 +23,25 @@ STEP="start"
 # Set by write_file: whether the file's content or mode changed.
 FILE_CHANGED=false
 
-report_failure() {
-    local rc=$?
+# Functions registered with at_exit, run when the script ends, whether it succeeded or not, last registered first.
+AT_EXIT=()
+
+# at_exit FUNCTION: cleanup that must happen however the script ends (a temporary file, a paused service).
+at_exit() {
+    AT_EXIT=("$1" "${AT_EXIT[@]}")
+}
+
+# The exit status is the script's own: bash keeps it unless the trap calls exit.
+finish() {
+    local rc=$? hook
+    for hook in "${AT_EXIT[@]}"; do
+        "$hook" || echo "esiphub: ${STEP}: cleanup ${hook} failed" >&2
+    done
     if [ "$rc" -ne 0 ]; then
         echo "esiphub: ${STEP}: failed (exit ${rc})" >&2
     fi
 }
-trap report_failure EXIT
+trap finish EXIT
 
 log() {
     echo "esiphub: ${STEP}: $*" >&2

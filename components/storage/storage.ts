@@ -58,6 +58,7 @@ export class NfsStorage extends pulumi.ComponentResource {
                 create: REMOTE_SHELL,
                 stdin: hosts.dataVolume.devicePath.apply((device) => renderScript(serverScript, nfsServerParams(config, device))),
                 triggers: [scriptHash(serverScript), scriptHash(storageScript("nfs-quota"))],
+                addPreviousOutputInEnv: false,
             },
             { parent: this, dependsOn: [hosts.nfs.instance, hosts.dataVolume.attachment] },
         );
@@ -70,6 +71,7 @@ export class NfsStorage extends pulumi.ComponentResource {
                 create: REMOTE_SHELL,
                 stdin: renderScript(hubDbScript, hubDbDirParams()),
                 triggers: [scriptHash(hubDbScript)],
+                addPreviousOutputInEnv: false,
             },
             { parent: this, dependsOn: [hosts.master.instance] },
         );

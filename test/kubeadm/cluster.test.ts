@@ -100,7 +100,6 @@ describe("KubeadmCluster (under mocks)", () => {
             const join = byName(result, `k8s-join-${worker}`);
             assert.ok(join.dependencies.includes(init.urn), `${join.name} depends on the init`);
             assert.ok(join.dependencies.includes(byName(result, `k8s-prepare-${worker}`).urn), `${join.name} depends on its prepare`);
-            assert.ok(join.dependencies.includes(byName(result, `k8s-join-command-${worker}`).urn), `${join.name} takes its own join command`);
             const others = workers.filter((w) => w !== worker);
             const before = [...upstream(result, join.urn)].map((urn) => urn.split("::").pop()!);
             for (const other of others) {
@@ -109,26 +108,57 @@ describe("KubeadmCluster (under mocks)", () => {
         }
     });
 
-    it("each worker's join command is made on the master after the init and the worker's preparation", () => {
+    it("each join is one step on the master that mints its own token: it takes no join command from another resource", () => {
+        assert.deepStrictEqual(result.resources.filter((r) => /join-command/.test(r.name)).map((r) => r.name), []);
         for (const worker of ["esiphub-test-worker-1", "esiphub-test-worker-2"]) {
-            const command = byName(result, `k8s-join-command-${worker}`);
-            assert.ok(command.dependencies.includes(byName(result, "k8s-init").urn));
-            assert.ok(command.dependencies.includes(byName(result, `k8s-prepare-${worker}`).urn));
-            assert.strictEqual((result.rawInputs.get(command.urn)?.connection as { host: string }).host, PUBLIC_IP, "runs on the master");
+            const join = byName(result, `k8s-join-${worker}`);
+            const commands = join.dependencies.filter((urn) => urn.includes(`$${COMMAND}::`));
+            assert.deepStrictEqual(commands, [byName(result, "k8s-init").urn, byName(result, `k8s-prepare-${worker}`).urn].sort(), "of the commands, only the init and its preparation");
+            assert.strictEqual((result.rawInputs.get(join.urn)?.connection as { host: string }).host, PUBLIC_IP, "runs on the master");
+            const script = stdin(result, join);
+            assert.match(script, /^# esiphub kubeadm: join-worker$/m);
+            assert.match(script, /^\s*join=\$\(kubeadm token create .*--print-join-command\)$/m, "the token is made in the same run that uses it");
+            assert.doesNotMatch(script, / --token [a-z0-9]{6}\./, "no token made before");
+            assert.match(script, new RegExp(`^export NODE_NAME='${worker}'$`, "m"));
+            assert.match(script, /^export WORKER_IP='10\.42\.0\.1[1-3]'$/m);
+            assert.match(script, /^export SSH_USER='ubuntu'$/m);
+            assert.match(script, /^export NODE_SCRIPT='#!\/usr\/bin\/env bash$/m);
+            assert.match(script, /^# esiphub kubeadm: join-node$/m, "the worker's side travels inside it");
         }
     });
 
-    it("the join command and the kubeconfig are secrets: logging off, stdout a secret output", () => {
-        for (const name of ["k8s-kubeconfig", "k8s-join-command-esiphub-test-worker-1"]) {
+    it("every join runs again when the init or either VM is replaced: its triggers carry the init's id and both VMs' ids", () => {
+        for (const i of [1, 2, 3]) {
+            const join = byName(result, `k8s-join-esiphub-test-worker-${i}`);
+            assert.deepStrictEqual(join.inputs.triggers, [scriptHash(kubeadmScript("join-worker")), "esiphub-test-master-id", `esiphub-test-worker-${i}-id`, "k8s-init-id"]);
+        }
+    });
+
+    it("the master's ssh step (MaxStartups, the join key) waits for the master's VM only, and every worker's preparation waits for it", () => {
+        const ssh = byName(result, "k8s-master-ssh");
+        assert.match(stdin(result, ssh), /^# esiphub kubeadm: master-ssh$/m);
+        assert.deepStrictEqual(ssh.dependencies, [resourcesOfType(result, "openstack:compute/instance:Instance").find((r) => r.name === "esiphub-test-master")!.urn]);
+        for (const i of [1, 2, 3]) {
+            const prepare = byName(result, `k8s-prepare-esiphub-test-worker-${i}`);
+            assert.ok(prepare.dependencies.includes(ssh.urn));
+            assert.match(stdin(result, prepare), /^export JOIN_AUTHORIZED_KEY='restrict,from="10\.42\.0\.10" ssh-ed25519 [A-Za-z0-9+/=]+ esiphub-cluster-join'$/m);
+            assert.match(stdin(result, prepare), /^export SSH_USER='ubuntu'$/m);
+        }
+        assert.doesNotMatch(stdin(result, byName(result, "k8s-prepare-esiphub-test-master")), /^export JOIN_AUTHORIZED_KEY=/m, "the master needs no key of its own");
+    });
+
+    it("the joins and the kubeconfig handle secrets: logging off, stdout a secret output", () => {
+        for (const name of ["k8s-kubeconfig", "k8s-join-esiphub-test-worker-1"]) {
             const r = byName(result, name);
             assert.strictEqual(r.inputs.logging, "none", `${name} logs nothing`);
             assert.ok(r.additionalSecretOutputs.includes("stdout"), `${name}'s stdout is secret`);
-            assert.strictEqual(r.inputs.addPreviousOutputInEnv, false, `${name} does not send its last output back`);
         }
-        const join = byName(result, "k8s-join-esiphub-test-worker-1");
-        assert.strictEqual(join.inputs.stdin, SECRET, "the join script carries the join command as a secret");
-        assert.match(stdin(result, join), /^export JOIN_COMMAND='kubeadm join 10\.42\.0\.10:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}'$/m);
-        assert.match(stdin(result, join), /^export NODE_NAME='esiphub-test-worker-1'$/m);
+    });
+
+    it("no remote command sends its last output back as SSH environment variables (sshd's AcceptEnv refuses them)", () => {
+        const commands = resourcesOfType(result, COMMAND);
+        assert.ok(commands.length > 10);
+        for (const r of commands) assert.strictEqual(r.inputs.addPreviousOutputInEnv, false, r.name);
     });
 
     it("the kubeconfig output is secret and points at the public IP; the provider uses it", () => {
@@ -152,19 +182,21 @@ describe("KubeadmCluster (under mocks)", () => {
 
     it("every step runs its script through `sudo bash -s`, with the script's content hash and its VMs' ids in triggers", () => {
         const scripts: Record<string, ScriptName> = {
+            "k8s-master-ssh": "master-ssh",
             "k8s-prepare-esiphub-test-master": "prepare-node",
             "k8s-prepare-esiphub-test-worker-2": "prepare-node",
             "k8s-init": "init-master",
             "k8s-calico": "install-calico",
             "k8s-kubeconfig": "kubeconfig",
-            "k8s-join-command-esiphub-test-worker-2": "join-command",
             "k8s-join-esiphub-test-worker-2": "join-worker",
             "k8s-ready": "wait-ready",
         };
         const vmIds = (name: string) =>
             name === "k8s-ready"
                 ? ["esiphub-test-master-id", ...[1, 2, 3].map((i) => `esiphub-test-worker-${i}-id`)]
-                : [name.endsWith("worker-2") ? "esiphub-test-worker-2-id" : "esiphub-test-master-id"];
+                : name === "k8s-join-esiphub-test-worker-2"
+                  ? ["esiphub-test-master-id", "esiphub-test-worker-2-id", "k8s-init-id"]
+                  : [name.endsWith("worker-2") ? "esiphub-test-worker-2-id" : "esiphub-test-master-id"];
         for (const [name, script] of Object.entries(scripts)) {
             const r = byName(result, name);
             assert.strictEqual(r.inputs.create, REMOTE_SHELL, name);
@@ -180,6 +212,9 @@ describe("KubeadmCluster (under mocks)", () => {
         }
         const calico = stdin(result, byName(result, "k8s-calico"));
         assert.ok(calico.includes(`\nexport CALICO_VERSION='${CALICO_VERSION}'\n`));
+        assert.match(calico, /^export INSTALLATION='apiVersion: operator\.tigera\.io\/v1$/m);
+        assert.match(calico, /^ {4}bgp: Disabled$/m, "the Installation disables BGP");
+        assert.match(calico, /^export CALICO_BGP='Disabled'$/m);
         assert.ok(stdin(result, byName(result, "k8s-prepare-esiphub-test-worker-1")).includes("\nexport KUBERNETES_MINOR='1.33'\n"));
     });
 
@@ -203,10 +238,10 @@ describe("KubeadmCluster (under mocks)", () => {
         const two = await planCluster({ "esiphub:workers": "2" });
         const twenty = await planCluster({ "esiphub:workers": "20" });
         assert.strictEqual(resourcesOfType(twenty, "esiphub:kubeadm:Cluster").length, 1);
-        assert.strictEqual(resourcesOfType(twenty, COMMAND).length - resourcesOfType(two, COMMAND).length, 18 * 4, "four commands per worker");
+        assert.strictEqual(resourcesOfType(twenty, COMMAND).length - resourcesOfType(two, COMMAND).length, 18 * 3, "three commands per worker");
         assert.strictEqual(longestChain(twenty), longestChain(two));
-        // stack → master VM → prepare → init → a join command → its join → ready → provider.
-        assert.strictEqual(longestChain(two), 8);
+        // stack → master VM → prepare → init → a join → ready → provider.
+        assert.strictEqual(longestChain(two), 7);
     });
 
     it("with no workers: the master takes pods, nothing is joined, ready waits for the master alone", async () => {
@@ -234,7 +269,7 @@ describe("the whole program: kubeadm layer", () => {
             return this.skip();
         }
         const twenty = await runStack("jetstream", { "esiphub:workers": "20" });
-        assert.strictEqual(resourcesOfType(twenty, COMMAND).filter((r) => r.name.includes("-join-command-")).length, 20);
+        assert.strictEqual(resourcesOfType(twenty, COMMAND).filter((r) => /-k8s-join-/.test(r.name)).length, 20);
         assert.strictEqual(longestChain(twenty), longestChain(two));
     });
 });

@@ -7,6 +7,8 @@ import {
     calicoParams,
     initMasterParams,
     isNodeName,
+    JOIN_KEY_COMMENT,
+    joinAuthorizedKey,
     joinWorkerParams,
     kubeadmScript,
     prepareNodeParams,
@@ -65,11 +67,17 @@ describe("kubeadm commands (pure)", () => {
 
     it("each script gets every parameter it requires, and only parameters it reads", () => {
         const config = testConfig("jetstream");
-        const given: Partial<Record<ScriptName, ScriptParams>> = {
-            "prepare-node": prepareNodeParams(config),
+        const joinKey = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJoinKey ${JOIN_KEY_COMMENT}`;
+        const join = joinWorkerParams(config, "w-1", "10.42.0.21");
+        const given: Record<ScriptName, ScriptParams> = {
+            "master-ssh": {},
+            "prepare-node": prepareNodeParams(config, { sshUser: "ubuntu", joinPublicKey: joinKey, masterPrivateIp: "10.42.0.10" }),
             "init-master": initMasterParams(config, { nodeName: "m", privateIp: "10.42.0.10", publicIp: "149.165.157.20" }),
             "install-calico": calicoParams(config),
-            "join-worker": joinWorkerParams("w-1", "kubeadm join 10.42.0.10:6443 --token a.b --discovery-token-ca-cert-hash sha256:00\n"),
+            "join-worker": join,
+            // What join-worker.sh puts in front of it at run time, and what the program rendered into it.
+            "join-node": { NODE_NAME: "w-1", ACTION: "check", CLUSTER_CA: "AB:CD", JOIN_COMMAND: "kubeadm join 10.42.0.10:6443 --token a.b" },
+            kubeconfig: {},
             "wait-ready": waitReadyParams(["m", "w-1"]),
             "remove-node": removeNodeParams("w-1"),
         };
@@ -79,9 +87,25 @@ describe("kubeadm commands (pure)", () => {
             for (const key of required) assert.ok(key in params, `${name}: ${key} is required and given`);
             for (const key of Object.keys(params)) assert.ok(script.includes(`\${${key}`) || script.includes(`$${key}`), `${name} reads ${key}`);
         }
-        assert.strictEqual(given["join-worker"]!.JOIN_COMMAND.endsWith("\n"), false, "the join command is trimmed");
-        assert.strictEqual(given["init-master"]!.HUB_HOSTNAME, "hub.esipfed.org");
-        assert.strictEqual(given["wait-ready"]!.NODE_NAMES, "m w-1");
+        assert.strictEqual(join.NODE_SCRIPT, renderScript(kubeadmScript("join-node"), { NODE_NAME: "w-1" }), "the worker's side, rendered with its node name");
+        assert.strictEqual(join.SSH_USER, config.ssh.user);
+        assert.strictEqual(given["init-master"].HUB_HOSTNAME, "hub.esipfed.org");
+        assert.strictEqual(given["wait-ready"].NODE_NAMES, "m w-1");
+        assert.deepStrictEqual(prepareNodeParams(config), { KUBERNETES_MINOR: "1.33" }, "the master's preparation has no join key");
+    });
+
+    it("joinAuthorizedKey: the master's join key, accepted from the master's address only", () => {
+        const key = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJoinKey+/= ${JOIN_KEY_COMMENT}`;
+        assert.strictEqual(joinAuthorizedKey(`${key}\n`, "10.42.0.10"), `restrict,from="10.42.0.10" ${key}`);
+        assert.throws(() => joinAuthorizedKey("ssh-ed25519 AAAA operator@laptop", "10.42.0.10"), /with the comment esiphub-cluster-join/);
+        assert.throws(() => joinAuthorizedKey(`${key}\ncommand="rm -rf /" ssh-ed25519 AAAA x`, "10.42.0.10"), /not an ssh-ed25519 public key/);
+        assert.throws(() => joinAuthorizedKey(key, '10.42.0.10" ,command="x'), /not an IPv4 address/);
+    });
+
+    it("the join key's comment is the one master-ssh.sh gives it and prepare-node.sh looks for", () => {
+        for (const script of ["master-ssh", "prepare-node"]) {
+            assert.match(fs.readFileSync(path.join(SCRIPTS_DIR, `${script}.sh`), "utf8"), new RegExp(`^JOIN_KEY_COMMENT=${JOIN_KEY_COMMENT}$`, "m"), script);
+        }
     });
 
     it("initMasterParams: untainted master when there are no workers or when asked", () => {

@@ -13,7 +13,11 @@ import { kubeadmScript, ScriptName } from "../../components/kubeadm/commands";
 import { renderScript, ScriptParams } from "../../components/remote";
 
 const STUBS = path.join(__dirname, "stubs");
-const TOOLS = ["bash", "cat", "grep", "sed", "awk", "mkdir", "mv", "cp", "rm", "chmod", "wc", "tr", "cut", "mktemp", "dirname", "basename", "env", "sleep", "tail", "head", "touch", "stat"];
+const TOOLS = ["bash", "cat", "grep", "sed", "awk", "mkdir", "mv", "cp", "rm", "chmod", "wc", "tr", "cut", "mktemp", "dirname", "basename", "env", "sleep", "tail", "head", "touch", "stat", "date", "sha256sum"];
+
+/** The login user of the image, with the operator's key (cloud-init puts it there). */
+export const SSH_USER = "ubuntu";
+const OPERATOR_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorsOwnKeyOnEveryNode operator@laptop";
 
 function findTool(name: string): string {
     for (const dir of ["/usr/bin", "/bin", "/usr/local/bin"]) {
@@ -38,8 +42,11 @@ export class StubNode {
     private readonly log: string;
     private readonly tmp: string;
 
-    /** `cluster`: a directory shared by the nodes of one simulated cluster (see the kubectl stub). */
-    constructor(private readonly cluster?: string) {
+    /**
+     * `cluster`: a directory shared by the nodes of one simulated cluster (see the kubectl stub); `ip`: the node's
+     * private address there, which the ssh stub reaches it at.
+     */
+    constructor(private readonly cluster?: string, readonly ip?: string) {
         this.base = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-kubeadm-"));
         this.root = path.join(this.base, "root");
         this.bin = path.join(this.base, "bin");
@@ -57,6 +64,19 @@ export class StubNode {
         // A fresh cloud image: one swap file, nothing of Kubernetes.
         this.write("proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap.img                               file\t\t2097148\t\t0\t\t-2\n");
         this.write("etc/fstab", "LABEL=cloudimg-rootfs\t/\text4\tdiscard,commit=30,errors=remount-ro\t0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n");
+        this.write("etc/passwd", `root:x:0:0:root:/root:/bin/bash\n${SSH_USER}:x:1000:1000:Ubuntu:/home/${SSH_USER}:/bin/bash\n`);
+        this.write(`home/${SSH_USER}/.ssh/authorized_keys`, `${OPERATOR_KEY}\n`);
+        fs.chmodSync(this.path(`home/${SSH_USER}/.ssh/authorized_keys`), 0o600);
+        // Running and enabled on a fresh Ubuntu 24.04 image: sshd (we are logged in) and the apt-daily timers.
+        for (const unit of ["ssh", "apt-daily.timer", "apt-daily-upgrade.timer", "unattended-upgrades.service"]) {
+            this.write(`.stub/systemd/${unit}.enabled`, "");
+            this.write(`.stub/systemd/${unit}.active`, "");
+        }
+        if (cluster && ip) {
+            this.write(".stub/ip", ip);
+            fs.mkdirSync(path.join(cluster, "hosts"), { recursive: true });
+            fs.writeFileSync(path.join(cluster, "hosts", ip), this.base);
+        }
     }
 
     path(relative: string): string {
@@ -78,9 +98,18 @@ export class StubNode {
 
     /** Runs a script as a node receives it: rendered text on stdin of `bash -s`. */
     run(script: ScriptName, params: ScriptParams, env: Record<string, string> = {}): ScriptRun {
+        return this.spawn(findTool("bash"), ["-s"], renderScript(kubeadmScript(script), params), env);
+    }
+
+    /** Runs one stubbed command on this node, as an administrator would by hand (e.g. kubeadm token create). */
+    exec(command: string, args: string[], env: Record<string, string> = {}): ScriptRun {
+        return this.spawn(path.join(this.bin, command), args, "", env);
+    }
+
+    private spawn(file: string, args: string[], input: string, env: Record<string, string>): ScriptRun {
         const before = fs.readFileSync(this.log, "utf8").length;
-        const result = spawnSync(findTool("bash"), ["-s"], {
-            input: renderScript(kubeadmScript(script), params),
+        const result = spawnSync(file, args, {
+            input,
             encoding: "utf8",
             env: {
                 PATH: this.bin,
@@ -96,6 +125,11 @@ export class StubNode {
         });
         const calls = fs.readFileSync(this.log, "utf8").slice(before).split("\n").filter((line) => line !== "");
         return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+    }
+
+    /** The stubbed commands called on this node so far (also by another node over the ssh stub). */
+    allCalls(): string[] {
+        return fs.readFileSync(this.log, "utf8").split("\n").filter((line) => line !== "");
     }
 
     /** Every file and directory under the root with its mode, mtime and content hash. */

@@ -1,16 +1,20 @@
 /**
- * Behaviour of the kubeadm scripts, run as a node receives them (rendered, on stdin of `bash -s`)
- * against stubbed system commands in a temporary root: the first run does the work, a second run
- * changes nothing, a failing command stops the script with a message naming the step.
+ * Behaviour of the kubeadm scripts, run as a node receives them (rendered, on stdin of `bash -s`) against stubbed
+ * system commands in a temporary root: the first run does the work, a second run changes nothing, a failing command
+ * stops the script with a message naming the step. The stubs (test/kubeadm/stubs) behave as the real tools do where
+ * the scripts depend on it, failures included: kubeadm leaves each phase's files behind, Calico is Available only
+ * when its BGP sessions can come up, apt fails on a held dpkg lock unless told to wait, sshd checks the key's from=.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { CALICO_VERSION, kubeadmScript, SCRIPT_NAMES, SCRIPTS_DIR } from "../../components/kubeadm/commands";
+import { CALICO_VERSION, calicoParams, joinWorkerParams, kubeadmScript, prepareNodeParams, SCRIPT_NAMES, SCRIPTS_DIR } from "../../components/kubeadm/commands";
+import { inboundRules } from "../../components/firewall";
 import { renderScript, ScriptParams } from "../../components/remote";
-import { ScriptRun, StubNode } from "./sandbox";
+import { testConfig } from "../mocks";
+import { ScriptRun, SSH_USER, StubNode } from "./sandbox";
 
 /** Calls that only look: all a second run on a finished node may make. */
 const READ_ONLY = [
@@ -18,10 +22,15 @@ const READ_ONLY = [
     /^dpkg-query -W /,
     /^apt-mark showhold$/,
     /^systemctl is-(enabled|active) /,
+    /^systemctl show -p ActiveState --value /,
     /^kubeadm version -o short$/,
-    /^openssl x509 -in \S+ -noout -ext subjectAltName$/,
+    /^kubeadm config images list /,
+    /^openssl x509 -in \S+ -noout -(ext subjectAltName|fingerprint -sha256)$/,
     /^kubectl (-n \S+ )?get /,
     /^kubectl wait /,
+    /^getent passwd /,
+    // What runs at the other end is in that node's own calls (checked there).
+    /^ssh -i /,
 ];
 
 function assertOk(run: ScriptRun): void {
@@ -38,9 +47,9 @@ function mutatingCalls(run: ScriptRun): string[] {
 }
 
 /** A second run: exit 0, only looking calls, no file under the root touched. */
-function assertRerunChangesNothing(node: StubNode, script: Parameters<StubNode["run"]>[0], params: ScriptParams): ScriptRun {
+function assertRerunChangesNothing(node: StubNode, script: Parameters<StubNode["run"]>[0], params: ScriptParams, env: Record<string, string> = {}): ScriptRun {
     const before = node.snapshot();
-    const run = node.run(script, params);
+    const run = node.run(script, params, env);
     assertOk(run);
     assert.deepStrictEqual(mutatingCalls(run), [], "a re-run makes no changing call");
     assert.deepStrictEqual(node.snapshot(), before, "a re-run changes no file");
@@ -53,25 +62,71 @@ function indexOfCall(run: ScriptRun, prefix: string): number {
     return index;
 }
 
+const MASTER_IP = "10.42.0.10";
 const MASTER: ScriptParams = {
     NODE_NAME: "esiphub-test-master",
-    PRIVATE_IP: "10.42.0.10",
+    PRIVATE_IP: MASTER_IP,
     PUBLIC_IP: "149.165.157.20",
     HUB_HOSTNAME: "hub.esipfed.org",
     POD_CIDR: "192.168.0.0/16",
     SERVICE_CIDR: "10.96.0.0/12",
     SCHEDULE_ON_MASTER: "false",
 };
-const CALICO: ScriptParams = { CALICO_VERSION, POD_CIDR: "192.168.0.0/16" };
+const CONFIG = testConfig("jetstream", { "esiphub:podCidr": "192.168.0.0/16" });
+const CALICO: ScriptParams = calicoParams(CONFIG);
+const PREPARE: ScriptParams = { KUBERNETES_MINOR: "1.33" };
+
+/** A worker's preparation as the program sends it: with the master's join key, from the master's address. */
+function workerPrepare(joinPublicKey: string, masterPrivateIp = MASTER_IP): ScriptParams {
+    return prepareNodeParams(testConfig("jetstream"), { sshUser: SSH_USER, joinPublicKey, masterPrivateIp });
+}
+
+/** The site's node-to-node firewall (components/firewall.ts), as the cluster stub reads it: "PROTOCOL FROM-TO". */
+function writeFirewall(cluster: string): void {
+    const rules = inboundRules(CONFIG.network).filter((r) => r.group === "cluster");
+    fs.writeFileSync(path.join(cluster, "firewall"), rules.map((r) => `${r.protocol} ${r.fromPort}-${r.toPort}\n`).join(""));
+}
+
+/** The join token in a call (the stub's calls log has it; the scripts' own messages must not). */
+function tokenIn(calls: string[]): string | undefined {
+    return calls.map((call) => / --token (\S+)/.exec(call)?.[1]).find(Boolean);
+}
 
 describe("kubeadm scripts", () => {
     const nodes: StubNode[] = [];
-    const newNode = (cluster?: string) => {
-        const node = new StubNode(cluster);
+    const clusters: string[] = [];
+    const newNode = (cluster?: string, ip?: string) => {
+        const node = new StubNode(cluster, ip);
         nodes.push(node);
         return node;
     };
-    afterEach(() => nodes.splice(0).forEach((node) => node.remove()));
+    const newClusterDir = () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-cluster-"));
+        clusters.push(dir);
+        writeFirewall(dir);
+        return dir;
+    };
+    afterEach(() => {
+        nodes.splice(0).forEach((node) => node.remove());
+        clusters.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+    });
+
+    /** A master (ssh step, prepared, initialised) and prepared workers in one cluster, as the component leaves them before the joins. */
+    const newSite = (workers: number, cluster = newClusterDir(), masterIp = MASTER_IP) => {
+        const master = newNode(cluster, masterIp);
+        const ssh = master.run("master-ssh", {});
+        assertOk(ssh);
+        assertOk(master.run("prepare-node", PREPARE));
+        assertOk(master.run("init-master", { ...MASTER, PRIVATE_IP: masterIp }));
+        const names = Array.from({ length: workers }, (_, i) => `esiphub-test-worker-${i + 1}`);
+        const nodesOfSite = names.map((_, i) => {
+            const worker = newNode(cluster, `10.42.0.${21 + i}`);
+            assertOk(worker.run("prepare-node", workerPrepare(ssh.stdout, masterIp)));
+            return worker;
+        });
+        const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], nodesOfSite[i].ip!);
+        return { cluster, master, workers: nodesOfSite, names, joinKey: ssh.stdout, joinParams };
+    };
 
     describe("prepare-node.sh", () => {
         const params = { KUBERNETES_MINOR: "1.33" };
@@ -86,7 +141,7 @@ describe("kubeadm scripts", () => {
                 "modprobe overlay",
                 "modprobe br_netfilter",
                 "sysctl --system",
-                "apt-mark hold kubelet kubeadm kubectl",
+                "apt-mark -o DPkg::Lock::Timeout=600 hold containerd runc kubelet kubeadm kubectl",
                 "systemctl restart containerd",
             ]) {
                 assert.ok(run.calls.includes(call), `${call} in:\n${run.calls.join("\n")}`);
@@ -111,6 +166,104 @@ describe("kubeadm scripts", () => {
             assert.match(node.read("etc/fstab"), /^LABEL=cloudimg-rootfs\t\/\t/m, "the root entry stays");
             assert.strictEqual(node.read("proc/swaps").split("\n").filter(Boolean).length, 1, "no swap left");
             assert.match(run.stderr, /^esiphub: install-packages: installed containerd kubelet kubeadm kubectl nfs-common$/m);
+            assert.ok(!node.exists(`home/${SSH_USER}/.ssh/authorized_keys`) || !/esiphub-cluster-join/.test(node.read(`home/${SSH_USER}/.ssh/authorized_keys`)), "no join key without JOIN_AUTHORIZED_KEY");
+        });
+
+        it("containerd's sandbox image is kubeadm's pause image, so kubeadm's preflight has nothing to warn about", () => {
+            const node = newNode();
+            assertOk(node.run("prepare-node", params));
+            assert.match(node.read("etc/containerd/config.toml"), /^\s*sandbox_image = "registry\.k8s\.io\/pause:3\.10"$/m);
+            assert.ok(indexOfCall(node.run("prepare-node", params), "kubeadm config images list --kubernetes-version v1.33.2") >= 0);
+            const init = node.run("init-master", MASTER);
+            assertOk(init);
+            assert.doesNotMatch(init.stderr, /sandbox image/, "kubeadm (checks.go) warns when containerd's sandbox image is not its own");
+        });
+
+        it("crictl talks to containerd; needrestart never restarts containerd or the kubelet", () => {
+            const node = newNode();
+            assertOk(node.run("prepare-node", params));
+            assert.strictEqual(
+                node.read("etc/crictl.yaml"),
+                "runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\ntimeout: 10\n",
+            );
+            const needrestart = node.read("etc/needrestart/conf.d/50-esiphub.conf");
+            assert.match(needrestart, /^\$nrconf\{override_rc\}\{qr\(\^containerd\)\} = 0;$/m);
+            assert.match(needrestart, /^\$nrconf\{override_rc\}\{qr\(\^kubelet\)\} = 0;$/m);
+        });
+
+        it("first boot: the apt-daily timers are stopped and masked while packages change, a running unattended upgrade is waited out, and the timers run again after", () => {
+            const node = newNode();
+            // unattended-upgrades (apt-daily-upgrade.service) is at work when we arrive, for three more looks.
+            node.write(".stub/systemd/apt-daily-upgrade.service.state", "activating 3\n");
+            const run = node.run("prepare-node", params);
+            assertOk(run);
+            const mask = indexOfCall(run, "systemctl mask --runtime --now apt-daily.timer apt-daily-upgrade.timer");
+            const firstApt = run.calls.findIndex((call) => /^apt-(get|mark) -o DPkg::Lock::Timeout=\d+ /.test(call));
+            assert.ok(mask < firstApt, "paused before the first package change");
+            const waits = run.calls.slice(mask, firstApt).filter((call) => call === "systemctl show -p ActiveState --value apt-daily-upgrade.service");
+            assert.strictEqual(waits.length, 4, "looked until the running upgrade had finished");
+            assert.match(run.stderr, /^esiphub: install-packages: waiting for apt-daily-upgrade\.service \(unattended-upgrades on a first boot\) to finish$/m);
+            const unmask = indexOfCall(run, "systemctl unmask --runtime apt-daily.timer apt-daily-upgrade.timer");
+            assert.ok(unmask > run.calls.findIndex((call) => call.startsWith("apt-mark -o")), "resumed after the last package change");
+            assert.ok(run.calls.indexOf("systemctl start apt-daily.timer apt-daily-upgrade.timer") > unmask, "both ran before, both run again");
+            for (const timer of ["apt-daily.timer", "apt-daily-upgrade.timer"]) {
+                assert.ok(node.exists(`.stub/systemd/${timer}.active`) && !node.exists(`.stub/systemd/${timer}.masked`), `${timer} runs again, unmasked`);
+            }
+        });
+
+        it("an unattended upgrade that outlasts APT_WAIT stops it with a message naming the job, and the timers run again", () => {
+            const node = newNode();
+            node.write(".stub/systemd/apt-daily-upgrade.service.state", "activating\n");
+            const run = node.run("prepare-node", { ...params, APT_WAIT: "0" });
+            assertFailsAt(run, "install-packages");
+            assert.match(run.stderr, /apt-daily-upgrade\.service \(unattended-upgrades\) still running after 0s; see \/var\/log\/unattended-upgrades\//);
+            assert.ok(!run.calls.some((call) => call.startsWith("apt-get -o")), "no apt call while it runs");
+            assert.ok(node.exists(".stub/systemd/apt-daily.timer.active") && !node.exists(".stub/systemd/apt-daily.timer.masked"));
+        });
+
+        it("every apt and dpkg call waits for the dpkg lock, holding the packages too", () => {
+            const node = newNode();
+            // Everything installed, nothing held yet (the hold failed last time), and another apt run has the lock.
+            assertFailsAt(node.run("prepare-node", params, { STUB_FAIL: "apt-mark *hold *" }), "install-packages");
+            node.write(".stub/dpkg-lock", "");
+            const run = node.run("prepare-node", params);
+            assertOk(run);
+            assert.match(run.stderr, /Waiting for cache lock/);
+            for (const call of run.calls.filter((c) => /^apt-(get|mark) /.test(c) && !c.endsWith(" showhold"))) {
+                assert.match(call, /^apt-(get|mark) -o DPkg::Lock::Timeout=600 /, call);
+            }
+        });
+
+        it("a node prepared by an earlier version (pause:3.8, no crictl.yaml, containerd and runc not held) is brought up to date", () => {
+            const node = newNode();
+            assertOk(node.run("prepare-node", params));
+            node.write("etc/containerd/config.toml", node.read("etc/containerd/config.toml").replace("pause:3.10", "pause:3.8"));
+            fs.rmSync(node.path("etc/crictl.yaml"));
+            node.write(".stub/held", "kubelet\nkubeadm\nkubectl\n");
+            const run = node.run("prepare-node", params);
+            assertOk(run);
+            assert.ok(run.calls.includes("apt-mark -o DPkg::Lock::Timeout=600 hold containerd runc"));
+            assert.ok(run.calls.includes("systemctl restart containerd"));
+            assert.match(node.read("etc/containerd/config.toml"), /sandbox_image = "registry\.k8s\.io\/pause:3\.10"/);
+            assert.ok(node.exists("etc/crictl.yaml"));
+            assertRerunChangesNothing(node, "prepare-node", params);
+        });
+
+        it("a worker lets the master in with the cluster's join key, from the master's address only, keeping the operator's key", () => {
+            const node = newNode();
+            const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJoinKeyOfTheMaster esiphub-cluster-join";
+            const keys = `home/${SSH_USER}/.ssh/authorized_keys`;
+            const operator = node.read(keys);
+            const run = node.run("prepare-node", workerPrepare(key));
+            assertOk(run);
+            assert.strictEqual(node.read(keys), `${operator}restrict,from="${MASTER_IP}" ${key}\n`);
+            assert.strictEqual(fs.statSync(node.path(keys)).mode & 0o777, 0o600);
+            assert.ok(run.calls.includes(`chown ${SSH_USER}: ${node.path(keys)}`), "owned by the user, as sshd's StrictModes wants");
+            assertRerunChangesNothing(node, "prepare-node", workerPrepare(key));
+            // A rebuilt master: its new key replaces the old one.
+            const newKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewJoinKeyOfTheMaster esiphub-cluster-join";
+            assertOk(node.run("prepare-node", workerPrepare(newKey)));
+            assert.strictEqual(node.read(keys), `${operator}restrict,from="${MASTER_IP}" ${newKey}\n`);
         });
 
         it("a second run changes nothing", () => {
@@ -174,6 +327,23 @@ describe("kubeadm scripts", () => {
             assertFailsAt(run, "install-packages");
             assert.strictEqual(run.calls.filter((call) => call.endsWith(" update")).length, 6);
             assert.match(run.stderr, /apt-get update failed 6 times/);
+        });
+
+        it("timers the image had stopped stay stopped (only what ran before the pause starts again)", () => {
+            const node = newNode();
+            fs.rmSync(node.path(".stub/systemd/apt-daily.timer.active"));
+            const run = node.run("prepare-node", params);
+            assertOk(run);
+            assert.ok(run.calls.includes("systemctl start apt-daily-upgrade.timer"));
+            assert.ok(!node.exists(".stub/systemd/apt-daily.timer.active") && !node.exists(".stub/systemd/apt-daily.timer.masked"));
+        });
+
+        it("after a failure the apt-daily timers run again", () => {
+            const node = newNode();
+            assertFailsAt(node.run("prepare-node", params, { STUB_FAIL: "apt-get *install*" }), "install-packages");
+            for (const timer of ["apt-daily.timer", "apt-daily-upgrade.timer"]) {
+                assert.ok(node.exists(`.stub/systemd/${timer}.active`) && !node.exists(`.stub/systemd/${timer}.masked`), timer);
+            }
         });
 
         it("after a failed install the next run finishes the job", () => {
@@ -252,6 +422,63 @@ describe("kubeadm scripts", () => {
             assertFailsAt(node.run("init-master", MASTER, { STUB_FAIL: "kubeadm init *" }), "kubeadm-init");
         });
 
+        /** What the cluster has once kubeadm init has finished: its last phases' objects. */
+        const assertControlPlaneComplete = (node: StubNode) => {
+            for (const object of ["kube-system/configmap/kubeadm-config", "kube-public/configmap/cluster-info", "kube-system/daemonset/kube-proxy", "kube-system/deployment/coredns"]) {
+                assert.ok(node.exists(`.stub/k8s/objects/${object}`), `${object} exists`);
+            }
+        };
+
+        for (const phase of ["kubelet-start", "wait-control-plane", "upload-config", "bootstrap-token", "addon"]) {
+            it(`a kubeadm init that failed in its ${phase} phase is reset and run again; the retry leaves a complete control plane`, () => {
+                const node = newNode();
+                const failed = node.run("init-master", MASTER, { STUB_KUBEADM_FAIL: phase });
+                assertFailsAt(failed, "kubeadm-init");
+                assert.match(failed.stderr, new RegExp(`^error execution phase ${phase}`, "m"));
+                assert.ok(node.exists("etc/kubernetes/admin.conf"), "kubeadm wrote admin.conf in its kubeconfig phase, before failing");
+                node.write("etc/cni/net.d/10-calico.conflist", "{}\n");
+
+                const retry = node.run("init-master", MASTER);
+                assertOk(retry);
+                const reset = indexOfCall(retry, "kubeadm reset -f");
+                assert.ok(reset < indexOfCall(retry, "kubeadm init "), "reset before the new init (kubeadm's preflight refuses the leftovers)");
+                assert.match(retry.stderr, /^esiphub: kubeadm-reset: a kubeadm init stopped part-way \(left \/etc\/kubernetes\/admin\.conf /m);
+                assert.ok(!node.exists("etc/cni/net.d/10-calico.conflist") && node.exists("etc/cni/net.d"), "the CNI configuration goes, its directory stays");
+                assertControlPlaneComplete(node);
+                assertRerunChangesNothing(node, "init-master", MASTER);
+            });
+        }
+
+        it("a kubeadm init that failed in its preflight (nothing written) is simply run again", () => {
+            const node = newNode();
+            assertFailsAt(node.run("init-master", MASTER, { STUB_KUBEADM_FAIL: "preflight" }), "kubeadm-init");
+            const retry = node.run("init-master", MASTER);
+            assertOk(retry);
+            assert.ok(!retry.calls.includes("kubeadm reset -f"));
+            assertControlPlaneComplete(node);
+        });
+
+        it("a control plane made by an earlier version of this script (no record) is recognised as complete, not reset", () => {
+            const node = newNode();
+            assertOk(node.run("init-master", MASTER));
+            fs.rmSync(node.path("var/lib/esiphub/kubeadm-init.done"));
+            const run = node.run("init-master", MASTER);
+            assertOk(run);
+            assert.deepStrictEqual(mutatingCalls(run), []);
+            assert.match(run.stderr, /initialised by an earlier version of this script; recorded as done/);
+            assert.ok(node.exists("var/lib/esiphub/kubeadm-init.done"));
+        });
+
+        it("leftovers of an init it has no record of, on an incomplete cluster: stops, saying what to do, resetting nothing", () => {
+            const node = newNode();
+            assertFailsAt(node.run("init-master", MASTER, { STUB_KUBEADM_FAIL: "addon" }), "kubeadm-init");
+            fs.rmSync(node.path("var/lib/esiphub/kubeadm-init.started"));
+            const run = node.run("init-master", MASTER);
+            assertFailsAt(run, "kubeadm-init");
+            assert.match(run.stderr, /from a kubeadm init that did not finish, and no record of it; if nothing on this node matters, run 'sudo kubeadm reset -f'/);
+            assert.deepStrictEqual(mutatingCalls(run), []);
+        });
+
         it("a missing parameter or a bad SCHEDULE_ON_MASTER is named", () => {
             const node = newNode();
             let run = node.run("init-master", { ...MASTER, PUBLIC_IP: "" });
@@ -284,7 +511,48 @@ describe("kubeadm scripts", () => {
             assert.match(installation, /^kind: Installation$/m);
             assert.match(installation, /^ +cidr: 192\.168\.0\.0\/16$/m);
             assert.match(installation, /^ +encapsulation: VXLAN$/m);
+            assert.match(installation, /^ +bgp: Disabled$/m, "BGP set, not left to the operator's default (on)");
             assert.ok(indexOfCall(run, "kubectl create -f -") < indexOfCall(run, "kubectl get tigerastatus calico"));
+        });
+
+        it("with workers registered behind the site's firewall, Calico becomes Available", () => {
+            const cluster = newClusterDir();
+            const node = newNode(cluster, MASTER_IP);
+            assertOk(node.run("init-master", MASTER));
+            for (const worker of ["worker-1", "worker-2"]) fs.writeFileSync(path.join(cluster, "nodes", worker), "True\n");
+            const run = node.run("install-calico", CALICO, { CALICO_TIMEOUT: "5" });
+            assertOk(run);
+            assert.match(run.stderr, /^esiphub: finished: Calico v\d+\.\d+\.\d+ Available$/m);
+        });
+
+        it("the stand-in operator: BGP left unset means on, and then Calico is Available only if the firewall opens 179", () => {
+            // tigera/operator core_controller.go (default Enabled, written back) and render/node.go (-bird-ready).
+            const unset = { ...CALICO, INSTALLATION: CALICO.INSTALLATION.replace(/^ +bgp: Disabled\n/m, "") };
+            for (const [open179, available] of [[false, false], [true, true]] as const) {
+                const cluster = newClusterDir();
+                if (open179) fs.appendFileSync(path.join(cluster, "firewall"), "tcp 179-179\n");
+                const node = newNode(cluster, MASTER_IP);
+                assertOk(node.run("init-master", MASTER));
+                fs.writeFileSync(path.join(cluster, "nodes", "worker-1"), "True\n");
+                const run = node.run("install-calico", { ...unset, CALICO_BGP: "Enabled" }, { CALICO_TIMEOUT: "0" });
+                assert.match(fs.readFileSync(path.join(cluster, "installation.yaml"), "utf8"), /^ +bgp: Enabled$/m, "the operator wrote its default back");
+                if (available) assertOk(run);
+                else assertFailsAt(run, "calico-ready");
+            }
+        });
+
+        it("an Installation made without bgp by an earlier version (the operator wrote Enabled back) is set to Disabled, and gets Available", () => {
+            const cluster = newClusterDir();
+            const node = newNode(cluster, MASTER_IP);
+            assertOk(node.run("init-master", MASTER));
+            fs.writeFileSync(path.join(cluster, "installation.yaml"), CALICO.INSTALLATION.replace(/^ +bgp: Disabled\n/m, ""));
+            fs.writeFileSync(path.join(cluster, "nodes", "worker-1"), "True\n");
+            const run = node.run("install-calico", CALICO, { CALICO_TIMEOUT: "5" });
+            assertOk(run);
+            assert.ok(run.calls.includes('kubectl patch installation default --type merge -p {"spec":{"calicoNetwork":{"bgp":"Disabled"}}}'));
+            assert.match(run.stderr, /BGP is Enabled; setting it to Disabled/);
+            assert.match(fs.readFileSync(path.join(cluster, "installation.yaml"), "utf8"), /^ +bgp: Disabled$/m);
+            assertRerunChangesNothing(node, "install-calico", CALICO);
         });
 
         it("a second run changes nothing", () => {
@@ -332,60 +600,180 @@ describe("kubeadm scripts", () => {
         });
     });
 
-    describe("join-command.sh", () => {
-        it("prints the join command, and only it, on stdout", () => {
+    describe("master-ssh.sh", () => {
+        it("raises sshd's MaxStartups for the hops, checks and reloads sshd, makes the join key and prints only its public half", () => {
             const node = newNode();
-            assertOk(node.run("init-master", MASTER));
-            const run = node.run("join-command", {});
+            const run = node.run("master-ssh", {});
             assertOk(run);
-            assert.match(run.stdout, /^kubeadm join 10\.42\.0\.10:6443 --token \S+ --discovery-token-ca-cert-hash sha256:[0-9a-f]{64} ?\n$/);
-            assert.doesNotMatch(run.stderr, /--token/, "the token is not logged");
-            assert.ok(run.calls.some((call) => call.startsWith("kubeadm token create --kubeconfig ") && call.endsWith("--print-join-command --ttl 24h")));
+            assert.strictEqual(node.read("etc/ssh/sshd_config.d/50-esiphub.conf"), "# esiphub: every remote command on the other nodes hops through this node, many at once.\nMaxStartups 100:30:200\n");
+            assert.ok(indexOfCall(run, "sshd -t") < indexOfCall(run, "systemctl reload ssh"), "checked before the reload");
+            assert.match(run.stdout, /^ssh-ed25519 \S+ esiphub-cluster-join\n$/);
+            assert.strictEqual(run.stdout, node.read("etc/esiphub/cluster-join/id_ed25519.pub"));
+            assert.strictEqual(fs.statSync(node.path("etc/esiphub/cluster-join/id_ed25519")).mode & 0o777, 0o600);
+            assert.strictEqual(fs.statSync(node.path("etc/esiphub/cluster-join")).mode & 0o777, 0o700);
         });
 
-        it("a failing token create exits non-zero naming join-token, printing nothing on stdout", () => {
+        it("a second run changes nothing and prints the same key", () => {
             const node = newNode();
-            assertOk(node.run("init-master", MASTER));
-            const run = node.run("join-command", {}, { STUB_FAIL: "kubeadm token *" });
-            assertFailsAt(run, "join-token");
-            assert.strictEqual(run.stdout, "");
+            const first = node.run("master-ssh", {});
+            assertOk(first);
+            assert.strictEqual(assertRerunChangesNothing(node, "master-ssh", {}).stdout, first.stdout);
+        });
+
+        it("a MaxStartups that sshd refuses is taken out again, naming sshd-fan-in", () => {
+            const node = newNode();
+            const run = node.run("master-ssh", { MAX_STARTUPS: "lots" });
+            assertFailsAt(run, "sshd-fan-in");
+            assert.match(run.stderr, /Bad MaxStartups spec/);
+            assert.ok(!node.exists("etc/ssh/sshd_config.d/50-esiphub.conf"));
+            assert.ok(!run.calls.includes("systemctl reload ssh"));
         });
     });
 
-    describe("join-worker.sh", () => {
-        const join = "kubeadm join 10.42.0.10:6443 --token 7yq2ke.w3kx9f0pz6m1c8rd --discovery-token-ca-cert-hash sha256:3c1f5e0a9b7d24c86e1f0a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f";
-        const params = { NODE_NAME: "esiphub-test-worker-1", JOIN_COMMAND: join };
-
-        it("joins with the given command and the node's name", () => {
-            const node = newNode();
-            const run = node.run("join-worker", params);
+    describe("join-worker.sh (on the master) and join-node.sh (on the worker)", () => {
+        it("joins a prepared worker with a token minted for this join and deleted after it; the join command is never printed", () => {
+            const site = newSite(1);
+            const [worker] = site.workers;
+            const run = site.master.run("join-worker", site.joinParams(0));
             assertOk(run);
-            assert.deepStrictEqual(run.calls, [`${join} --node-name esiphub-test-worker-1`]);
-            assert.ok(node.exists("etc/kubernetes/kubelet.conf"));
-            assert.doesNotMatch(run.stderr, /7yq2ke/, "the token is not logged");
+            assert.strictEqual(run.stdout, "");
+            const create = run.calls.find((call) => call.startsWith("kubeadm token create "))!;
+            assert.match(create, / --ttl 30m /);
+            assert.ok(create.endsWith(" --print-join-command"));
+            const workerCalls = worker.allCalls();
+            const join = workerCalls.find((call) => call.startsWith("kubeadm join "))!;
+            assert.match(join, new RegExp(`^kubeadm join ${MASTER_IP}:6443 --token \\S+ --discovery-token-ca-cert-hash sha256:[0-9a-f]{64} +--node-name esiphub-test-worker-1$`));
+            const token = tokenIn([join])!;
+            assert.ok(run.calls.includes(`kubeadm token delete ${token.split(".")[0]} --kubeconfig ${site.master.path("etc/kubernetes/admin.conf")}`), "the token is deleted");
+            assert.ok(!fs.existsSync(path.join(site.cluster, "tokens", token.split(".")[0])));
+            assert.doesNotMatch(run.stderr, new RegExp(token.split(".")[1]), "the token's secret is not logged");
+            assert.ok(worker.exists("etc/kubernetes/kubelet.conf"));
+            assert.strictEqual(fs.readFileSync(path.join(site.cluster, "nodes", site.names[0]), "utf8"), "True\n");
         });
 
-        it("a second run changes nothing, whatever the (by then expired) join command", () => {
+        it("a second run changes nothing, on the master or on the worker", () => {
+            const site = newSite(1);
+            const [worker] = site.workers;
+            assertOk(site.master.run("join-worker", site.joinParams(0)));
+            const workerBefore = worker.snapshot();
+            const logged = worker.allCalls().length;
+            const run = assertRerunChangesNothing(site.master, "join-worker", site.joinParams(0));
+            assert.match(run.stderr, /^esiphub: worker-state: already joined; left as it is$/m);
+            const workerCalls = worker.allCalls().slice(logged);
+            assert.deepStrictEqual(workerCalls.filter((call) => !READ_ONLY.some((p) => p.test(call))), [], "only looks on the worker");
+            assert.deepStrictEqual(worker.snapshot(), workerBefore);
+        });
+
+        for (const killed of [false, true]) {
+            it(`a join that failed in kubelet-start${killed ? " (kubeadm killed, bootstrap-kubelet.conf left)" : ""} is retried a day later: the worker is reset and joins with a new token`, () => {
+                const site = newSite(1);
+                const [worker] = site.workers;
+                const failed = site.master.run("join-worker", site.joinParams(0), { STUB_KUBEADM_FAIL: "kubelet-start", ...(killed ? { STUB_KUBEADM_KILLED: "1" } : {}) });
+                assertFailsAt(failed, "kubeadm-join");
+                // What kubeadm leaves (cmd/kubeadm/app/cmd/phases/join/kubelet.go): its preflight refuses each.
+                assert.ok(worker.exists("etc/kubernetes/pki/ca.crt") && worker.exists("var/lib/kubelet/config.yaml") && worker.exists(".stub/ports/10250"));
+                assert.strictEqual(worker.exists("etc/kubernetes/bootstrap-kubelet.conf"), killed);
+                const firstToken = tokenIn(worker.allCalls())!;
+
+                const dayLater = String(Math.floor(Date.now() / 1000) + 24 * 3600);
+                const logged = worker.allCalls().length;
+                const retry = site.master.run("join-worker", site.joinParams(0), { STUB_NOW: dayLater });
+                assertOk(retry);
+                const workerCalls = worker.allCalls().slice(logged);
+                const reset = workerCalls.indexOf("kubeadm reset -f");
+                assert.ok(reset >= 0 && reset < workerCalls.findIndex((call) => call.startsWith("kubeadm join ")), "reset before the join");
+                assert.match(retry.stderr, /^esiphub: kubeadm-reset: resetting esiphub-test-worker-1 first \(left .*\/etc\/kubernetes\/pki\/ca\.crt/m);
+                assert.notStrictEqual(tokenIn(workerCalls), firstToken, "the retry mints its own token");
+                assert.ok(worker.exists("etc/kubernetes/kubelet.conf"));
+            });
+        }
+
+        /** A join command minted on the master by hand, as a token step of its own would (24 h, the kubeadm default). */
+        const mintedByHand = (site: ReturnType<typeof newSite>, env: Record<string, string> = {}) => {
+            const minted = site.master.exec("kubeadm", ["token", "create", "--kubeconfig", site.master.path("etc/kubernetes/admin.conf"), "--ttl", "24h", "--print-join-command"], env);
+            assertOk(minted);
+            return minted.stdout.trim();
+        };
+        const joinNode = (site: ReturnType<typeof newSite>, joinCommand: string, env: Record<string, string> = {}) =>
+            site.workers[0].run("join-node", { NODE_NAME: site.names[0], ACTION: "join", CLUSTER_CA: "unused", JOIN_COMMAND: joinCommand }, env);
+
+        it("the stand-in kubeadm refuses a token made a day before: what a token step of its own would hand a retry", () => {
+            const site = newSite(1);
+            const now = Math.floor(Date.now() / 1000);
+            const joinCommand = mintedByHand(site, { STUB_NOW: String(now) });
+            const stale = joinNode(site, joinCommand, { STUB_NOW: String(now + 25 * 3600) });
+            assertFailsAt(stale, "kubeadm-join");
+            assert.match(stale.stderr, /could not find a JWS signature in the cluster-info ConfigMap for token ID "tk\d{4}"/);
+            assertOk(joinNode(site, joinCommand, { STUB_NOW: String(now + 3600) }));
+        });
+
+        it("the stand-in kubeadm refuses to join a name whose Node is still Ready (so the stale Node must go first)", () => {
+            const site = newSite(1);
+            fs.writeFileSync(path.join(site.cluster, "nodes", site.names[0]), "True\n");
+            const run = joinNode(site, mintedByHand(site));
+            assertFailsAt(run, "kubeadm-join");
+            assert.match(run.stderr, /a Node with name "esiphub-test-worker-1" and status "Ready" already exists in the cluster/);
+        });
+
+        it("a replaced worker (a new VM of the same name): the stale Node is deleted and the new VM joins", () => {
+            const site = newSite(1);
+            assertOk(site.master.run("join-worker", site.joinParams(0)));
+            // The old VM is gone; its Node is still Ready for a while. A fresh VM takes its address and name.
+            const fresh = newNode(site.cluster, site.workers[0].ip);
+            assertOk(fresh.run("prepare-node", workerPrepare(site.joinKey)));
+            const run = site.master.run("join-worker", site.joinParams(0));
+            assertOk(run);
+            assert.ok(indexOfCall(run, "kubectl delete node esiphub-test-worker-1") < indexOfCall(run, "kubeadm token create"));
+            assert.ok(fresh.exists("etc/kubernetes/kubelet.conf"));
+        });
+
+        it("a rebuilt master (a new cluster and CA): a worker still joined to the old cluster is reset and joins the new one", () => {
+            const old = newSite(1);
+            assertOk(old.master.run("join-worker", old.joinParams(0)));
+            const [worker] = old.workers;
+            const oldCa = worker.read("etc/kubernetes/pki/ca.crt");
+            // A new master VM: a new cluster; the worker VM stays, with the new master's key (its preparation re-runs).
+            const cluster = newClusterDir();
+            const master = newNode(cluster, MASTER_IP);
+            const ssh = master.run("master-ssh", {});
+            assertOk(ssh);
+            assertOk(master.run("prepare-node", PREPARE));
+            assertOk(master.run("init-master", MASTER));
+            fs.writeFileSync(path.join(cluster, "hosts", worker.ip!), worker.base);
+            assertOk(worker.run("prepare-node", workerPrepare(ssh.stdout)));
+            const run = master.run("join-worker", old.joinParams(0));
+            assertOk(run);
+            assert.match(run.stderr, /esiphub-test-worker-1: joined to another cluster \(its CA differs\); Node not registered/);
+            assert.notStrictEqual(worker.read("etc/kubernetes/pki/ca.crt"), oldCa);
+            assert.strictEqual(worker.read("etc/kubernetes/pki/ca.crt"), fs.readFileSync(path.join(cluster, "ca.crt"), "utf8"));
+        });
+
+        it("a worker accepts the join key only from the master's address", () => {
+            const site = newSite(0);
+            const worker = newNode(site.cluster, "10.42.0.21");
+            assertOk(worker.run("prepare-node", workerPrepare(site.joinKey, "10.42.0.99")));
+            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, "esiphub-test-worker-1", "10.42.0.21"));
+            assertFailsAt(run, "worker-state");
+            assert.match(run.stderr, /Permission denied \(publickey\)/);
+            assert.ok(!run.calls.some((call) => call.startsWith("kubeadm token create")), "no token minted");
+        });
+
+        it("without the master's join key it stops before touching anything", () => {
             const node = newNode();
-            assertOk(node.run("join-worker", params));
-            const run = assertRerunChangesNothing(node, "join-worker", { ...params, JOIN_COMMAND: "kubeadm join 10.42.0.10:6443 --token expired.0000000000000000 --discovery-token-ca-cert-hash sha256:00" });
+            assertOk(node.run("init-master", MASTER));
+            const run = node.run("join-worker", joinWorkerParams(CONFIG, "w-1", "10.42.0.21"));
+            assertFailsAt(run, "parameters");
+            assert.match(run.stderr, /no join key \/etc\/esiphub\/cluster-join\/id_ed25519: the master-ssh step makes it/);
             assert.deepStrictEqual(run.calls, []);
         });
 
-        it("refuses anything but a kubeadm join, without echoing it", () => {
+        it("join-node.sh refuses anything but a kubeadm join, without echoing it", () => {
             const node = newNode();
-            const run = node.run("join-worker", { ...params, JOIN_COMMAND: "curl http://example.org/x.sh --token s3cr3t" });
+            const run = node.run("join-node", { NODE_NAME: "w-1", ACTION: "join", CLUSTER_CA: "AB:CD", JOIN_COMMAND: "curl http://example.org/x.sh --token s3cr3t" });
             assertFailsAt(run, "kubeadm-join");
             assert.match(run.stderr, /JOIN_COMMAND is not a 'kubeadm join' command/);
             assert.doesNotMatch(run.stderr, /s3cr3t/);
             assert.deepStrictEqual(run.calls, []);
-        });
-
-        it("a failing kubeadm join exits non-zero naming kubeadm-join, and the next run joins", () => {
-            const node = newNode();
-            assertFailsAt(node.run("join-worker", params, { STUB_FAIL: "kubeadm join *" }), "kubeadm-join");
-            assertOk(node.run("join-worker", params));
-            assert.ok(node.exists("etc/kubernetes/kubelet.conf"));
         });
     });
 
@@ -482,29 +870,18 @@ describe("kubeadm scripts", () => {
         });
     });
 
-    it("in the order the component runs them, a master and two workers end Ready, and a removed worker is gone", () => {
-        const cluster = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-cluster-"));
-        try {
-            const master = newNode(cluster);
-            const workers = [newNode(cluster), newNode(cluster)];
-            const names = ["esiphub-test-worker-1", "esiphub-test-worker-2"];
-            for (const node of [master, ...workers]) assertOk(node.run("prepare-node", { KUBERNETES_MINOR: "1.33" }));
-            assertOk(master.run("init-master", MASTER));
-            assertOk(master.run("install-calico", CALICO));
-            workers.forEach((worker, i) => {
-                const join = master.run("join-command", {});
-                assertOk(join);
-                assertOk(worker.run("join-worker", { NODE_NAME: names[i], JOIN_COMMAND: join.stdout.trim() }));
-            });
-            const all = { NODE_NAMES: [MASTER.NODE_NAME, ...names].join(" ") };
-            assertOk(master.run("wait-ready", all));
-            assertOk(master.run("remove-node", { NODE_NAME: names[1] }));
-            const after = master.run("wait-ready", { ...all, READY_TIMEOUT: "0" });
-            assertFailsAt(after, "nodes-ready");
-            assert.match(after.stderr, /not Ready after 0s: esiphub-test-worker-2 \(not registered\)$/m);
-        } finally {
-            fs.rmSync(cluster, { recursive: true, force: true });
-        }
+    it("in the order the component runs them, a master and two workers end Ready behind the site's firewall, and a removed worker is gone", () => {
+        const site = newSite(2);
+        assertOk(site.master.run("install-calico", CALICO, { CALICO_TIMEOUT: "5" }));
+        site.workers.forEach((_, i) => assertOk(site.master.run("join-worker", site.joinParams(i))));
+        const all = { NODE_NAMES: [MASTER.NODE_NAME, ...site.names].join(" ") };
+        assertOk(site.master.run("wait-ready", all));
+        // Calico stays Available with the workers in.
+        assertOk(site.master.run("install-calico", CALICO, { CALICO_TIMEOUT: "0" }));
+        assertOk(site.master.run("remove-node", { NODE_NAME: site.names[1] }));
+        const after = site.master.run("wait-ready", { ...all, READY_TIMEOUT: "0" });
+        assertFailsAt(after, "nodes-ready");
+        assert.match(after.stderr, /not Ready after 0s: esiphub-test-worker-2 \(not registered\)$/m);
     });
 });
 

@@ -99,7 +99,7 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
     it("secrets reach the pack as the engine sends them (enveloped), and no message quotes one", async function () {
         requireProgram(this);
         const plan = await runStack("jetstream");
-        const joinCommand = plan.resources.find((r) => /-join-command-/.test(r.name))!;
+        const joinCommand = plan.resources.find((r) => /-k8s-join-/.test(r.name))!;
         const logged = { ...joinCommand, inputs: { ...joinCommand.inputs, logging: "stdoutAndStderr" } };
         const answer = await pack.analyze(logged, plan);
         assert.deepStrictEqual(packFindings(answer), [

@@ -110,18 +110,18 @@ describe("policy rules on the program's resources", function () {
     });
 
     describe("cluster-secrets-not-logged", () => {
-        it("finds the kubeconfig and every join-command command, all with logging none and stdout secret", async () => {
+        it("finds the kubeconfig and every join (each mints a join command), all with logging none and stdout secret", async () => {
             const commands = byType(await runStack("jetstream"), "command:remote:Command");
             const secretPrinters = commands.filter((r) => printsClusterSecret(viewOfPlannedResource(r))).map((r) => r.name);
             assert.deepStrictEqual(secretPrinters, [
                 "esiphub-jetstream-k8s-kubeconfig",
-                ...[1, 2, 3, 4, 5].map((n) => `esiphub-jetstream-k8s-join-command-jetstream-worker-0${n}`),
+                ...[1, 2, 3, 4, 5].map((n) => `esiphub-jetstream-k8s-join-jetstream-worker-0${n}`),
             ]);
             assert.deepStrictEqual(commands.flatMap((r) => check(r)), []);
         });
 
-        it("the join-command command with its logging on, or its stdout not secret, breaks it", async () => {
-            const joinCommand = byType(await runStack("nebula"), "command:remote:Command").find((r) => /-join-command-/.test(r.name))!;
+        it("a join with its logging on, or its stdout not secret, breaks it", async () => {
+            const joinCommand = byType(await runStack("nebula"), "command:remote:Command").find((r) => /-k8s-join-/.test(r.name))!;
             const logged = withInputs(joinCommand, (i) => delete i.logging);
             assert.deepStrictEqual(check(logged).map((v) => v.message), [
                 'prints a join command or kubeconfig and logs its output (logging: unset, i.e. stdoutAndStderr); set logging: "none" so the secret never reaches the Pulumi log',

@@ -1,6 +1,6 @@
 /**
  * No secret in the clear: for every stack, the values that must stay secret (the SSH private key, every generated
- * password, the hub's cookie secret and proxy token, each join command and its token, the kubeconfig and its
+ * password, the hub's cookie secret and proxy token, the kubeconfig and its
  * client key) are looked for in the stack outputs, in `esiphub plan --json` and in the text plan. Their clear values
  * come from the same offline run (its raw inputs and outputs, and the offline state that played the cloud).
  */
@@ -31,7 +31,8 @@ function secretsOf(site: (typeof SITES)[number], result: PlanResult): Secret[] {
         }
         if (printsClusterSecret(viewOfPlannedResource(r))) {
             const stdout = String(OFFLINE_STATE[r.type](r.name, raw).stdout);
-            secrets.push({ what: `${r.name}.stdout`, value: stdout });
+            // A join prints nothing: its join command never leaves the master and the worker.
+            if (stdout) secrets.push({ what: `${r.name}.stdout`, value: stdout });
             const token = / --token (\S+)/.exec(stdout)?.[1];
             if (token) secrets.push({ what: `${r.name}.stdout (the token)`, value: token });
             const clientKey = /client-key-data: (\S+)/.exec(stdout)?.[1];
@@ -85,7 +86,9 @@ describe("secrets are never in the clear", function () {
             for (const [what, value] of [["cookie secret", hubValues.hub.cookieSecret], ["proxy token", hubValues.proxy.secretToken]]) {
                 assert.ok(secrets.some((s) => s.value === value), `the ${what} is known`);
             }
-            assert.ok(secrets.some((s) => / --token /.test(s.value)) === result.resources.some((r) => /-join-command-/.test(r.name)), "join commands are known");
+            // Join commands are minted on the master while a join runs (join-worker.sh): none exists in the program.
+            const everything = [...strings(result.rawOutputs, "raw output"), ...strings(Object.fromEntries(result.rawInputs), "raw input")];
+            assert.deepStrictEqual(everything.filter(([, text]) => /--token [a-z0-9]{6}\.[a-z0-9]{16}/.test(text)).map(([where]) => where), []);
             for (const s of secrets) assert.ok(s.value.length >= 12, `${s.what} is long enough to search for`);
 
             const places: [string, string][] = [
@@ -101,8 +104,6 @@ describe("secrets are never in the clear", function () {
             assert.ok(found.some((f) => f.endsWith("esiphub:sshPrivateKey")), "the search finds the private key");
             assert.ok(found.some((f) => f.startsWith("raw output.kubeconfig")), "the search finds the kubeconfig");
             assert.ok(found.some((f) => f.startsWith(`raw input.${hub.urn}.values.hub.cookieSecret`)), "the search finds the cookie secret");
-            const joins = result.resources.filter((r) => /-join-command-/.test(r.name));
-            for (const j of joins) assert.ok(found.some((f) => f.startsWith("raw input.") && f.endsWith(`${j.name}.stdout (the token)`)), `the search finds ${j.name}'s token where a worker joins`);
         });
     }
 });

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Makes the node a kubeadm control plane: `kubeadm init` only when /etc/kubernetes/admin.conf is absent;
-# keeps the API server certificate valid for the public IP (and hub hostname) when they change later;
-# lets pods run on the master or not. A re-run on an initialised master changes nothing.
+# Makes the node a kubeadm control plane; keeps the API server certificate valid for the public IP (and hub
+# hostname) when they change later; lets pods run on the master or not. A re-run on an initialised master
+# changes nothing.
+#
+# kubeadm init is not atomic: admin.conf exists from its kubeconfig phase on, long before the cluster does
+# (kubernetes/kubernetes cmd/kubeadm/app/cmd/init.go: certs, kubeconfig, etcd, control-plane, kubelet-start,
+# wait-control-plane, upload-config, ..., bootstrap-token, addon). So completion is recorded only after kubeadm init
+# succeeded (/var/lib/esiphub/kubeadm-init.done, written last), and what an interrupted init left behind is
+# reset (kubeadm reset -f, CNI configuration removed) before the next attempt: kubeadm's preflight refuses to run
+# over it. Nothing can depend on a cluster whose init never finished, so the reset loses nothing. A control plane
+# made by an earlier version of this script (no record) counts as complete when it has what kubeadm init makes
+# last: the kubeadm-config and cluster-info ConfigMaps and the kube-proxy DaemonSet.
 #
 # Parameters:
 #   NODE_NAME           Kubernetes node name of the master
@@ -14,6 +23,7 @@
 set -Eeuo pipefail
 
 TAINT=node-role.kubernetes.io/control-plane
+RECORDS=/var/lib/esiphub
 
 main() {
     step parameters "control plane ${NODE_NAME:-} on ${PRIVATE_IP:-}"
@@ -33,10 +43,27 @@ main() {
 
 kubeadm_init() {
     step kubeadm-init "pod network ${POD_CIDR}, API server certificate also for ${CERT_SANS}"
-    if [ -f "$KUBECONFIG" ]; then
-        log "already initialised (/etc/kubernetes/admin.conf exists); left as it is"
+    local finished="$ROOT$RECORDS/kubeadm-init.done" started="$ROOT$RECORDS/kubeadm-init.started" left
+    mkdir -p "$ROOT$RECORDS"
+    if [ -f "$finished" ]; then
+        log "already initialised; left as it is"
         return 0
     fi
+    left=$(init_leftovers)
+    if [ -n "$left" ]; then
+        if [ -f "$started" ]; then
+            step kubeadm-reset "a kubeadm init stopped part-way (left ${left}); resetting this node first"
+            reset_node
+            step kubeadm-init "again, on the reset node"
+        elif control_plane_complete; then
+            log "initialised by an earlier version of this script; recorded as done"
+            touch "$finished"
+            return 0
+        else
+            die "found ${left} from a kubeadm init that did not finish, and no record of it; if nothing on this node matters, run 'sudo kubeadm reset -f' on it and run pulumi up again"
+        fi
+    fi
+    touch "$started"
     # The control plane of the installed kubeadm: without it kubeadm asks dl.k8s.io for the newest patch.
     local version
     version=$(kubeadm version -o short)
@@ -49,6 +76,33 @@ kubeadm_init() {
         --pod-network-cidr "$POD_CIDR" \
         --service-cidr "$SERVICE_CIDR" \
         --skip-token-print >&2
+    mv -f "$started" "$finished"
+}
+
+# What a kubeadm init leaves that its preflight refuses (cmd/kubeadm/app/preflight/checks.go, InitNodeChecks:
+# the static pod manifests, etcd's data directory, the ports of the running pods) or reuses: space-separated.
+init_leftovers() {
+    local path left=()
+    for path in /etc/kubernetes/admin.conf /etc/kubernetes/pki/ca.crt /etc/kubernetes/manifests /var/lib/etcd /var/lib/kubelet/config.yaml; do
+        if [ -f "$ROOT$path" ] || compgen -G "$ROOT$path/*" >/dev/null; then left+=("$path"); fi
+    done
+    echo "${left[*]}"
+}
+
+# What kubeadm init makes last, as the API server answers now: its configuration (upload-config), the
+# cluster-info the workers join with (bootstrap-token), kube-proxy (addon).
+control_plane_complete() {
+    kubectl get --raw /readyz >/dev/null 2>&1 || return 1
+    [ -n "$(kubectl -n kube-system get configmap kubeadm-config --ignore-not-found -o name)" ] &&
+        [ -n "$(kubectl -n kube-public get configmap cluster-info --ignore-not-found -o name)" ] &&
+        [ -n "$(kubectl -n kube-system get daemonset kube-proxy --ignore-not-found -o name)" ]
+}
+
+# kubeadm reset leaves the CNI configuration (and says so); the new cluster's Calico writes its own. The directory
+# stays: containerd watches it for the network configuration.
+reset_node() {
+    kubeadm reset -f >&2
+    rm -rf "$ROOT"/etc/cni/net.d/*
 }
 
 # Names on the API server certificate, one per line ("IP Address:203.0.113.7", "DNS:hub.example.org").

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs Calico on the cluster through the Tigera operator: one IPv4 pool over the pod network with
-# VXLAN encapsulation (works on clouds that drop IP-in-IP), then waits until Calico reports Available.
-# Runs on the master. A re-run changes nothing; a new CALICO_VERSION re-applies the operator.
+# Installs Calico on the cluster through the Tigera operator: the Installation of components/kubeadm/calico.ts
+# (one IPv4 pool over the pod network with VXLAN encapsulation, which works on clouds that drop IP-in-IP, and BGP
+# disabled), then waits until Calico reports Available. Runs on the master. A re-run changes nothing; a new
+# CALICO_VERSION re-applies the operator.
+#
+# BGP must be set, not left out: unset, the operator turns it on (tigera/operator
+# pkg/controller/installation/core_controller.go) and writes that back to the Installation, and calico-node's
+# readiness then waits for BGP sessions (pkg/render/node.go), which the firewall (no 179) never lets up. An
+# Installation made without it (by an earlier version of this script) is patched.
 #
 # Parameters:
 #   CALICO_VERSION  pinned release, e.g. v3.30.3
 #   POD_CIDR        the pod network given to kubeadm init
+#   INSTALLATION    the Installation manifest (YAML)
+#   CALICO_BGP      its spec.calicoNetwork.bgp (Disabled)
 #   CALICO_TIMEOUT  seconds to wait for Calico to be Available (default 600)
 set -Eeuo pipefail
 
@@ -13,7 +21,7 @@ VERSION_ANNOTATION='esiphub.org/calico-version'
 
 main() {
     step parameters "Calico ${CALICO_VERSION:-} over ${POD_CIDR:-}"
-    require_env CALICO_VERSION POD_CIDR
+    require_env CALICO_VERSION POD_CIDR INSTALLATION CALICO_BGP
     [[ "$CALICO_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CALICO_VERSION must be a release such as v3.30.3, got '${CALICO_VERSION}'"
     export KUBECONFIG="$ROOT/etc/kubernetes/admin.conf"
     [ -f "$KUBECONFIG" ] || die "no /etc/kubernetes/admin.conf: the master is not initialised"
@@ -46,31 +54,23 @@ operator() {
 }
 
 ip_pool() {
-    step calico-network "IPv4 pool ${POD_CIDR}, VXLAN encapsulation"
+    step calico-network "IPv4 pool ${POD_CIDR}, VXLAN encapsulation, BGP ${CALICO_BGP}"
     kubectl wait --for=condition=Established --timeout=120s crd/installations.operator.tigera.io >/dev/null
-    if [ -n "$(kubectl get installation default --ignore-not-found -o name)" ]; then
-        local cidr
-        cidr=$(kubectl get installation default -o jsonpath='{.spec.calicoNetwork.ipPools[0].cidr}')
-        [ "$cidr" = "$POD_CIDR" ] ||
-            die "Calico already runs with pod network '${cidr}'; the pod network of a running cluster cannot change to ${POD_CIDR} (esiphub:podCidr)"
+    if [ -z "$(kubectl get installation default --ignore-not-found -o name)" ]; then
+        printf '%s\n' "$INSTALLATION" | kubectl create -f - >&2
+        return 0
+    fi
+    local cidr bgp
+    cidr=$(kubectl get installation default -o jsonpath='{.spec.calicoNetwork.ipPools[0].cidr}')
+    [ "$cidr" = "$POD_CIDR" ] ||
+        die "Calico already runs with pod network '${cidr}'; the pod network of a running cluster cannot change to ${POD_CIDR} (esiphub:podCidr)"
+    bgp=$(kubectl get installation default -o jsonpath='{.spec.calicoNetwork.bgp}')
+    if [ "$bgp" = "$CALICO_BGP" ]; then
         log "already configured"
         return 0
     fi
-    kubectl create -f - >&2 <<MANIFEST
-apiVersion: operator.tigera.io/v1
-kind: Installation
-metadata:
-  name: default
-spec:
-  calicoNetwork:
-    ipPools:
-      - name: default-ipv4-ippool
-        cidr: ${POD_CIDR}
-        blockSize: 26
-        encapsulation: VXLAN
-        natOutgoing: Enabled
-        nodeSelector: all()
-MANIFEST
+    log "BGP is ${bgp:-unset, i.e. on}; setting it to ${CALICO_BGP} (calico-node restarts without BIRD)"
+    kubectl patch installation default --type merge -p "{\"spec\":{\"calicoNetwork\":{\"bgp\":\"${CALICO_BGP}\"}}}" >&2
 }
 
 wait_available() {

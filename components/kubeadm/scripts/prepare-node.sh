@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
-# Prepares an Ubuntu node for kubeadm: waits for cloud-init, swap off, kernel modules and sysctls,
-# kubelet/kubeadm/kubectl of one Kubernetes minor from its pkgs.k8s.io repository (held),
-# containerd with the systemd cgroup driver, nfs-common for the NFS volumes.
+# Prepares an Ubuntu 24.04 node for kubeadm: waits for cloud-init, swap off, kernel modules and sysctls,
+# kubelet/kubeadm/kubectl of one Kubernetes minor from its pkgs.k8s.io repository, containerd with the systemd
+# cgroup driver and kubeadm's sandbox (pause) image, crictl's endpoint, nfs-common for the NFS volumes. The
+# Kubernetes packages, containerd and runc are held, and needrestart leaves containerd and the kubelet alone: an
+# unattended upgrade mid-workshop restarts no pod. A worker also lets the master in with the cluster's join key.
 # A re-run on a prepared node changes nothing.
 #
+# First boot: unattended-upgrades (apt-daily-upgrade.service) may hold the dpkg lock for many minutes. Before the
+# first package change the apt-daily timers are stopped and masked (until the script ends), a run under way is
+# waited for (APT_WAIT seconds), and every apt call waits for the dpkg lock (DPkg::Lock::Timeout).
+#
 # Parameters:
-#   KUBERNETES_MINOR  e.g. 1.33
+#   KUBERNETES_MINOR     e.g. 1.33
+#   SSH_USER             workers: the login user the master connects as to join them
+#   JOIN_AUTHORIZED_KEY  workers: the master's join key as an authorized_keys line (options, key, comment)
+#   APT_WAIT             seconds to wait for a running apt-daily job (default 1200)
 set -Eeuo pipefail
 
 KUBE_PACKAGES=(kubelet kubeadm kubectl)
+# What a routine upgrade must not touch: it would restart every container on the node.
+HELD_PACKAGES=(containerd runc "${KUBE_PACKAGES[@]}")
+APT_TIMERS=(apt-daily.timer apt-daily-upgrade.timer)
+# The oneshot jobs the timers start; apt-daily-upgrade.service runs unattended-upgrade.
+APT_JOBS=(apt-daily.service apt-daily-upgrade.service)
+LOCK_TIMEOUT=600
+# The comment that marks the join key's line in authorized_keys (made by master-ssh.sh).
+JOIN_KEY_COMMENT=esiphub-cluster-join
 SYSCTLS=(net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv4.ip_forward)
 KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
 
 export DEBIAN_FRONTEND=noninteractive
 
-# apt-get that waits for another apt/dpkg run (unattended-upgrades, cloud-init) to let go of the dpkg lock.
+# apt-get and apt-mark that wait for another apt/dpkg run (unattended-upgrades, cloud-init) to let go of the dpkg lock.
 apt_get() {
-    apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"
+    apt-get -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" -y -q "$@"
+}
+
+apt_mark() {
+    apt-mark -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" "$@"
 }
 
 # `apt-get update`, tried a few times: apt-daily may hold the lists lock for a while after boot, and a
@@ -44,8 +65,11 @@ main() {
     set_sysctls
     add_kubernetes_repo
     install_packages
+    keep_services_running
     configure_containerd
+    configure_crictl
     enable_services
+    authorize_join_key
     step finished "node ready for kubeadm"
 }
 
@@ -122,7 +146,7 @@ installed() {
 }
 
 install_packages() {
-    step install-packages "containerd, ${KUBE_PACKAGES[*]} ${KUBERNETES_MINOR}, nfs-common"
+    step install-packages "containerd, ${KUBE_PACKAGES[*]} ${KUBERNETES_MINOR}, nfs-common; held: ${HELD_PACKAGES[*]}"
     local package version missing=()
     for package in containerd "${KUBE_PACKAGES[@]}" nfs-common; do
         installed "$package" || missing+=("$package")
@@ -135,34 +159,113 @@ install_packages() {
             die "${package} ${version} is installed but Kubernetes ${KUBERNETES_MINOR} is asked for; moving a node to another minor is a kubeadm upgrade, which this script does not do"
     done
     if [ "${#missing[@]}" -gt 0 ]; then
+        pause_apt_timers
         apt_update
         apt_get install --no-install-recommends "${missing[@]}"
         log "installed ${missing[*]}"
     fi
     local held to_hold=()
     held=$(apt-mark showhold)
-    for package in "${KUBE_PACKAGES[@]}"; do
+    for package in "${HELD_PACKAGES[@]}"; do
         grep -qxF "$package" <<<"$held" || to_hold+=("$package")
     done
     if [ "${#to_hold[@]}" -gt 0 ]; then
-        apt-mark hold "${to_hold[@]}" >/dev/null
+        pause_apt_timers
+        apt_mark hold "${to_hold[@]}" >/dev/null
         log "held ${to_hold[*]} (upgraded only on purpose)"
     fi
 }
 
+# Stops and masks the apt-daily timers until the script ends, then waits (APT_WAIT) for a job they started.
+APT_PAUSED=false
+# The timers that ran before the pause: only these start again.
+RUNNING_TIMERS=()
+pause_apt_timers() {
+    [ "$APT_PAUSED" = false ] || return 0
+    APT_PAUSED=true
+    local wait="${APT_WAIT:-1200}" timer
+    for timer in "${APT_TIMERS[@]}"; do
+        ! systemctl is-active --quiet "$timer" || RUNNING_TIMERS+=("$timer")
+    done
+    log "pausing ${APT_TIMERS[*]} while packages change"
+    at_exit resume_apt_timers
+    systemctl mask --runtime --now "${APT_TIMERS[@]}" >/dev/null
+    local deadline=$((SECONDS + wait)) running
+    while running=$(running_apt_jobs) && [ -n "$running" ]; do
+        [ "$SECONDS" -lt "$deadline" ] ||
+            die "${running} (unattended-upgrades) still running after ${wait}s; see /var/log/unattended-upgrades/ and journalctl -u ${running%% *}"
+        log "waiting for ${running} (unattended-upgrades on a first boot) to finish"
+        sleep "${POLL_INTERVAL:-10}"
+    done
+}
+
+resume_apt_timers() {
+    systemctl unmask --runtime "${APT_TIMERS[@]}" >/dev/null
+    [ "${#RUNNING_TIMERS[@]}" -gt 0 ] || return 0
+    systemctl start "${RUNNING_TIMERS[@]}"
+    log "${RUNNING_TIMERS[*]} running again"
+}
+
+# The apt-daily jobs that are running ("activating": a oneshot service at work), space-separated.
+running_apt_jobs() {
+    local job running=()
+    for job in "${APT_JOBS[@]}"; do
+        case "$(systemctl show -p ActiveState --value "$job")" in
+            activating | deactivating | reloading) running+=("$job") ;;
+        esac
+    done
+    echo "${running[*]}"
+}
+
+# needrestart (Ubuntu 24.04) restarts the services whose libraries an upgrade replaced, unattended upgrades
+# included (discourse.ubuntu.com/t/needrestart-changes-in-ubuntu-24-04-service-restarts/44671): not these two,
+# whose restart would restart or disturb every pod on the node.
+keep_services_running() {
+    step needrestart "unattended upgrades do not restart containerd or the kubelet"
+    write_file "$ROOT/etc/needrestart/conf.d/50-esiphub.conf" 0644 "$(
+        cat <<'CONF'
+# esiphub: restart containerd and the kubelet on purpose only (every pod of the node depends on them).
+$nrconf{override_rc}{qr(^containerd)} = 0;
+$nrconf{override_rc}{qr(^kubelet)} = 0;
+CONF
+    )"
+}
+
+# The sandbox image kubeadm uses: the default of containerd 1.7 is older, and kubeadm warns about the mismatch
+# (kubernetes.io/docs/setup/production-environment/container-runtimes/#override-pause-image-containerd).
+pause_image() {
+    local image
+    image=$(kubeadm config images list --kubernetes-version "$(kubeadm version -o short)" | grep '/pause:' || true)
+    [ -n "$image" ] || die "kubeadm config images list names no pause image"
+    echo "$image"
+}
+
 configure_containerd() {
-    step containerd "systemd cgroup driver (SystemdCgroup = true), as the kubelet uses"
-    local config="$ROOT/etc/containerd/config.toml"
-    if [ -f "$config" ] && grep -q 'SystemdCgroup = true' "$config"; then
+    step containerd "systemd cgroup driver (SystemdCgroup = true), as the kubelet uses; kubeadm's sandbox image"
+    local config="$ROOT/etc/containerd/config.toml" pause
+    pause=$(pause_image)
+    if [ -f "$config" ] && grep -q 'SystemdCgroup = true' "$config" && grep -qF "sandbox_image = \"${pause}\"" "$config"; then
         return 0
     fi
     local generated
-    generated=$(containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/')
+    generated=$(containerd config default | sed -e 's/SystemdCgroup = false/SystemdCgroup = true/' -e "s#sandbox_image = \".*\"#sandbox_image = \"${pause}\"#")
     grep -q 'SystemdCgroup = true' <<<"$generated" ||
         die "containerd's default configuration has no SystemdCgroup setting to turn on"
+    grep -qF "sandbox_image = \"${pause}\"" <<<"$generated" ||
+        die "containerd's default configuration has no sandbox_image setting to point at ${pause}"
     write_file "$config" 0644 "$generated"
     systemctl restart containerd
-    log "configured and restarted"
+    log "configured (sandbox image ${pause}) and restarted"
+}
+
+# crictl (which kubeadm's messages point to) talks to containerd, without trying deprecated default endpoints
+# (kubernetes.io/docs/tasks/debug/debug-cluster/crictl/).
+configure_crictl() {
+    step crictl "crictl talks to containerd"
+    write_file "$ROOT/etc/crictl.yaml" 0644 "$(printf '%s\n' \
+        'runtime-endpoint: unix:///run/containerd/containerd.sock' \
+        'image-endpoint: unix:///run/containerd/containerd.sock' \
+        'timeout: 10')"
 }
 
 enable_services() {
@@ -172,6 +275,22 @@ enable_services() {
         systemctl is-enabled --quiet "$service" || systemctl enable "$service"
     done
     systemctl is-active --quiet containerd || systemctl start containerd
+}
+
+# Workers: the master joins this node over SSH with the cluster's own key (components/kubeadm/cluster.ts says why),
+# accepted from the master's address only (sshd(8), AUTHORIZED_KEYS FILE FORMAT: from=, restrict).
+authorize_join_key() {
+    [ -n "${JOIN_AUTHORIZED_KEY:-}" ] || return 0
+    step join-key "the master may join this node as ${SSH_USER:-}"
+    require_env SSH_USER
+    [[ "$JOIN_AUTHORIZED_KEY" == *" ${JOIN_KEY_COMMENT}" ]] || die "JOIN_AUTHORIZED_KEY must end with the comment ${JOIN_KEY_COMMENT}"
+    local home keys others newline=$'\n'
+    home=$(getent passwd "$SSH_USER" | cut -d: -f6 || true)
+    [ -n "$home" ] || die "no user ${SSH_USER} on this node (esiphub:sshUser)"
+    keys="$ROOT${home}/.ssh/authorized_keys"
+    others=$(grep -vF " ${JOIN_KEY_COMMENT}" "$keys" 2>/dev/null || true)
+    write_file "$keys" 0600 "${others:+${others}${newline}}${JOIN_AUTHORIZED_KEY}"
+    [ "$FILE_CHANGED" = false ] || chown "${SSH_USER}:" "$keys"
 }
 
 main
