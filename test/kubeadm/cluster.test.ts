@@ -82,7 +82,7 @@ function stdin(result: PlanResult, resource: PlannedResource): string {
 describe("KubeadmCluster (under mocks)", () => {
     let result: PlanResult;
     before(async () => {
-        result = await planCluster({ "esiphub:workers": "3" });
+        result = await planCluster({ "esiphub:workers": "3", "esiphub:users": "10" });
     });
 
     it("is one esiphub:kubeadm:Cluster whose every resource is its child", () => {
@@ -235,7 +235,7 @@ describe("KubeadmCluster (under mocks)", () => {
     });
 
     it("the longest dependency chain is the same for 2 and for 20 workers", async () => {
-        const two = await planCluster({ "esiphub:workers": "2" });
+        const two = await planCluster({ "esiphub:workers": "2", "esiphub:users": "10" });
         const twenty = await planCluster({ "esiphub:workers": "20" });
         assert.strictEqual(resourcesOfType(twenty, "esiphub:kubeadm:Cluster").length, 1);
         assert.strictEqual(resourcesOfType(twenty, COMMAND).length - resourcesOfType(two, COMMAND).length, 18 * 3, "three commands per worker");
@@ -245,15 +245,15 @@ describe("KubeadmCluster (under mocks)", () => {
     });
 
     it("with no workers: the master takes pods, nothing is joined, ready waits for the master alone", async () => {
-        const solo = await planCluster({ "esiphub:workers": "0" });
+        const solo = await planCluster({ "esiphub:workers": "0", "esiphub:users": "5" });
         assert.deepStrictEqual(solo.resources.filter((r) => /-join|-remove-/.test(r.name)), []);
         assert.match(stdin(solo, byName(solo, "k8s-init")), /^export SCHEDULE_ON_MASTER='true'$/m);
         assert.match(stdin(solo, byName(solo, "k8s-ready")), /^export NODE_NAMES='esiphub-test-master'$/m);
     });
 
     it("a node name Kubernetes would refuse is a ResourceError naming the node", async () => {
-        await assert.rejects(planCluster({ "esiphub:workers": "1" }, { workers: ["Worker_1"] }), /node "Worker_1" \(worker\): not a Kubernetes node name/);
-        await assert.rejects(planCluster({ "esiphub:workers": "2" }, { workers: ["w-1", "w-1"] }), /two nodes are named "w-1"/);
+        await assert.rejects(planCluster({ "esiphub:workers": "1", "esiphub:users": "10" }, { workers: ["Worker_1"] }), /node "Worker_1" \(worker\): not a Kubernetes node name/);
+        await assert.rejects(planCluster({ "esiphub:workers": "2", "esiphub:users": "10" }, { workers: ["w-1", "w-1"] }), /two nodes are named "w-1"/);
     });
 });
 
@@ -261,7 +261,7 @@ describe("the whole program: kubeadm layer", () => {
     it("jetstream with 2 and with 20 workers has the same longest dependency chain", async function () {
         let two: PlanResult;
         try {
-            two = await runStack("jetstream", { "esiphub:workers": "2" });
+            two = await runStack("jetstream", { "esiphub:workers": "2", "esiphub:users": "10" });
         } catch (e) {
             // The layers are written side by side: until components/esiphub.ts can load every one, skip.
             if (!/Cannot find module/.test(String(e))) throw e;

@@ -111,7 +111,7 @@ describe("kubeadm commands (pure)", () => {
     it("initMasterParams: untainted master when there are no workers or when asked", () => {
         const master = { nodeName: "m", privateIp: "10.42.0.10", publicIp: "149.165.157.20" };
         assert.strictEqual(initMasterParams(testConfig("jetstream"), master).SCHEDULE_ON_MASTER, "false");
-        assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:workers": "0" }), master).SCHEDULE_ON_MASTER, "true");
+        assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:workers": "0", "esiphub:users": "5" }), master).SCHEDULE_ON_MASTER, "true");
         assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:scheduleOnMaster": "true" }), master).SCHEDULE_ON_MASTER, "true");
         assert.strictEqual(initMasterParams(testConfig("nebula"), master).HUB_HOSTNAME, "", "nebula has no hub hostname");
         assert.strictEqual(initMasterParams(testConfig("jetstream", { "esiphub:podCidr": "172.20.0.0/16" }), master).POD_CIDR, "172.20.0.0/16");
