@@ -3,7 +3,7 @@ import * as path from "path";
 import { builtInFlavors, Flavor } from "./catalog";
 import { sizeWorkers, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
-import { cidrsOverlap, parseCidr } from "./cidr";
+import { assignableAddresses, cidrsOverlap, networkCidr, parseCidr, smallestPrefixFor } from "./cidr";
 import { HUB_DB, PROVISIONER_NAMESPACE } from "./storage/values";
 
 /**
@@ -185,7 +185,11 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     }
     const adminCidrs = r.array("adminCidrs", { min: 1 });
     adminCidrs?.forEach((c, i) => {
-        if (!parseCidr(c)) problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} must be an IPv4 CIDR such as 203.0.113.7/32, got "${c}"`);
+        const parsed = parseCidr(c);
+        if (!parsed) problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} must be an IPv4 CIDR such as 203.0.113.7/32, got "${c}"`);
+        else if (parsed.hostBits) {
+            problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} "${c}" has host bits set, which AWS refuses; write the network ${networkCidr(parsed)} (or ${c.split("/")[0]}/32 for the one address)`);
+        }
     });
     const dnsNameservers = r.array("dnsNameservers") ?? [];
     dnsNameservers.forEach((ip, i) => {
@@ -321,6 +325,9 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
         else sizing = result;
     }
+    if (sizing && subnetCidr && cloud && dedicatedNfsNode !== undefined) {
+        checkSubnetHoldsNodes(subnetCidr, cloud, 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers, problems);
+    }
 
     if (problems.length > 0) throw new ConfigError(problems);
     // Every value below was checked above; the non-null assertions only tell the compiler so.
@@ -370,6 +377,16 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         },
         dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl! },
     };
+}
+
+/** Every node needs an address of the node subnet; the cloud keeps some of them (components/cidr.ts). */
+function checkSubnetHoldsNodes(subnetCidr: string, cloud: Cloud, nodes: number, problems: string[]): void {
+    const prefix = parseCidr(subnetCidr)!.prefix;
+    const free = assignableAddresses(prefix, cloud);
+    if (free >= nodes) return;
+    problems.push(
+        `${NAMESPACE}:subnetCidr: ${subnetCidr} has ${free} addresses that ${cloud === "aws" ? "AWS" : "OpenStack"} gives to VMs, but the site has ${nodes} nodes; use a /${smallestPrefixFor(nodes, cloud)} or larger`,
+    );
 }
 
 function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {
@@ -499,6 +516,10 @@ class Reader {
         if (v === undefined) return undefined;
         const c = parseCidr(v);
         if (!c || c.prefix < minPrefix || c.prefix > maxPrefix) return this.bad(key, `an IPv4 CIDR from /${minPrefix} to /${maxPrefix} such as 10.10.0.0/24`, v);
+        if (c.hostBits) {
+            this.problems.push(`${NAMESPACE}:${key}: "${v}" has host bits set, which AWS refuses; the network meant is ${networkCidr(c)}`);
+            return undefined;
+        }
         return v;
     }
 

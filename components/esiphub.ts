@@ -61,6 +61,7 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         sshCommand: site.hosts.sshCommand,
         workers: config.nodes.workers,
         usersPerWorker: config.nodes.sizing.usersPerWorker,
+        sizing: config.nodes.sizing.explanation,
         adminUsers: site.hub.adminUsers,
         credentials: site.hub.credentials,
         kubeconfig: site.cluster.kubeconfig,

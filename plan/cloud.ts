@@ -95,29 +95,34 @@ export function filterValues(filters: { name: string; values: string[] }[] | und
 }
 
 /**
- * Private addresses handed out in the subnet registered last (one offline run has one node subnet), from host 10 up:
- * low addresses are taken by the cloud (gateway, DHCP, AWS's reserved ones).
+ * Private addresses handed out in the subnet registered last (one offline run has one node subnet): from host 10
+ * up in a /25 or larger (low addresses are taken by the cloud: gateway, DHCP, AWS's reserved ones), from the first
+ * address the cloud gives to VMs in a smaller one (AWS keeps .0-.3, OpenStack's gateway is .1 and its DHCP port .2;
+ * components/cidr.ts assignableAddresses), so that a subnet the config check accepts holds every node.
  */
-let subnet: { cidr: string; next: number; size: number } | undefined;
+let subnet: { cidr: string; next: number; size: number; firstFree: number } | undefined;
 
 /** Starts handing out addresses of this subnet; returns its gateway (host 1). */
-export function registerSubnet(cidr: string): string {
+export function registerSubnet(cidr: string, cloud: "openstack" | "aws"): string {
     const parsed = parseCidr(cidr);
     if (!parsed) throw new Error(`offline cloud: subnet CIDR "${cidr}" is not an IPv4 CIDR`);
-    subnet = { cidr, next: 2 ** (32 - parsed.prefix) - 2, size: 2 ** (32 - parsed.prefix) };
+    const size = 2 ** (32 - parsed.prefix);
+    subnet = { cidr, next: size - 2, size, firstFree: cloud === "aws" ? 4 : 3 };
     return hostAddress(cidr, 1);
 }
 
 /**
- * The private address of a node's port or instance, by the node's name (registration order varies): from the
- * subnet's .10 (.4 in a subnet smaller than /26) the master, then a dedicated NFS node, then worker NN; anything
- * else counts down from the top of the subnet.
+ * The private address of a node's port or instance, by the node's name (registration order varies): the master
+ * first, then a dedicated NFS node, then worker NN; anything else counts down from the top of the subnet.
  */
 export function nextPrivateIp(resourceName: string): string {
     if (!subnet) throw new Error("offline cloud: a port or instance was created before any subnet");
-    const base = subnet.size >= 64 ? 10 : 4;
+    const roomy = subnet.size >= 128;
+    const base = roomy ? 10 : subnet.firstFree;
+    // In a roomy subnet worker NN is always base + 1 + NN; in a small one the NFS node's address is kept only when there is one.
+    const nfsSlot = roomy || config("esiphub:nfsNode") === "true" ? 1 : 0;
     const worker = /-worker-(\d+)(-port)?$/.exec(resourceName);
-    const host = /-master(-port)?$/.test(resourceName) ? base : /-nfs(-port)?$/.test(resourceName) ? base + 1 : worker ? base + 1 + Number(worker[1]) : subnet.next--;
+    const host = /-master(-port)?$/.test(resourceName) ? base : /-nfs(-port)?$/.test(resourceName) ? base + 1 : worker ? base + nfsSlot + Number(worker[1]) : subnet.next--;
     if (host >= subnet.size - 1 || host < base) throw new Error(`offline cloud: no free address left in ${subnet.cidr}`);
     return hostAddress(subnet.cidr, host);
 }

@@ -30,7 +30,7 @@ describe("config", () => {
             assert.deepStrictEqual(c.hub.users.slice(0, 2), ["workshop-01", "workshop-02"]);
             assert.deepStrictEqual(c.hub.users.slice(-2), ["instructor", "helper"]);
             // m3.large: 60 GiB - 2 GiB reserve = 58 GiB; 4G = 3.725 GiB → 15 users per worker; ceil(62 / 15) = 5.
-            assert.deepStrictEqual(c.nodes.sizing, { workers: 5, usersPerWorker: 15, auto: true });
+            assert.deepStrictEqual({ ...c.nodes.sizing, explanation: undefined }, { workers: 5, usersPerWorker: 15, auto: true, limitedBy: "memory", explanation: undefined });
             assert.strictEqual(c.storage.keepDataOnDestroy, true);
             assert.strictEqual(c.hub.memoryLimit, "8G");
             assert.strictEqual(c.storage.perUser, "10Gi");
@@ -64,7 +64,7 @@ describe("config", () => {
     });
 
     describe("bad configuration: every problem, named by key, at once", () => {
-        const cases: [string, Record<string, string | undefined>, string[]][] = [
+        const cases: [string, Record<string, string | undefined>, string[], (typeof SITES)[number]?][] = [
             ["users negative", { "esiphub:users": "-3" }, ['esiphub:users: must be an integer from 1 to 1000, got "-3"']],
             ["users not a number", { "esiphub:users": "sixty" }, ['esiphub:users: must be an integer from 1 to 1000, got "sixty"']],
             ["users too many", { "esiphub:users": "1001" }, ['esiphub:users: must be an integer from 1 to 1000, got "1001"']],
@@ -74,6 +74,11 @@ describe("config", () => {
             ["malformed public key", { "esiphub:sshPublicKey": "AAAA" }, ['esiphub:sshPublicKey: must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), got "AAAA"']],
             ["private key not a key (value not echoed)", { "esiphub:sshPrivateKey": "hunter2" }, ["esiphub:sshPrivateKey: must be a PEM/OpenSSH private key (-----BEGIN ... PRIVATE KEY-----), got a value that is not"]],
             ["malformed subnet CIDR", { "esiphub:subnetCidr": "10.42.0.0/33" }, ['esiphub:subnetCidr: must be an IPv4 CIDR from /16 to /28 such as 10.10.0.0/24, got "10.42.0.0/33"']],
+            ["subnet CIDR with host bits", { "esiphub:subnetCidr": "10.42.0.7/24" }, ['esiphub:subnetCidr: "10.42.0.7/24" has host bits set, which AWS refuses; the network meant is 10.42.0.0/24']],
+            ["pod CIDR with host bits", { "esiphub:podCidr": "192.168.3.0/16" }, ['esiphub:podCidr: "192.168.3.0/16" has host bits set, which AWS refuses; the network meant is 192.168.0.0/16']],
+            ["admin CIDR with host bits", { "esiphub:adminCidrs": '["198.51.100.7/24"]' }, ['esiphub:adminCidrs: item 1 "198.51.100.7/24" has host bits set, which AWS refuses; write the network 198.51.100.0/24 (or 198.51.100.7/32 for the one address)']],
+            ["a /28 for 100 workers", { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "100", "esiphub:users": "1000" }, ["esiphub:subnetCidr: 10.42.0.0/28 has 12 addresses that OpenStack gives to VMs, but the site has 101 nodes; use a /25 or larger"]],
+            ["a /28 one node short on AWS", { "esiphub:subnetCidr": "10.44.0.0/28", "esiphub:workers": "10", "esiphub:nfsNode": "true" }, ["esiphub:subnetCidr: 10.44.0.0/28 has 11 addresses that AWS gives to VMs, but the site has 12 nodes; use a /27 or larger"], "aws"],
             ["malformed admin CIDR", { "esiphub:adminCidrs": '["149.165.152.0/24","somewhere"]' }, ['esiphub:adminCidrs: item 2 must be an IPv4 CIDR such as 203.0.113.7/32, got "somewhere"']],
             ["admin CIDRs not a list", { "esiphub:adminCidrs": "149.165.152.0/24" }, ['esiphub:adminCidrs: must be a list of strings, got "149.165.152.0/24"']],
             ["no admin CIDR", { "esiphub:adminCidrs": "[]" }, ['esiphub:adminCidrs: must be a list of at least 1 item, got "[]"']],
@@ -101,9 +106,13 @@ describe("config", () => {
             ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "big"']],
             ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, [`esiphub:quickstartReadmeFile: no file at "nope.md" (resolved to ${path.join(PROJECT_DIR, "nope.md")})`]],
         ];
-        for (const [title, overrides, expected] of cases) {
-            it(title, () => assert.deepStrictEqual(problems(overrides), expected));
+        for (const [title, overrides, expected, site] of cases) {
+            it(title, () => assert.deepStrictEqual(problems(overrides, site), expected));
         }
+
+        it("a /28 that holds every node passes (12 on OpenStack: master and 11 workers)", () => {
+            assert.deepStrictEqual(problems({ "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "11" }), []);
+        });
 
         it("reports all problems together, in key order", () => {
             assert.deepStrictEqual(problems({ "esiphub:users": "-3", "esiphub:cloud": "azure", "esiphub:subnetCidr": "nope" }), [
