@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { builtInFlavors, Flavor } from "./catalog";
+import { builtInFlavors, Flavor, parseCustomFlavor } from "./catalog";
 import { sizeWorkers, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
 import { assignableAddresses, cidrsOverlap, networkCidr, parseCidr, smallestPrefixFor } from "./cidr";
@@ -33,7 +33,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "masterFlavor", type: "string", description: "Flavor (OpenStack) or instance type (AWS) of the master." },
     { key: "workerFlavor", type: "string", description: "Flavor or instance type of the workers." },
     { key: "workers", type: "string", default: "auto", description: "Worker count, `0` to `100`, or `auto` to size from users x memory guarantee." },
-    { key: "customFlavors", type: "array", default: [], description: "Sizes of flavors not in the built-in table, as `NAME:VCPUS:RAM_GIB`, e.g. `m1.xlarge:8:16`." },
+    { key: "customFlavors", type: "array", default: [], description: "Sizes of flavors not in the built-in table, as `NAME:VCPUS:RAM_GIB[:DISK_GB]`, e.g. `m1.xlarge:8:16:40` (no disk: nodes boot from a volume)." },
     { key: "scheduleOnMaster", type: "boolean", default: false, description: "Run user servers on the master too (always on when there are no workers)." },
     { key: "nfsNode", type: "boolean", default: false, description: "Serve NFS from a dedicated node (of `masterFlavor`) instead of the master." },
     { key: "kubernetesVersion", type: "string", default: "1.33", description: "Kubernetes minor version (`1.30` to `1.34`), installed from pkgs.k8s.io." },
@@ -72,6 +72,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "dns", type: "string", default: "none", description: "DNS records made by the program: `none`, `designate` (OpenStack DNS) or `route53`." },
     { key: "dnsZone", type: "string", default: "", description: "Zone for `dns` records, e.g. `esipfed.org.`; required unless `dns` is `none`." },
     { key: "dnsTtl", type: "integer", default: 300, description: "TTL of the hub's DNS record, seconds (60 to 86400)." },
+    { key: "existingRouter", type: "string", default: "", description: "OpenStack: name or id of a router of the project to attach the node subnet to, instead of creating one (Jetstream2 allows one router per project: often `auto_allocated_router`)." },
 ];
 
 export type Cloud = "openstack" | "aws";
@@ -107,7 +108,12 @@ export interface SiteConfig {
         readonly rootVolumeSizeGb: number;
         readonly availabilityZone?: string;
     };
-    readonly openstack?: { readonly externalNetwork: string; readonly image: string };
+    readonly openstack?: {
+        readonly externalNetwork: string;
+        readonly image: string;
+        /** A router of the project (name or id) to attach the subnet to; a new router when absent. */
+        readonly existingRouter?: string;
+    };
     readonly aws?: { readonly amiOwner: string; readonly amiNameFilter: string; readonly vpcId?: string };
     readonly kubernetes: { readonly version: string };
     readonly storage: {
@@ -240,6 +246,8 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         if (!externalNetwork) problems.push(`${NAMESPACE}:externalNetwork: required when ${NAMESPACE}:cloud is openstack (the external network's name, e.g. "public")`);
         if (!image) problems.push(`${NAMESPACE}:image: required when ${NAMESPACE}:cloud is openstack (an Ubuntu 24.04 image name, e.g. "Featured-Ubuntu24")`);
     }
+    const existingRouter = r.string("existingRouter", { pattern: /^\S*$/, allowed: "empty or a router name or id" });
+    if (existingRouter && cloud === "aws") problems.push(`${NAMESPACE}:existingRouter: an OpenStack router; with ${NAMESPACE}:cloud aws leave it empty`);
     const amiOwner = r.string("amiOwner", { pattern: /^(\d{12}|amazon|self|aws-marketplace)$/, allowed: "a 12-digit AWS account id or amazon/self/aws-marketplace" });
     const amiNameFilter = r.string("amiNameFilter");
     const vpcId = r.string("vpcId", { pattern: /^(|vpc-[0-9a-f]{8,17})$/, allowed: "empty or a VPC id such as vpc-0abc1234" });
@@ -347,7 +355,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             rootVolumeSizeGb: rootVolumeSizeGb!,
             availabilityZone: availabilityZone || undefined,
         },
-        openstack: cloud === "openstack" ? { externalNetwork: externalNetwork!, image: image! } : undefined,
+        openstack: cloud === "openstack" ? { externalNetwork: externalNetwork!, image: image!, existingRouter: existingRouter || undefined } : undefined,
         aws: cloud === "aws" ? { amiOwner: amiOwner!, amiNameFilter: amiNameFilter!, vpcId: vpcId || undefined } : undefined,
         kubernetes: { version: kubernetesVersion! },
         storage: {
@@ -428,12 +436,9 @@ function resolveUsers(count: number | undefined, pattern: string | undefined, na
 function parseCustomFlavors(entries: string[], problems: string[]): Flavor[] {
     const flavors: Flavor[] = [];
     entries.forEach((entry, i) => {
-        const m = /^([^:\s]+):(\d+):(\d+(?:\.\d+)?)$/.exec(entry);
-        if (!m || Number(m[2]) < 1 || Number(m[3]) <= 0) {
-            problems.push(`${NAMESPACE}:customFlavors: item ${i + 1} must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "${entry}"`);
-        } else {
-            flavors.push({ name: m[1], vcpus: Number(m[2]), ramGiB: Number(m[3]) });
-        }
+        const flavor = parseCustomFlavor(entry);
+        if (!flavor) problems.push(`${NAMESPACE}:customFlavors: item ${i + 1} must be NAME:VCPUS:RAM_GIB[:DISK_GB] such as m1.xlarge:8:16 or m1.xlarge:8:16:40, got "${entry}"`);
+        else flavors.push(flavor);
     });
     return flavors;
 }

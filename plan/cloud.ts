@@ -5,7 +5,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_INSTANCE_TYPES, Flavor, JETSTREAM2_FLAVORS } from "../components/catalog";
+import { AWS_INSTANCE_TYPES, Flavor, JETSTREAM2_FLAVORS, parseCustomFlavor } from "../components/catalog";
 import { hostAddress, parseCidr } from "../components/cidr";
 
 /** The message the OpenStack and AWS providers give when a data source matches nothing. */
@@ -39,29 +39,70 @@ function config(key: string): string | undefined {
     return pulumi.runtime.allConfig()[key];
 }
 
-/** Flavors (OpenStack) or instance types (AWS) the offline cloud has: the built-in table and the stack's customFlavors. */
-export function offlineFlavors(cloud: "openstack" | "aws"): Flavor[] {
-    let custom: string[] = [];
+/** The stack's esiphub:customFlavors, parsed as the config check does (a malformed entry is reported there). */
+function customFlavors(): Flavor[] {
     try {
-        custom = JSON.parse(config("esiphub:customFlavors") ?? "[]");
+        const entries: unknown = JSON.parse(config("esiphub:customFlavors") ?? "[]");
+        return Array.isArray(entries) ? entries.map((e) => parseCustomFlavor(String(e))).filter((f): f is Flavor => !!f) : [];
     } catch {
-        // A malformed list is reported by the config check; the offline cloud then has only its built-in sizes.
+        return [];
     }
-    const customFlavors = custom
-        .map((entry) => /^([^:\s]+):(\d+):(\d+(?:\.\d+)?)$/.exec(entry))
-        .filter((m): m is RegExpExecArray => !!m)
-        .map((m) => ({ name: m[1], vcpus: Number(m[2]), ramGiB: Number(m[3]) }));
-    return [...(cloud === "aws" ? AWS_INSTANCE_TYPES : JETSTREAM2_FLAVORS), ...customFlavors];
 }
 
-/** Images of the offline OpenStack clouds: the ones the stack files name. */
-export const OFFLINE_IMAGES: readonly { name: string; createdAt: string }[] = [
-    { name: "Featured-Ubuntu24", createdAt: "2026-10-28T04:12:55Z" },
-    { name: "Ubuntu-24.04-LTS", createdAt: "2026-09-15T17:40:02Z" },
-];
+/** What an offline OpenStack cloud has: its lookups answer from this and fail on anything else. */
+export interface OfflineOpenStack {
+    readonly title: string;
+    readonly flavors: readonly Flavor[];
+    readonly images: readonly { name: string; createdAt: string }[];
+    readonly externalNetworks: readonly string[];
+    /** Routers that already exist in the project, with the external network of their gateway. */
+    readonly routers: readonly { name: string; externalNetwork: string }[];
+    readonly availabilityZones: readonly string[];
+}
 
-/** External networks of the offline OpenStack clouds (Jetstream2 and Nebula). */
-export const OFFLINE_EXTERNAL_NETWORKS: readonly string[] = ["public", "ext-net"];
+/**
+ * Jetstream2 (https://js2.jetstream-cloud.org:5000/v3/, region IU), as js2docs describes it: its flavor table
+ * (general/vmsizes.md, components/catalog.ts), its featured Ubuntu images, the external network `public`
+ * (ui/cli/network.md), and an allocation that has been used from Exosphere, which made `auto_allocated_router` with
+ * its gateway on `public` (ui/cli/network.md: "auto_allocated_network"); Nova's one zone `nova`.
+ */
+const JETSTREAM2: OfflineOpenStack = {
+    title: "Jetstream2",
+    flavors: JETSTREAM2_FLAVORS,
+    images: [
+        { name: "Featured-Ubuntu24", createdAt: "2026-10-28T04:12:55Z" },
+        { name: "Featured-Ubuntu22", createdAt: "2026-10-28T03:58:10Z" },
+    ],
+    externalNetworks: ["public"],
+    routers: [{ name: "auto_allocated_router", externalNetwork: "public" }],
+    availabilityZones: ["nova"],
+};
+
+/**
+ * Any other OpenStack cloud (NCSA Nebula's stack file points at one): such clouds publish no catalogue, so the
+ * offline one is a stated default: the flavors the stack declares in esiphub:customFlavors (it must, the built-in
+ * table is Jetstream2's), an Ubuntu 24.04 image named `Ubuntu-24.04-LTS`, the external network `ext-net`, no
+ * router yet, and Nova's default zone `nova` (nova.conf default_availability_zone).
+ */
+const STOCK_OPENSTACK: Omit<OfflineOpenStack, "flavors"> = {
+    title: "an OpenStack cloud",
+    images: [{ name: "Ubuntu-24.04-LTS", createdAt: "2026-09-15T17:40:02Z" }],
+    externalNetworks: ["ext-net"],
+    routers: [],
+    availabilityZones: ["nova"],
+};
+
+/** The offline OpenStack cloud the stack's openstack:authUrl points at. */
+export function offlineOpenStack(): OfflineOpenStack {
+    const authUrl = config("openstack:authUrl") ?? "";
+    if (/^https:\/\/js2\.jetstream-cloud\.org[:/]/.test(authUrl)) return JETSTREAM2;
+    return { ...STOCK_OPENSTACK, flavors: customFlavors() };
+}
+
+/** Instance types of the offline AWS account: the built-in table and the stack's customFlavors. */
+export function offlineInstanceTypes(): Flavor[] {
+    return [...AWS_INSTANCE_TYPES, ...customFlavors()];
+}
 
 /** Canonical's Ubuntu 24.04 AMIs in the offline AWS region. */
 export const OFFLINE_AMIS: readonly { id: string; name: string; ownerId: string; architecture: string; creationDate: string }[] = [

@@ -9,10 +9,9 @@ import {
     lookupFailure,
     NO_RESULTS,
     OFFLINE_AMIS,
-    OFFLINE_EXTERNAL_NETWORKS,
-    OFFLINE_IMAGES,
     OFFLINE_VPCS,
-    offlineFlavors,
+    offlineInstanceTypes,
+    offlineOpenStack,
     offlineUuid,
     openstackRegion,
 } from "./cloud";
@@ -39,7 +38,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
     // Cloud layer (components/openstack, components/aws): sizes, images, networks, AMIs, zones and VPCs of the
     // offline clouds (plan/cloud.ts). Anything not there fails with the provider's own "no results" message.
     "openstack:compute/getFlavor:getFlavor": (inputs) => {
-        const flavor = offlineFlavors("openstack").find((f) => f.name === inputs.name);
+        const flavor = offlineOpenStack().flavors.find((f) => f.name === inputs.name);
         if (!flavor) throw lookupFailure();
         return {
             id: offlineUuid(`flavor/${flavor.name}`),
@@ -47,7 +46,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             name: flavor.name,
             vcpus: flavor.vcpus,
             ram: flavor.ramGiB * 1024,
-            disk: 0,
+            disk: flavor.diskGb ?? 0,
             swap: 0,
             rxTxFactor: 1,
             isPublic: true,
@@ -56,7 +55,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
         };
     },
     "openstack:images/getImage:getImage": (inputs) => {
-        const image = OFFLINE_IMAGES.find((i) => i.name === inputs.name);
+        const image = offlineOpenStack().images.find((i) => i.name === inputs.name);
         if (!image) throw lookupFailure();
         return {
             id: offlineUuid(`image/${image.name}`),
@@ -77,7 +76,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
         };
     },
     "openstack:networking/getNetwork:getNetwork": (inputs) => {
-        if (!OFFLINE_EXTERNAL_NETWORKS.includes(inputs.name) || inputs.external === false) throw lookupFailure();
+        if (!offlineOpenStack().externalNetworks.includes(inputs.name) || inputs.external === false) throw lookupFailure();
         return {
             id: offlineUuid(`network/${inputs.name}`),
             name: inputs.name,
@@ -88,6 +87,27 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             subnets: [offlineUuid(`subnet/${inputs.name}`)],
             availabilityZoneHints: [],
             allTags: [],
+            region: openstackRegion(),
+        };
+    },
+    // A router of the project, by name or id (terraform-provider-openstack data_source_networking_router_v2:
+    // exactly one match, or the provider's "no results" error).
+    "openstack:networking/getRouter:getRouter": (inputs) => {
+        const router = offlineOpenStack().routers.find((r) => (inputs.routerId ? offlineUuid(`router/${r.name}`) === inputs.routerId : r.name === inputs.name));
+        if (!router) throw lookupFailure();
+        return {
+            id: offlineUuid(`router/${router.name}`),
+            routerId: offlineUuid(`router/${router.name}`),
+            name: router.name,
+            adminStateUp: true,
+            status: "ACTIVE",
+            enableSnat: true,
+            distributed: false,
+            externalNetworkId: offlineUuid(`network/${router.externalNetwork}`),
+            externalFixedIps: [{ subnetId: offlineUuid(`subnet/${router.externalNetwork}`), ipAddress: "149.165.168.20" }],
+            availabilityZoneHints: [],
+            allTags: [],
+            tags: [],
             region: openstackRegion(),
         };
     },
@@ -134,7 +154,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
     "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (inputs) => {
         const wanted = filterValues(inputs.filters, "instance-type");
         const locations = filterValues(inputs.filters, "location") ?? [awsRegion()];
-        const types = offlineFlavors("aws")
+        const types = offlineInstanceTypes()
             .map((f) => f.name)
             .filter((t) => !wanted || wanted.includes(t));
         const offered = locations.filter((l) => l.startsWith(awsRegion()));

@@ -39,7 +39,6 @@ export const OFFLINE_STATE: Record<string, OfflineState> = {
     "openstack:networking/subnet:Subnet": (_name, inputs) => ({ gatewayIp: registerSubnet(inputs.cidr, "openstack") }),
     "openstack:networking/port:Port": (name) => ({ allFixedIps: [nextPrivateIp(name)], macAddress: `fa:16:3e:${offlineUuid(name).slice(0, 6).replace(/(..)(?!$)/g, "$1:")}` }),
     "openstack:networking/floatingIp:FloatingIp": (name) => ({ address: offlinePublicIp(name) }),
-    "openstack:compute/volumeAttach:VolumeAttach": () => ({ device: "/dev/vdb" }),
     "aws:ec2/subnet:Subnet": (name, inputs) => {
         registerSubnet(inputs.cidrBlock, "aws");
         return { arn: `arn:aws:ec2:${awsRegion()}:123456789012:subnet/${offlineAwsId("subnet", name)}` };

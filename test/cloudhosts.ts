@@ -32,7 +32,7 @@ function hostOutputs(hosts: ClusterHosts): Record<string, unknown> {
         connections: Object.fromEntries(nodes.map((n) => [n.name, n.connection])),
         nfs: hosts.nfs.name,
         dataVolumeId: hosts.dataVolume.id,
-        devicePath: hosts.dataVolume.devicePath,
+        volumeSerial: hosts.dataVolume.serial,
     };
 }
 

@@ -85,7 +85,7 @@ describe("config", () => {
             ["pod CIDR overlaps node subnet", { "esiphub:podCidr": "10.42.0.0/16" }, ["esiphub:podCidr: 10.42.0.0/16 overlaps the node subnet 10.42.0.0/24 (esiphub:subnetCidr); choose a range outside it"]],
             ["workers not a count", { "esiphub:workers": "many" }, ['esiphub:workers: must be an integer from 0 to 100 or "auto", got "many"']],
             ["workers too many", { "esiphub:workers": "101" }, ['esiphub:workers: must be an integer from 0 to 100 or "auto", got "101"']],
-            ["unknown flavor", { "esiphub:workerFlavor": "m3.huge" }, ['esiphub:workerFlavor: unknown flavor "m3.huge"; known: m3.tiny, m3.small, m3.quad, m3.medium, m3.large, m3.xl, m3.2xl, r3.large, r3.xl (add others with esiphub:customFlavors)']],
+            ["unknown flavor", { "esiphub:workerFlavor": "m3.huge" }, ['esiphub:workerFlavor: unknown flavor "m3.huge"; known: m3.tiny, m3.small, m3.quad, m3.medium, m3.large, m3.xl, m3.2xl, m3.3xl, r3.large, r3.xl, g3.small, g3.medium, g3.large, g3.xl (add others with esiphub:customFlavors)']],
             ["flavor too small for the guarantee", { "esiphub:workerFlavor": "m3.small", "esiphub:memoryGuarantee": "8G", "esiphub:memoryLimit": "8G" }, ["esiphub:workerFlavor: m3.small has 6 GiB RAM; less the 2 GiB node reserve it cannot hold one user's memory guarantee of 7.45 GiB (esiphub:memoryGuarantee is 8G)"]],
             ["guarantee above limit", { "esiphub:memoryGuarantee": "16G" }, ["esiphub:memoryGuarantee: 16G is more than esiphub:memoryLimit 8G; the guarantee must not exceed the limit"]],
             ["malformed memory", { "esiphub:memoryLimit": "8 gigs" }, ['esiphub:memoryLimit: must be a memory size such as 8G or 8Gi, got "8 gigs"']],
@@ -103,7 +103,7 @@ describe("config", () => {
             ["openstack without external network", { "esiphub:externalNetwork": "" }, ['esiphub:externalNetwork: required when esiphub:cloud is openstack (the external network\'s name, e.g. "public")']],
             ["region missing", { "openstack:region": undefined }, ["openstack:region: required for cloud openstack; set the provider's region in the stack file"]],
             ["dns provider without zone", { "esiphub:dns": "designate" }, ['esiphub:dnsZone: required when esiphub:dns is "designate"']],
-            ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "big"']],
+            ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB[:DISK_GB] such as m1.xlarge:8:16 or m1.xlarge:8:16:40, got "big"']],
             ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, [`esiphub:quickstartReadmeFile: no file at "nope.md" (resolved to ${path.join(PROJECT_DIR, "nope.md")})`]],
         ];
         for (const [title, overrides, expected, site] of cases) {

@@ -4,7 +4,7 @@ import { SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDevicePath, ingressRuleArgs } from "./specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDiskSerial, ingressRuleArgs } from "./specs";
 
 export interface AwsHostsArgs {
     config: SiteConfig;
@@ -228,7 +228,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         );
         this.dataVolume = {
             id: volume.id,
-            devicePath: pulumi.all([volume.id, attachment.id]).apply(([id]) => ebsDevicePath(id)),
+            serial: pulumi.all([volume.id, attachment.id]).apply(([id]) => ebsDiskSerial(id)),
             attachment,
         };
         this.sshCommand = sshCommand(user, this.publicIp);

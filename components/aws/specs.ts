@@ -29,12 +29,16 @@ export function amiQuery(owner: string, nameFilter: string) {
     };
 }
 
-/** Where an EBS volume appears on a Nitro instance: the NVMe device's serial is the volume id without its dash. */
-export function ebsDevicePath(volumeId: string): string {
-    return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+/**
+ * The serial of an EBS volume's disk: on Nitro instances its NVMe serial is the volume id without its dash
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/identify-nvme-ebs-device.html); older Xen types have no serial
+ * but are not in the instance table.
+ */
+export function ebsDiskSerial(volumeId: string): string {
+    return volumeId.replace("-", "");
 }
 
-/** The device name EC2 is asked for; on Nitro it only orders the NVMe devices, the path above is what the host sees. */
+/** The device name EC2 is asked for; on Nitro it only orders the NVMe devices, the host finds the disk by serial. */
 export const DATA_VOLUME_DEVICE_NAME = "/dev/sdf";
 
 /** True when `inner` lies entirely inside `outer`. */

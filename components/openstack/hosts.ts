@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
-import { SiteConfig } from "../config";
+import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, siteTags, sshCommand } from "../cloud";
-import { bootVolume, cinderDevicePath, openstackTags, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "./specs";
+import { bootsFromVolume, bootVolume, cinderDiskSerial, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "./specs";
 
 export interface OpenStackHostsArgs {
     config: SiteConfig;
@@ -33,7 +33,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const region = config.region;
         const stack = pulumi.getStack();
         const tags = (role: string) => siteTags(site, stack, role);
-        const { externalNetwork, image: imageName } = config.openstack;
+        const { externalNetwork, image: imageName, existingRouter } = config.openstack;
         const layout = nodeLayout(config);
 
         // Lookups by name; each failure names the setting to fix.
@@ -68,12 +68,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             },
             { parent: this },
         );
-        const router = new openstack.networking.Router(
-            `${name}-router`,
-            { name: `${site}-router`, externalNetworkId: external().id, adminStateUp: true, tags: openstackTags(tags("network")) },
-            { parent: this },
-        );
-        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId: router.id, subnetId: subnet.id }, { parent: this });
+        const routerId = existingRouter ? this.findRouter(existingRouter, externalNetwork, region, external) : this.newRouter(name, site, external, tags("network"));
+        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId, subnetId: subnet.id }, { parent: this });
 
         const groups = new Map<FirewallGroup, openstack.networking.SecGroup>();
         for (const spec of FIREWALL_GROUPS) {
@@ -113,6 +109,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 },
                 { parent: this },
             );
+            const fromVolume = bootsFromVolume(node.flavor, config.nodes.rootVolumeSizeGb);
             const instance = new openstack.compute.Instance(
                 `${name}-${node.name}`,
                 {
@@ -120,7 +117,9 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     flavorId: flavors.get(node.flavor.name)!(),
                     keyPair: keypair.name,
                     networks: [{ port: port.id }],
-                    blockDevices: [image().id.apply((id) => bootVolume(id, config.nodes.rootVolumeSizeGb))],
+                    // The flavor's local disk when it is large enough (no volume, no storage quota), else a volume.
+                    imageId: fromVolume ? undefined : image().id,
+                    blockDevices: fromVolume ? [image().id.apply((id) => bootVolume(id, config.nodes.rootVolumeSizeGb))] : undefined,
                     availabilityZone: config.nodes.availabilityZone,
                     schedulerHints: node.role === "worker" && workerGroup ? [{ group: workerGroup.id }] : undefined,
                     userData: cloudInit(node.name),
@@ -129,7 +128,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 {
                     parent: this,
                     // The image name points at the newest build; a new build must not replace running nodes.
-                    ignoreChanges: ["blockDevices[0].uuid"],
+                    ignoreChanges: [fromVolume ? "blockDevices[0].uuid" : "imageId"],
                     dependsOn: [routerInterface],
                 },
             );
@@ -200,7 +199,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const attachment = new openstack.compute.VolumeAttach(`${name}-data-attachment`, { instanceId: nfsInstance.id, volumeId: volume.id }, { parent: this });
         this.dataVolume = {
             id: volume.id,
-            devicePath: pulumi.all([volume.id, attachment.id]).apply(([id]) => cinderDevicePath(id)),
+            serial: pulumi.all([volume.id, attachment.id]).apply(([id]) => cinderDiskSerial(id)),
             attachment,
         };
         this.sshCommand = sshCommand(user, this.publicIp);
@@ -211,6 +210,32 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             workerPrivateIps: this.workers.map((w) => w.privateIp),
             dataVolumeId: this.dataVolume.id,
             sshCommand: this.sshCommand,
+        });
+    }
+
+    /** A router of the site's own, with its gateway on the external network. */
+    private newRouter(name: string, site: string, external: () => pulumi.Output<{ id: string }>, labels: Record<string, string>): pulumi.Output<string> {
+        return new openstack.networking.Router(
+            `${name}-router`,
+            { name: `${site}-router`, externalNetworkId: external().id, adminStateUp: true, tags: openstackTags(labels) },
+            { parent: this },
+        ).id;
+    }
+
+    /**
+     * The project's router named by esiphub:existingRouter (Jetstream2 allows one router per project and asks to re-use
+     * it: js2docs general/policies.md, ui/cli/network.md). Its gateway must be on the external network the floating IP
+     * comes from, or the floating IP cannot reach the subnet (Neutron: "External network ... is not reachable").
+     */
+    private findRouter(router: string, externalNetwork: string, region: string, external: () => pulumi.Output<{ id: string }>): pulumi.Output<string> {
+        const query = routerQuery(router);
+        const found = lookup("existingRouter", `no router ${"routerId" in query ? "with id" : "named"} "${router}" in region ${region}`, this, () =>
+            openstack.networking.getRouter(query, { parent: this }),
+        );
+        return pulumi.all([found(), external().id]).apply(([r, externalId]) => {
+            const problem = routerGatewayProblem(router, r.externalNetworkId, externalId, externalNetwork);
+            if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:existingRouter: ${problem}`, this);
+            return r.id;
         });
     }
 }

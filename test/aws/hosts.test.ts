@@ -193,7 +193,7 @@ describe("aws: hosts under mocks", () => {
         }
     });
 
-    it("keeps the gp3 data volume on destroy, attaches it to the master, and names its NVMe path", () => {
+    it("keeps the gp3 data volume on destroy, attaches it to the master, and hands on its NVMe serial", () => {
         const volume = findResource(plan, T.volume);
         assert.strictEqual(volume.retainOnDelete, true);
         assert.strictEqual(volume.protect, false);
@@ -208,7 +208,8 @@ describe("aws: hosts under mocks", () => {
         assert.strictEqual(input(attachment, "instanceId"), "esiphub-aws-aws-aws-master-id");
         assert.strictEqual(input(attachment, "deviceName"), "/dev/sdf");
         assert.strictEqual(input(attachment, "stopInstanceBeforeDetaching"), true);
-        assert.strictEqual(plan.outputs.devicePath, `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${`${volume.name}-id`.replace("-", "")}`);
+        // The EBS id without its dash: what the NVMe disk reports as serial on a Nitro instance.
+        assert.strictEqual(plan.outputs.volumeSerial, `${volume.name}-id`.replace("-", ""));
     });
 
     it("hands the next layers each node's name, role, private IP and SSH connection", () => {

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDevicePath, ingressRuleArgs } from "../../components/aws/specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDiskSerial, ingressRuleArgs } from "../../components/aws/specs";
 
 describe("aws: resource arguments", () => {
     it("renders a firewall rule as a VPC security group ingress rule", () => {
@@ -23,7 +23,7 @@ describe("aws: resource arguments", () => {
     });
 
     it("finds the EBS volume by its NVMe serial (the volume id without its dash)", () => {
-        assert.strictEqual(ebsDevicePath("vol-0123456789abcdef0"), "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
+        assert.strictEqual(ebsDiskSerial("vol-0123456789abcdef0"), "vol0123456789abcdef0");
         assert.strictEqual(DATA_VOLUME_DEVICE_NAME, "/dev/sdf");
     });
 

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { bootVolume, cinderDevicePath, openstackTags, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "../../components/openstack/specs";
+import { bootsFromVolume, bootVolume, cinderDiskSerial, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "../../components/openstack/specs";
+import { JETSTREAM2_FLAVORS } from "../../components/catalog";
 
 describe("openstack: resource arguments", () => {
     it("renders a firewall rule as an IPv4 ingress rule of Neutron", () => {
@@ -24,8 +25,31 @@ describe("openstack: resource arguments", () => {
         });
     });
 
-    it("finds the data volume by its serial, the first 20 characters of its id", () => {
-        assert.strictEqual(cinderDevicePath("6a4f5c2e-91b0-4d7e-8c3a-2f1e0d9c8b7a"), "/dev/disk/by-id/virtio-6a4f5c2e-91b0-4d7e-8");
+    it("boots from the flavor's local disk when it holds esiphub:rootVolumeSize, from a volume otherwise", () => {
+        const flavor = (name: string) => JETSTREAM2_FLAVORS.find((f) => f.name === name)!;
+        assert.strictEqual(bootsFromVolume(flavor("m3.large"), 60), false, "m3.large has a 60 GB disk");
+        assert.strictEqual(bootsFromVolume(flavor("m3.large"), 61), true);
+        assert.strictEqual(bootsFromVolume(flavor("m3.quad"), 60), true, "m3.quad has 20 GB");
+        assert.strictEqual(bootsFromVolume(flavor("m3.quad"), 20), false);
+        assert.strictEqual(bootsFromVolume({ name: "m1.xlarge", vcpus: 8, ramGiB: 16 }, 20), true, "a flavor of unknown disk boots from a volume");
+    });
+
+    it("the data volume's disk serial is the volume id, on any bus", () => {
+        assert.strictEqual(cinderDiskSerial("6a4f5c2e-91b0-4d7e-8c3a-2f1e0d9c8b7a"), "6a4f5c2e-91b0-4d7e-8c3a-2f1e0d9c8b7a");
+    });
+
+    it("looks a router up by id when esiphub:existingRouter is a UUID, by name otherwise", () => {
+        assert.deepStrictEqual(routerQuery("auto_allocated_router"), { name: "auto_allocated_router" });
+        assert.deepStrictEqual(routerQuery("0b4a9e7c-3f2d-4c1b-8a6e-5d9f0e1c2b3a"), { routerId: "0b4a9e7c-3f2d-4c1b-8a6e-5d9f0e1c2b3a" });
+    });
+
+    it("accepts an existing router only with its gateway on the external network of the floating IP", () => {
+        assert.strictEqual(routerGatewayProblem("auto_allocated_router", "net-public", "net-public", "public"), undefined);
+        assert.strictEqual(
+            routerGatewayProblem("r1", "", "net-public", "public"),
+            'router "r1" cannot route a floating IP of "public" (esiphub:externalNetwork) to the subnet: it has no external gateway; set it with `openstack router set --external-gateway public r1` or name another router',
+        );
+        assert.match(routerGatewayProblem("r1", "net-other", "net-public", "public")!, /its gateway is on network net-other/);
     });
 
     it("spreads workers softly", () => {
