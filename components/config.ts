@@ -72,6 +72,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "dns", type: "string", default: "none", description: "DNS records made by the program: `none`, `designate` (OpenStack DNS) or `route53`." },
     { key: "dnsZone", type: "string", default: "", description: "Zone for `dns` records, e.g. `esipfed.org.`; required unless `dns` is `none`." },
     { key: "dnsTtl", type: "integer", default: 300, description: "TTL of the hub's DNS record, seconds (60 to 86400)." },
+    { key: "publicIp", type: "string", default: "", description: "An existing floating IP (OpenStack) or Elastic IP (AWS) for the hub, allocated beforehand; the stack associates it with the master but never creates or releases it, so DNS set once stays right across rebuilds. A new address per stack when empty." },
     { key: "existingRouter", type: "string", default: "", description: "OpenStack: name or id of a router of the project to attach the node subnet to, instead of creating one (Jetstream2 allows one router per project: often `auto_allocated_router`)." },
 ];
 
@@ -90,6 +91,8 @@ export interface SiteConfig {
         readonly serviceCidr: string;
         readonly adminCidrs: string[];
         readonly dnsNameservers: string[];
+        /** An existing floating/Elastic IP to associate with the master; a new one when absent. */
+        readonly publicIp?: string;
     };
     readonly ssh: {
         readonly user: string;
@@ -197,6 +200,8 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} "${c}" has host bits set, which AWS refuses; write the network ${networkCidr(parsed)} (or ${c.split("/")[0]}/32 for the one address)`);
         }
     });
+    const publicIp = r.string("publicIp", { pattern: /^(|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/, allowed: "empty or an IPv4 address such as 149.165.157.99 (no /prefix)" });
+    if (publicIp && !parseCidr(`${publicIp}/32`)) problems.push(`${NAMESPACE}:publicIp: "${publicIp}" is not an IPv4 address`);
     const dnsNameservers = r.array("dnsNameservers") ?? [];
     dnsNameservers.forEach((ip, i) => {
         if (!parseCidr(`${ip}/32`)) problems.push(`${NAMESPACE}:dnsNameservers: item ${i + 1} must be an IPv4 address, got "${ip}"`);
@@ -343,7 +348,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         site,
         cloud: cloud!,
         region,
-        network: { subnetCidr: subnetCidr!, podCidr: podCidr!, serviceCidr: SERVICE_CIDR, adminCidrs: adminCidrs!, dnsNameservers },
+        network: { subnetCidr: subnetCidr!, podCidr: podCidr!, serviceCidr: SERVICE_CIDR, adminCidrs: adminCidrs!, dnsNameservers, publicIp: publicIp || undefined },
         ssh: { user: sshUser!, publicKey: sshPublicKey!, privateKey: sshPrivateKey! },
         nodes: {
             masterFlavor: masterFlavor!,

@@ -57,6 +57,8 @@ export interface OfflineOpenStack {
     readonly externalNetworks: readonly string[];
     /** Routers that already exist in the project, with the external network of their gateway. */
     readonly routers: readonly { name: string; externalNetwork: string }[];
+    /** Floating IPs the project holds (allocated, on no port), for esiphub:publicIp. */
+    readonly floatingIps: readonly { address: string; externalNetwork: string }[];
     readonly availabilityZones: readonly string[];
 }
 
@@ -75,6 +77,8 @@ const JETSTREAM2: OfflineOpenStack = {
     ],
     externalNetworks: ["public"],
     routers: [{ name: "auto_allocated_router", externalNetwork: "public" }],
+    // One address kept by the allocation for the hub's DNS name (TEST-NET-1, RFC 5737, stands in for it).
+    floatingIps: [{ address: "192.0.2.10", externalNetwork: "public" }],
     availabilityZones: ["nova"],
 };
 
@@ -89,6 +93,7 @@ const STOCK_OPENSTACK: Omit<OfflineOpenStack, "flavors"> = {
     images: [{ name: "Ubuntu-24.04-LTS", createdAt: "2026-09-15T17:40:02Z" }],
     externalNetworks: ["ext-net"],
     routers: [],
+    floatingIps: [],
     availabilityZones: ["nova"],
 };
 
@@ -110,6 +115,9 @@ export const OFFLINE_AMIS: readonly { id: string; name: string; ownerId: string;
     { id: "ami-04b4f1a9cf54c11d0", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015", ownerId: "099720109477", architecture: "x86_64", creationDate: "2026-10-16T09:02:13.000Z" },
     { id: "ami-0a7a4e87939439934", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20261015", ownerId: "099720109477", architecture: "arm64", creationDate: "2026-10-16T09:05:51.000Z" },
 ];
+
+/** An Elastic IP the offline AWS account holds, unassociated, for stacks that set esiphub:publicIp (TEST-NET-1). */
+export const OFFLINE_ELASTIC_IPS: readonly { publicIp: string; allocationId: string }[] = [{ publicIp: "192.0.2.20", allocationId: "eipalloc-0a1b2c3d4e5f60718" }];
 
 /** An existing VPC of the offline AWS account, for stacks that set esiphub:vpcId. */
 export const OFFLINE_VPCS: readonly { id: string; cidrBlock: string; internetGatewayId: string }[] = [

@@ -9,6 +9,7 @@ import {
     lookupFailure,
     NO_RESULTS,
     OFFLINE_AMIS,
+    OFFLINE_ELASTIC_IPS,
     OFFLINE_VPCS,
     offlineInstanceTypes,
     offlineOpenStack,
@@ -109,6 +110,51 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             allTags: [],
             tags: [],
             region: openstackRegion(),
+        };
+    },
+    // terraform-provider-openstack data_source_networking_floatingip_v2: one match by address; `pool` is the network id.
+    "openstack:networking/getFloatingIp:getFloatingIp": (inputs) => {
+        const ip = offlineOpenStack().floatingIps.find((f) => f.address === inputs.address);
+        if (!ip) throw lookupFailure("No openstack_networking_floatingip_v2 found");
+        return {
+            id: offlineUuid(`floatingip/${ip.address}`),
+            address: ip.address,
+            pool: offlineUuid(`network/${ip.externalNetwork}`),
+            portId: "",
+            fixedIp: "",
+            status: "DOWN",
+            description: "",
+            dnsName: "",
+            dnsDomain: "",
+            allTags: [],
+            tags: [],
+            tenantId: offlineUuid("project"),
+            region: openstackRegion(),
+        };
+    },
+    "aws:ec2/getElasticIp:getElasticIp": (inputs) => {
+        const eip = OFFLINE_ELASTIC_IPS.find((e) => e.publicIp === inputs.publicIp || e.allocationId === inputs.id);
+        if (!eip) throw lookupFailure("no matching EC2 EIP found");
+        return {
+            id: eip.allocationId,
+            arn: `arn:aws:ec2:${awsRegion()}:123456789012:elastic-ip/${eip.allocationId}`,
+            publicIp: eip.publicIp,
+            domain: "vpc",
+            associationId: "",
+            instanceId: "",
+            networkInterfaceId: "",
+            networkInterfaceOwnerId: "",
+            privateIp: "",
+            privateDns: "",
+            publicDns: `ec2-${eip.publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com`,
+            publicIpv4Pool: "amazon",
+            carrierIp: "",
+            customerOwnedIp: "",
+            customerOwnedIpv4Pool: "",
+            ipamPoolId: "",
+            ptrRecord: "",
+            tags: {},
+            region: awsRegion(),
         };
     },
     "aws:ec2/getAmi:getAmi": (inputs) => {

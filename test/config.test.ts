@@ -79,6 +79,8 @@ describe("config", () => {
             ["admin CIDR with host bits", { "esiphub:adminCidrs": '["198.51.100.7/24"]' }, ['esiphub:adminCidrs: item 1 "198.51.100.7/24" has host bits set, which AWS refuses; write the network 198.51.100.0/24 (or 198.51.100.7/32 for the one address)']],
             ["a /28 for 100 workers", { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "100", "esiphub:users": "1000" }, ["esiphub:subnetCidr: 10.42.0.0/28 has 12 addresses that OpenStack gives to VMs, but the site has 101 nodes; use a /25 or larger"]],
             ["a /28 one node short on AWS", { "esiphub:subnetCidr": "10.44.0.0/28", "esiphub:workers": "10", "esiphub:nfsNode": "true" }, ["esiphub:subnetCidr: 10.44.0.0/28 has 11 addresses that AWS gives to VMs, but the site has 12 nodes; use a /27 or larger"], "aws"],
+            ["public IP with a prefix", { "esiphub:publicIp": "192.0.2.10/32" }, ['esiphub:publicIp: must be empty or an IPv4 address such as 149.165.157.99 (no /prefix), got "192.0.2.10/32"']],
+            ["existing router on AWS", { "esiphub:existingRouter": "r1" }, ["esiphub:existingRouter: an OpenStack router; with esiphub:cloud aws leave it empty"], "aws"],
             ["malformed admin CIDR", { "esiphub:adminCidrs": '["149.165.152.0/24","somewhere"]' }, ['esiphub:adminCidrs: item 2 must be an IPv4 CIDR such as 203.0.113.7/32, got "somewhere"']],
             ["admin CIDRs not a list", { "esiphub:adminCidrs": "149.165.152.0/24" }, ['esiphub:adminCidrs: must be a list of strings, got "149.165.152.0/24"']],
             ["no admin CIDR", { "esiphub:adminCidrs": "[]" }, ['esiphub:adminCidrs: must be a list of at least 1 item, got "[]"']],

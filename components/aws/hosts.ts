@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { SiteConfig } from "../config";
+import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDiskSerial, ingressRuleArgs } from "./specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, elasticIpProblem, ebsDiskSerial, ingressRuleArgs } from "./specs";
 
 export interface AwsHostsArgs {
     config: SiteConfig;
@@ -179,8 +179,16 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
 
         const [masterSpec, ...others] = layout;
         const master = makeNode(masterSpec);
-        const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, { parent: this, dependsOn: gateway ? [gateway] : [] });
-        const eipAssociation = new aws.ec2.EipAssociation(`${name}-eip-association`, { allocationId: eip.allocationId, instanceId: master.id }, { parent: this });
+        const kept = config.network.publicIp;
+        const eip = kept
+            ? { allocationId: this.keptElasticIp(kept, region, master), publicIp: pulumi.output(kept) }
+            : new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, { parent: this, dependsOn: gateway ? [gateway] : [] });
+        // An address reaches a VPC only through its internet gateway (AssociateAddress refuses otherwise).
+        const eipAssociation = new aws.ec2.EipAssociation(
+            `${name}-eip-association`,
+            { allocationId: eip.allocationId, instanceId: master.id },
+            { parent: this, dependsOn: gateway ? [gateway] : [] },
+        );
         this.publicIp = pulumi.all([eip.publicIp, eipAssociation.id]).apply(([ip]) => ip);
         const user = config.ssh.user;
         this.master = {
@@ -239,6 +247,21 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             workerPrivateIps: this.workers.map((w) => w.privateIp),
             dataVolumeId: this.dataVolume.id,
             sshCommand: this.sshCommand,
+        });
+    }
+
+    /**
+     * The Elastic IP named by esiphub:publicIp: allocated by the organiser, never allocated or released here, so it
+     * outlives the stack. It must be a VPC address, free or already on the master (AssociateAddress would move it).
+     */
+    private keptElasticIp(address: string, region: string, master: aws.ec2.Instance): pulumi.Output<string> {
+        const found = lookup("publicIp", `no Elastic IP ${address} in ${region}; allocate one with \`aws ec2 allocate-address --domain vpc\``, this, () =>
+            aws.ec2.getElasticIp({ publicIp: address }, { parent: this }),
+        );
+        return pulumi.all([found(), master.id]).apply(([eip, instanceId]) => {
+            const problem = elasticIpProblem({ address, domain: eip.domain, instanceId: eip.instanceId, networkInterfaceId: eip.networkInterfaceId }, instanceId);
+            if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:publicIp: ${problem}`, this);
+            return eip.id;
         });
     }
 }

@@ -41,6 +41,16 @@ export function ebsDiskSerial(volumeId: string): string {
 /** The device name EC2 is asked for; on Nitro it only orders the NVMe devices, the host finds the disk by serial. */
 export const DATA_VOLUME_DEVICE_NAME = "/dev/sdf";
 
+/** Why a kept Elastic IP cannot be the hub's, or undefined when it can (free, or on the master already). */
+export function elasticIpProblem(eip: { address: string; domain: string; instanceId?: string; networkInterfaceId?: string }, masterInstanceId: string): string | undefined {
+    if (eip.domain !== "vpc") return `${eip.address} is an EC2-Classic address; allocate a VPC one with \`aws ec2 allocate-address --domain vpc\``;
+    if (eip.instanceId && eip.instanceId !== masterInstanceId) {
+        return `${eip.address} is associated with instance ${eip.instanceId}; free it with \`aws ec2 disassociate-address --public-ip ${eip.address}\` or name another address`;
+    }
+    if (!eip.instanceId && eip.networkInterfaceId) return `${eip.address} is associated with network interface ${eip.networkInterfaceId}; free it first or name another address`;
+    return undefined;
+}
+
 /** True when `inner` lies entirely inside `outer`. */
 export function cidrContains(outer: string, inner: string): boolean {
     const o = parseCidr(outer);

@@ -4,7 +4,17 @@ import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, siteTags, sshCommand } from "../cloud";
-import { bootsFromVolume, bootVolume, cinderDiskSerial, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "./specs";
+import {
+    bootsFromVolume,
+    bootVolume,
+    cinderDiskSerial,
+    floatingIpProblem,
+    openstackTags,
+    routerGatewayProblem,
+    routerQuery,
+    secGroupRuleArgs,
+    WORKER_PLACEMENT_POLICY,
+} from "./specs";
 
 export interface OpenStackHostsArgs {
     config: SiteConfig;
@@ -139,14 +149,17 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
 
         const [masterSpec, ...others] = layout;
         const master = makeNode(masterSpec);
-        const floatingIp = new openstack.networking.FloatingIp(
-            `${name}-floating-ip`,
-            { pool: externalNetwork, description: `${site} hub and SSH`, tags: openstackTags(tags("access")) },
-            { parent: this },
-        );
+        const publicIp = config.network.publicIp;
+        const address = publicIp
+            ? this.keptFloatingIp(publicIp, externalNetwork, region, external, master.port)
+            : new openstack.networking.FloatingIp(
+                  `${name}-floating-ip`,
+                  { pool: externalNetwork, description: `${site} hub and SSH`, tags: openstackTags(tags("access")) },
+                  { parent: this },
+              ).address;
         const association = new openstack.networking.FloatingIpAssociate(
             `${name}-floating-ip-association`,
-            { floatingIp: floatingIp.address, portId: master.port.id },
+            { floatingIp: address, portId: master.port.id },
             { parent: this, dependsOn: [routerInterface] },
         );
         this.publicIp = association.floatingIp;
@@ -210,6 +223,29 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             workerPrivateIps: this.workers.map((w) => w.privateIp),
             dataVolumeId: this.dataVolume.id,
             sshCommand: this.sshCommand,
+        });
+    }
+
+    /**
+     * The floating IP named by esiphub:publicIp: allocated by the organiser, never created or released here, so it
+     * outlives the stack. It must come from the external network, and be free or already on the master's port:
+     * Neutron would otherwise move it from the VM that has it.
+     */
+    private keptFloatingIp(
+        address: string,
+        externalNetwork: string,
+        region: string,
+        external: () => pulumi.Output<{ id: string }>,
+        masterPort: openstack.networking.Port,
+    ): pulumi.Output<string> {
+        const found = lookup("publicIp", `no floating IP ${address} in the project in region ${region}; allocate one with \`openstack floating ip create ${externalNetwork}\``, this, () =>
+            openstack.networking.getFloatingIp({ address }, { parent: this }),
+        );
+        return pulumi.all([found(), external().id, masterPort.id]).apply(([ip, externalId, portId]) => {
+            // The data source's `pool` is the floating network's id (terraform-provider-openstack data_source_networking_floatingip_v2).
+            const problem = floatingIpProblem({ address, networkId: ip.pool, portId: ip.portId }, { name: externalNetwork, id: externalId }, portId);
+            if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:publicIp: ${problem}`, this);
+            return address;
         });
     }
 

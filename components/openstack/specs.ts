@@ -57,5 +57,20 @@ export function routerGatewayProblem(router: string, gatewayNetworkId: string, e
     return `router "${router}" cannot route a floating IP of "${externalNetwork}" (esiphub:externalNetwork) to the subnet: ${gateway}; set it with \`openstack router set --external-gateway ${externalNetwork} ${router}\` or name another router`;
 }
 
+/** Why a kept floating IP cannot be the hub's, or undefined when it can (free, or on the master's port already). */
+export function floatingIpProblem(
+    ip: { address: string; networkId?: string; portId?: string },
+    external: { name: string; id: string },
+    masterPortId: string,
+): string | undefined {
+    if (ip.networkId !== external.id) {
+        return `${ip.address} belongs to network ${ip.networkId}, not to "${external.name}" (esiphub:externalNetwork), whose router reaches the subnet`;
+    }
+    if (ip.portId && ip.portId !== masterPortId) {
+        return `${ip.address} is in use by port ${ip.portId} (another VM); free it with \`openstack floating ip unset --port ${ip.address}\` or name another address`;
+    }
+    return undefined;
+}
+
 /** Workers spread over hypervisors where possible, and still start when there are fewer hypervisors than workers. */
 export const WORKER_PLACEMENT_POLICY = "soft-anti-affinity";

@@ -224,6 +224,17 @@ describe("aws: hosts under mocks", () => {
         assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, ...hop, proxy: { host: plan.outputs.publicIp, ...hop } });
     });
 
+    it("with esiphub:publicIp associates that Elastic IP and allocates none", async () => {
+        const p = await planHosts("aws", { "esiphub:publicIp": "192.0.2.20" });
+        assert.strictEqual(resourcesOfType(p, T.eip).length, 0, "the kept address is never allocated (nor released on destroy)");
+        const association = findResource(p, T.eipAssociation);
+        assert.strictEqual(input(association, "allocationId"), "eipalloc-0a1b2c3d4e5f60718");
+        assert.strictEqual(input(association, "instanceId"), "esiphub-aws-aws-aws-master-id");
+        assert.ok(association.dependencies.includes(findResource(p, T.gateway).urn), "associated once the gateway is attached");
+        assert.strictEqual(p.outputs.publicIp, "192.0.2.20");
+        assert.deepStrictEqual(p.invokes.filter((i) => i.token === "aws:ec2/getElasticIp:getElasticIp").map((i) => i.inputs), [{ publicIp: "192.0.2.20" }]);
+    });
+
     it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {
         const p = await planHosts("aws", { "esiphub:keepDataOnDestroy": "false" });
         assert.strictEqual(findResource(p, T.volume).retainOnDelete, false);
@@ -309,6 +320,11 @@ describe("aws: hosts under mocks", () => {
                 title: "a zone that is not in the region",
                 run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1z" } },
                 error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, /,
+            },
+            {
+                title: "a public IP the account does not hold",
+                run: { site: "aws", overrides: { "esiphub:publicIp": "192.0.2.99" } },
+                error: /esiphub:publicIp: no Elastic IP 192\.0\.2\.99 in us-east-1; allocate one with `aws ec2 allocate-address --domain vpc` \(no matching EC2 EIP found\)/,
             },
             {
                 title: "a VPC that does not exist",

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDiskSerial, ingressRuleArgs } from "../../components/aws/specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDiskSerial, elasticIpProblem, ingressRuleArgs } from "../../components/aws/specs";
 
 describe("aws: resource arguments", () => {
     it("renders a firewall rule as a VPC security group ingress rule", () => {
@@ -25,6 +25,16 @@ describe("aws: resource arguments", () => {
     it("finds the EBS volume by its NVMe serial (the volume id without its dash)", () => {
         assert.strictEqual(ebsDiskSerial("vol-0123456789abcdef0"), "vol0123456789abcdef0");
         assert.strictEqual(DATA_VOLUME_DEVICE_NAME, "/dev/sdf");
+    });
+
+    it("takes a kept Elastic IP only when it is a free VPC address or already on the master", () => {
+        assert.strictEqual(elasticIpProblem({ address: "192.0.2.20", domain: "vpc" }, "i-master"), undefined);
+        assert.strictEqual(elasticIpProblem({ address: "192.0.2.20", domain: "vpc", instanceId: "i-master", networkInterfaceId: "eni-1" }, "i-master"), undefined);
+        assert.strictEqual(
+            elasticIpProblem({ address: "192.0.2.20", domain: "vpc", instanceId: "i-other" }, "i-master"),
+            "192.0.2.20 is associated with instance i-other; free it with `aws ec2 disassociate-address --public-ip 192.0.2.20` or name another address",
+        );
+        assert.match(elasticIpProblem({ address: "192.0.2.20", domain: "standard" }, "i-master")!, /EC2-Classic/);
     });
 
     it("puts a Name beside the site's tags", () => {

@@ -274,6 +274,17 @@ describe("openstack: hosts under mocks", () => {
         }
     });
 
+    it("with esiphub:publicIp associates that floating IP and allocates none", async () => {
+        const plan = await planHosts("jetstream", { "esiphub:publicIp": "192.0.2.10" });
+        assert.strictEqual(resourcesOfType(plan, T.floatingIp).length, 0, "the kept address is never created (nor released on destroy)");
+        const association = findResource(plan, T.floatingIpAssociate);
+        assert.strictEqual(input(association, "floatingIp"), "192.0.2.10");
+        assert.strictEqual(input(association, "portId"), `${findResource(plan, T.port, /-master-port$/).name}-id`);
+        assert.strictEqual(plan.outputs.publicIp, "192.0.2.10");
+        assert.strictEqual(plan.outputs.sshCommand, "ssh -i ~/.ssh/esiphub ubuntu@192.0.2.10");
+        assert.deepStrictEqual(plan.invokes.filter((i) => i.token === "openstack:networking/getFloatingIp:getFloatingIp").map((i) => i.inputs), [{ address: "192.0.2.10" }]);
+    });
+
     it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {
         const plan = await planHosts("jetstream", { "esiphub:keepDataOnDestroy": "false" });
         assert.strictEqual(findResource(plan, T.volume).retainOnDelete, false);
@@ -358,6 +369,11 @@ describe("openstack: hosts under mocks", () => {
                 title: "a router the project does not have",
                 run: { site: "jetstream", overrides: { "esiphub:existingRouter": "my-router" } },
                 error: /esiphub:existingRouter: no router named "my-router" in region IU \(Your query returned no results/,
+            },
+            {
+                title: "a public IP the project does not hold",
+                run: { site: "jetstream", overrides: { "esiphub:publicIp": "192.0.2.99" } },
+                error: /esiphub:publicIp: no floating IP 192\.0\.2\.99 in the project in region IU; allocate one with `openstack floating ip create public` \(No openstack_networking_floatingip_v2 found\)/,
             },
             {
                 title: "an unknown external network",

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { bootsFromVolume, bootVolume, cinderDiskSerial, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "../../components/openstack/specs";
+import { bootsFromVolume, bootVolume, cinderDiskSerial, floatingIpProblem, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "../../components/openstack/specs";
 import { JETSTREAM2_FLAVORS } from "../../components/catalog";
 
 describe("openstack: resource arguments", () => {
@@ -50,6 +50,17 @@ describe("openstack: resource arguments", () => {
             'router "r1" cannot route a floating IP of "public" (esiphub:externalNetwork) to the subnet: it has no external gateway; set it with `openstack router set --external-gateway public r1` or name another router',
         );
         assert.match(routerGatewayProblem("r1", "net-other", "net-public", "public")!, /its gateway is on network net-other/);
+    });
+
+    it("takes a kept floating IP only from the external network, and only when free or on the master's port", () => {
+        const external = { name: "public", id: "net-public" };
+        assert.strictEqual(floatingIpProblem({ address: "192.0.2.10", networkId: "net-public", portId: "" }, external, "port-master"), undefined);
+        assert.strictEqual(floatingIpProblem({ address: "192.0.2.10", networkId: "net-public", portId: "port-master" }, external, "port-master"), undefined, "a re-run finds it on the master");
+        assert.strictEqual(
+            floatingIpProblem({ address: "192.0.2.10", networkId: "net-public", portId: "port-other" }, external, "port-master"),
+            "192.0.2.10 is in use by port port-other (another VM); free it with `openstack floating ip unset --port 192.0.2.10` or name another address",
+        );
+        assert.match(floatingIpProblem({ address: "192.0.2.10", networkId: "net-other" }, external, "port-master")!, /belongs to network net-other, not to "public"/);
     });
 
     it("spreads workers softly", () => {
