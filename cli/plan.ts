@@ -41,6 +41,7 @@ export function planJson(result: PlanResult): Record<string, unknown> {
             provider: r.provider,
             ignoreChanges: r.ignoreChanges,
             additionalSecretOutputs: r.additionalSecretOutputs,
+            deleteBeforeReplace: r.deleteBeforeReplace,
         })),
         outputs: result.outputs,
     };
@@ -57,7 +58,7 @@ export function planText(result: PlanResult, notes: string[]): string {
     }
     const walk = (parent: string | null, depth: number) => {
         for (const r of children.get(parent) ?? []) {
-            const flags = [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : "", r.dependencies.length ? `${r.dependencies.length} deps` : ""]
+            const flags = [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : "", r.deleteBeforeReplace ? "deleteBeforeReplace" : "", r.dependencies.length ? `${r.dependencies.length} deps` : ""]
                 .filter(Boolean)
                 .join(", ");
             lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${flags ? `  [${flags}]` : ""}`);

@@ -4,7 +4,7 @@ import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, elasticIpProblem, ebsDiskSerial, ingressRuleArgs } from "./specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, elasticIpProblem, zoneChangeProblem, ebsDiskSerial, ingressRuleArgs } from "./specs";
 
 export interface AwsHostsArgs {
     config: SiteConfig;
@@ -108,9 +108,26 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             vpcId = () => vpc.id;
             gatewayId = gateway.id;
         }
+        // The data volume first: its zone is where the site has to stay.
+        const volume = new aws.ebs.Volume(
+            `${name}-data`,
+            { availabilityZone: zone(), size: config.storage.dataVolumeSizeGb, type: "gp3", encrypted: true, tags: tags("storage", `${site}-data`) },
+            {
+                parent: this,
+                retainOnDelete: config.storage.keepDataOnDestroy,
+                // Growing the size or changing the type happens in place; a new zone must not replace the data.
+                ignoreChanges: ["availabilityZone"],
+            },
+        );
+        // A new zone would replace the subnet (colliding on its CIDR) and every node, away from the volume: refused.
+        const siteZone = pulumi.all([volume.availabilityZone, zone()]).apply(([volumeZone, wanted]) => {
+            const problem = zoneChangeProblem(volumeZone, wanted);
+            if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:availabilityZone: ${problem}`, this);
+            return wanted;
+        });
         const subnet = new aws.ec2.Subnet(
             `${name}-subnet`,
-            { vpcId: vpcId(), cidrBlock: subnetCidr, availabilityZone: zone(), mapPublicIpOnLaunch: true, tags: tags("network", `${site}-subnet`) },
+            { vpcId: vpcId(), cidrBlock: subnetCidr, availabilityZone: siteZone, mapPublicIpOnLaunch: true, tags: tags("network", `${site}-subnet`) },
             { parent: this },
         );
         const routeTable = new aws.ec2.RouteTable(
@@ -124,9 +141,10 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         for (const spec of FIREWALL_GROUPS) {
             groups.set(
                 spec.group,
+                // Names are unique per VPC and a new description replaces the group: a prefix lets the new one come first.
                 new aws.ec2.SecurityGroup(
                     `${name}-sg-${spec.group}`,
-                    { name: `${site}-${spec.group}`, description: spec.description, vpcId: vpcId(), tags: tags("firewall", `${site}-${spec.group}`) },
+                    { namePrefix: `${site}-${spec.group}-`, description: spec.description, vpcId: vpcId(), tags: tags("firewall", `${site}-${spec.group}`) },
                     { parent: this },
                 ),
             );
@@ -145,7 +163,12 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             { parent: this },
         );
 
-        const keyPair = new aws.ec2.KeyPair(`${name}-keypair`, { keyName: `esiphub-${site}`, publicKey: config.ssh.publicKey, tags: tags("access", `esiphub-${site}`) }, { parent: this });
+        // Key names are unique per region: a new key replaces the old one under the same name, so the old goes first.
+        const keyPair = new aws.ec2.KeyPair(
+            `${name}-keypair`,
+            { keyName: `esiphub-${site}`, publicKey: config.ssh.publicKey, tags: tags("access", `esiphub-${site}`) },
+            { parent: this, deleteBeforeReplace: true },
+        );
 
         const makeNode = (node: NodeSpec) =>
             new aws.ec2.Instance(
@@ -187,7 +210,8 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         const eipAssociation = new aws.ec2.EipAssociation(
             `${name}-eip-association`,
             { allocationId: eip.allocationId, instanceId: master.id },
-            { parent: this, dependsOn: gateway ? [gateway] : [] },
+            // One association per address: the old one goes before a new one is made.
+            { parent: this, dependsOn: gateway ? [gateway] : [], deleteBeforeReplace: true },
         );
         this.publicIp = pulumi.all([eip.publicIp, eipAssociation.id]).apply(([ip]) => ip);
         const user = config.ssh.user;
@@ -218,22 +242,22 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             }
         }
 
-        const volume = new aws.ebs.Volume(
-            `${name}-data`,
-            { availabilityZone: subnet.availabilityZone, size: config.storage.dataVolumeSizeGb, type: "gp3", encrypted: true, tags: tags("storage", `${site}-data`) },
-            {
-                parent: this,
-                retainOnDelete: config.storage.keepDataOnDestroy,
-                // Growing the size or changing the type happens in place; a new zone must not replace the data.
-                ignoreChanges: ["availabilityZone"],
-            },
-        );
         const attachment = new aws.ec2.VolumeAttachment(
             `${name}-data-attachment`,
-            // Detaching from a running host could leave the filesystem mid-write; stop it first.
+            // Detaching a mounted volume from a running host can leave the filesystem damaged (EBS user guide,
+            // "Detach a volume"), so EC2 stops the host first; a volume attaches to one instance, so detach first.
             { deviceName: DATA_VOLUME_DEVICE_NAME, volumeId: volume.id, instanceId: nfsInstance.id, stopInstanceBeforeDetaching: true },
-            { parent: this },
+            { parent: this, deleteBeforeReplace: true },
         );
+        // ...and EC2 leaves it stopped: whichever host the volume can be on is started again after a new attachment.
+        const hosts = new Map([[this.master.name, master], [this.nfs.name, nfsInstance]]);
+        for (const [nodeName, instance] of hosts) {
+            new aws.ec2transitgateway.InstanceState(
+                `${name}-${nodeName}-running`,
+                { instanceId: instance.id, state: "running" },
+                { parent: this, dependsOn: [attachment], replacementTrigger: attachment.id },
+            );
+        }
         this.dataVolume = {
             id: volume.id,
             serial: pulumi.all([volume.id, attachment.id]).apply(([id]) => ebsDiskSerial(id)),

@@ -51,6 +51,15 @@ export function elasticIpProblem(eip: { address: string; domain: string; instanc
     return undefined;
 }
 
+/**
+ * Why the site cannot move to another zone, or undefined when it stays. An EBS volume lives in one zone and attaches
+ * only to instances there (EBS user guide); moving the data takes a snapshot and a new volume, by hand.
+ */
+export function zoneChangeProblem(volumeZone: string, wanted: string): string | undefined {
+    if (!volumeZone || volumeZone === wanted) return undefined;
+    return `the data volume is in ${volumeZone} and an EBS volume attaches only to instances of its own zone; set esiphub:availabilityZone to ${volumeZone}, or move the data yourself (snapshot, then a volume in ${wanted}) before changing the zone`;
+}
+
 /** True when `inner` lies entirely inside `outer`. */
 export function cidrContains(outer: string, inner: string): boolean {
     const o = parseCidr(outer);

@@ -100,7 +100,12 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             );
         }
 
-        const keypair = new openstack.compute.Keypair(`${name}-keypair`, { name: `esiphub-${site}`, publicKey: config.ssh.publicKey }, { parent: this });
+        // Nova key pair names are unique per user: a new key replaces the old one under the same name, so the old goes first.
+        const keypair = new openstack.compute.Keypair(
+            `${name}-keypair`,
+            { name: `esiphub-${site}`, publicKey: config.ssh.publicKey },
+            { parent: this, deleteBeforeReplace: true },
+        );
         const workerGroup =
             config.nodes.workers > 0
                 ? new openstack.compute.ServerGroup(`${name}-workers`, { name: `${site}-workers`, policies: [WORKER_PLACEMENT_POLICY] }, { parent: this })
@@ -137,6 +142,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 },
                 {
                     parent: this,
+                    // A port belongs to one VM: the old VM must free it before a new one can boot on it (Neutron 409 PortInUse).
+                    deleteBeforeReplace: true,
                     // The image name points at the newest build; a new build must not replace running nodes.
                     ignoreChanges: [fromVolume ? "blockDevices[0].uuid" : "imageId"],
                     dependsOn: [routerInterface],
@@ -160,7 +167,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const association = new openstack.networking.FloatingIpAssociate(
             `${name}-floating-ip-association`,
             { floatingIp: address, portId: master.port.id },
-            { parent: this, dependsOn: [routerInterface] },
+            // Deleting an association clears the address's port: done after a new one, it would undo the new one.
+            { parent: this, dependsOn: [routerInterface], deleteBeforeReplace: true },
         );
         this.publicIp = association.floatingIp;
         const masterHost = pulumi.all([association.floatingIp, master.instance.id]).apply(([ip]) => ip);
@@ -209,7 +217,12 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 ignoreChanges: ["availabilityZone"],
             },
         );
-        const attachment = new openstack.compute.VolumeAttach(`${name}-data-attachment`, { instanceId: nfsInstance.id, volumeId: volume.id }, { parent: this });
+        // A volume attaches to one VM at a time: detach before attaching it anew.
+        const attachment = new openstack.compute.VolumeAttach(
+            `${name}-data-attachment`,
+            { instanceId: nfsInstance.id, volumeId: volume.id },
+            { parent: this, deleteBeforeReplace: true },
+        );
         this.dataVolume = {
             id: volume.id,
             serial: pulumi.all([volume.id, attachment.id]).apply(([id]) => cinderDiskSerial(id)),

@@ -14,6 +14,7 @@ const T = {
     egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     keyPair: "aws:ec2/keyPair:KeyPair",
     instance: "aws:ec2/instance:Instance",
+    instanceState: "aws:ec2transitgateway/instanceState:InstanceState",
     eip: "aws:ec2/eip:Eip",
     eipAssociation: "aws:ec2/eipAssociation:EipAssociation",
     volume: "aws:ebs/volume:Volume",
@@ -31,7 +32,8 @@ function countsByType(plan: HostsPlan): Record<string, number> {
 }
 
 function groupNames(plan: HostsPlan): Map<string, string> {
-    return new Map(resourcesOfType(plan, T.securityGroup).map((g) => [`${g.name}-id`, input<string>(g, "name")]));
+    // Named by prefix: EC2 adds a unique suffix, so that a replacement can exist beside the old group.
+    return new Map(resourcesOfType(plan, T.securityGroup).map((g) => [`${g.name}-id`, input<string>(g, "namePrefix").replace(/-$/, "")]));
 }
 
 describe("aws: hosts under mocks", () => {
@@ -58,6 +60,7 @@ describe("aws: hosts under mocks", () => {
             [T.eipAssociation]: 1,
             [T.volume]: 1,
             [T.volumeAttachment]: 1,
+            [T.instanceState]: 1,
         });
         const component = findResource(plan, "esiphub:aws:Hosts");
         for (const r of plan.resources.filter((x) => x.custom)) assert.strictEqual(r.parent, component.urn, `${r.name} is a child of the component`);
@@ -233,6 +236,34 @@ describe("aws: hosts under mocks", () => {
         assert.ok(association.dependencies.includes(findResource(p, T.gateway).urn), "associated once the gateway is attached");
         assert.strictEqual(p.outputs.publicIp, "192.0.2.20");
         assert.deepStrictEqual(p.invokes.filter((i) => i.token === "aws:ec2/getElasticIp:getElasticIp").map((i) => i.inputs), [{ publicIp: "192.0.2.20" }]);
+    });
+
+    it("replaces without collisions: unique names and attachments go first, security groups are named by prefix", () => {
+        const dbr = plan.resources.filter((r) => r.custom && r.deleteBeforeReplace).map((r) => r.type).sort();
+        assert.deepStrictEqual(dbr, [T.eipAssociation, T.keyPair, T.volumeAttachment].sort());
+        for (const g of resourcesOfType(plan, T.securityGroup)) {
+            assert.strictEqual(input(g, "name"), undefined);
+            assert.match(input<string>(g, "namePrefix"), /^aws-(admin|web|cluster)-$/);
+        }
+    });
+
+    it("starts the NFS host again after a new data attachment: EC2 stops it to detach and leaves it stopped", async () => {
+        const attachment = findResource(plan, T.volumeAttachment);
+        assert.strictEqual(input(attachment, "stopInstanceBeforeDetaching"), true, "never detached from a running, mounted host");
+        const running = findResource(plan, T.instanceState);
+        assert.strictEqual(running.name, "esiphub-aws-aws-aws-master-running");
+        assert.deepStrictEqual([input(running, "instanceId"), input(running, "state")], ["esiphub-aws-aws-aws-master-id", "running"]);
+        assert.ok(running.dependencies.includes(attachment.urn));
+        // With a dedicated NFS node the volume can be on either; both are kept running.
+        const p = await planHosts("aws", { "esiphub:nfsNode": "true" });
+        assert.deepStrictEqual(resourcesOfType(p, T.instanceState).map((r) => input(r, "instanceId")).sort(), ["esiphub-aws-aws-aws-master-id", "esiphub-aws-aws-aws-nfs-id"]);
+    });
+
+    it("puts the site in the data volume's zone: the subnet's zone comes through the volume", () => {
+        const volume = findResource(plan, T.volume);
+        const subnet = findResource(plan, T.subnet);
+        assert.strictEqual(input(volume, "availabilityZone"), "us-east-1a");
+        assert.ok(subnet.dependencies.includes(volume.urn), "a zone other than the volume's is refused before the subnet");
     });
 
     it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {

@@ -241,6 +241,14 @@ describe("openstack: hosts under mocks", () => {
                 assert.strictEqual(input(attach, "device"), undefined, "no device name asked: Nova's guess (vdb/sdb) means nothing");
             });
 
+            it("replaces without collisions: VMs on fixed ports, the key pair, the data attachment and the address association go first", () => {
+                const plan = plans[site];
+                const dbr = new Set(plan.resources.filter((r) => r.custom && r.deleteBeforeReplace).map((r) => r.type));
+                assert.deepStrictEqual([...dbr].sort(), [T.floatingIpAssociate, T.instance, T.keypair, T.volumeAttach].sort());
+                for (const i of resourcesOfType(plan, T.instance)) assert.strictEqual(i.deleteBeforeReplace, true, i.name);
+                assert.strictEqual(findResource(plan, T.volume).deleteBeforeReplace, false, "the data volume is never replaced");
+            });
+
             it("hands the next layers each node's name, role, private IP and SSH connection", () => {
                 const plan = plans[site];
                 const nodes = plan.outputs.nodes as { name: string; role: string; privateIp: string }[];
