@@ -13,6 +13,9 @@ import {
     routerGatewayProblem,
     routerQuery,
     secGroupRuleArgs,
+    serverGroupCount,
+    serverGroupOf,
+    serverGroupSuffix,
     WORKER_PLACEMENT_POLICY,
 } from "./specs";
 
@@ -106,10 +109,14 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             { name: `esiphub-${site}`, publicKey: config.ssh.publicKey },
             { parent: this, deleteBeforeReplace: true },
         );
-        const workerGroup =
-            config.nodes.workers > 0
-                ? new openstack.compute.ServerGroup(`${name}-workers`, { name: `${site}-workers`, policies: [WORKER_PLACEMENT_POLICY] }, { parent: this })
-                : undefined;
+        // Workers in server groups of at most SERVER_GROUP_SIZE (Nova's default server_group_members quota).
+        const workerGroups = Array.from({ length: serverGroupCount(config.nodes.workers) }, (_, i) =>
+            new openstack.compute.ServerGroup(
+                `${name}-workers${serverGroupSuffix(i)}`,
+                { name: `${site}-workers${serverGroupSuffix(i)}`, policies: [WORKER_PLACEMENT_POLICY] },
+                { parent: this },
+            ),
+        );
 
         const makeNode = (node: NodeSpec) => {
             const port = new openstack.networking.Port(
@@ -136,7 +143,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     imageId: fromVolume ? undefined : image().id,
                     blockDevices: fromVolume ? [image().id.apply((id) => bootVolume(id, config.nodes.rootVolumeSizeGb))] : undefined,
                     availabilityZone: config.nodes.availabilityZone,
-                    schedulerHints: node.role === "worker" && workerGroup ? [{ group: workerGroup.id }] : undefined,
+                    schedulerHints: node.role === "worker" ? [{ group: workerGroups[serverGroupOf(node.name)].id }] : undefined,
                     userData: cloudInit(node.name),
                     metadata: tags(node.role),
                 },

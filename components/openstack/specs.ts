@@ -72,5 +72,27 @@ export function floatingIpProblem(
     return undefined;
 }
 
+/**
+ * Members per worker server group: Nova's default `server_group_members` quota is 10 (nova/conf/quota.py), and
+ * worker 11 of one group would fail with "Quota exceeded, too many servers in group".
+ */
+export const SERVER_GROUP_SIZE = 10;
+
+export function serverGroupCount(workers: number): number {
+    return Math.ceil(workers / SERVER_GROUP_SIZE);
+}
+
+/** The group (from 0) of a worker by its node name, `<site>-worker-NN`: workers 1-10 in the first, 11-20 in the second... */
+export function serverGroupOf(nodeName: string): number {
+    const n = Number(/-worker-(\d+)$/.exec(nodeName)?.[1]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`not a worker node name: ${nodeName}`);
+    return Math.floor((n - 1) / SERVER_GROUP_SIZE);
+}
+
+/** The first group keeps the name it had before there were several (so that it and its workers stay), then -2, -3... */
+export function serverGroupSuffix(group: number): string {
+    return group === 0 ? "" : `-${group + 1}`;
+}
+
 /** Workers spread over hypervisors where possible, and still start when there are fewer hypervisors than workers. */
 export const WORKER_PLACEMENT_POLICY = "soft-anti-affinity";

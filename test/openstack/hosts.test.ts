@@ -293,6 +293,23 @@ describe("openstack: hosts under mocks", () => {
         assert.deepStrictEqual(plan.invokes.filter((i) => i.token === "openstack:networking/getFloatingIp:getFloatingIp").map((i) => i.inputs), [{ address: "192.0.2.10" }]);
     });
 
+    it("puts 24 workers in server groups of at most 10 (Nova's server_group_members), the first group keeping its name", async () => {
+        const plan = await planHosts("nebula", { "esiphub:workers": "24", "esiphub:users": "190" });
+        const groups = resourcesOfType(plan, T.serverGroup);
+        assert.deepStrictEqual(groups.map((g) => `${g.name} ${input(g, "name")}`), [
+            "esiphub-nebula-openstack-workers nebula-workers",
+            "esiphub-nebula-openstack-workers-2 nebula-workers-2",
+            "esiphub-nebula-openstack-workers-3 nebula-workers-3",
+        ]);
+        const members = new Map<string, string[]>();
+        for (const i of resourcesOfType(plan, T.instance).filter((x) => /-worker-\d+$/.test(x.name))) {
+            const group = input<{ group: string }[]>(i, "schedulerHints")[0].group;
+            members.set(group, [...(members.get(group) ?? []), input<string>(i, "name")]);
+        }
+        assert.deepStrictEqual([...members.values()].map((m) => m.length), [10, 10, 4]);
+        assert.deepStrictEqual(members.get("esiphub-nebula-openstack-workers-2-id")!.slice(0, 2), ["nebula-worker-11", "nebula-worker-12"]);
+    });
+
     it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {
         const plan = await planHosts("jetstream", { "esiphub:keepDataOnDestroy": "false" });
         assert.strictEqual(findResource(plan, T.volume).retainOnDelete, false);

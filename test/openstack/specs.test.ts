@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { bootsFromVolume, bootVolume, cinderDiskSerial, floatingIpProblem, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, WORKER_PLACEMENT_POLICY } from "../../components/openstack/specs";
+import { bootsFromVolume, bootVolume, cinderDiskSerial, floatingIpProblem, openstackTags, routerGatewayProblem, routerQuery, secGroupRuleArgs, SERVER_GROUP_SIZE, serverGroupCount, serverGroupOf, serverGroupSuffix, WORKER_PLACEMENT_POLICY } from "../../components/openstack/specs";
 import { JETSTREAM2_FLAVORS } from "../../components/catalog";
 
 describe("openstack: resource arguments", () => {
@@ -61,6 +61,14 @@ describe("openstack: resource arguments", () => {
             "192.0.2.10 is in use by port port-other (another VM); free it with `openstack floating ip unset --port 192.0.2.10` or name another address",
         );
         assert.match(floatingIpProblem({ address: "192.0.2.10", networkId: "net-other" }, external, "port-master")!, /belongs to network net-other, not to "public"/);
+    });
+
+    it("splits workers into server groups of 10, by worker number, so that adding workers moves none", () => {
+        assert.strictEqual(SERVER_GROUP_SIZE, 10);
+        assert.deepStrictEqual([0, 1, 10, 11, 24, 100].map(serverGroupCount), [0, 1, 1, 2, 3, 10]);
+        assert.deepStrictEqual(["s-worker-01", "s-worker-10", "s-worker-11", "s-worker-100"].map(serverGroupOf), [0, 0, 1, 9]);
+        assert.deepStrictEqual([0, 1, 2].map(serverGroupSuffix), ["", "-2", "-3"]);
+        assert.throws(() => serverGroupOf("s-master"), /not a worker node name/);
     });
 
     it("spreads workers softly", () => {
