@@ -52,6 +52,8 @@ function customFlavors(): Flavor[] {
 /** What an offline OpenStack cloud has: its lookups answer from this and fail on anything else. */
 export interface OfflineOpenStack {
     readonly title: string;
+    /** Regions of its Keystone catalogue; any other region has no endpoint. */
+    readonly regions?: readonly string[];
     readonly flavors: readonly Flavor[];
     readonly images: readonly { name: string; createdAt: string }[];
     readonly externalNetworks: readonly string[];
@@ -70,6 +72,8 @@ export interface OfflineOpenStack {
  */
 const JETSTREAM2: OfflineOpenStack = {
     title: "Jetstream2",
+    // The IU cloud; Jetstream2's regional clouds (TACC, ASU, Cornell, UH) have auth URLs of their own.
+    regions: ["IU"],
     flavors: JETSTREAM2_FLAVORS,
     images: [
         { name: "Featured-Ubuntu24", createdAt: "2026-10-28T04:12:55Z" },
@@ -102,6 +106,36 @@ export function offlineOpenStack(): OfflineOpenStack {
     const authUrl = config("openstack:authUrl") ?? "";
     if (/^https:\/\/js2\.jetstream-cloud\.org[:/]/.test(authUrl)) return JETSTREAM2;
     return { ...STOCK_OPENSTACK, flavors: customFlavors() };
+}
+
+/**
+ * Availability zones of the AWS regions the offline account knows, with zone ids (the name-to-id mapping differs per
+ * account; this is one), as `aws ec2 describe-availability-zones` lists them: us-east-1 has six zones, us-west-2
+ * four, ca-central-1 a, b and d. us-east-1e (use1-az3) is the old zone that offers none of the Nitro types of the
+ * instance table (t3, m5, r5: "Your requested instance type ... is not supported in your requested Availability
+ * Zone (us-east-1e)"). Any other region: a stated default of zones a, b and c offering every type.
+ */
+const AWS_ZONES: Record<string, { zones: Record<string, string>; noNitro?: string }> = {
+    "us-east-1": { zones: { a: "use1-az6", b: "use1-az1", c: "use1-az2", d: "use1-az4", e: "use1-az3", f: "use1-az5" }, noNitro: "us-east-1e" },
+    "us-east-2": { zones: { a: "use2-az1", b: "use2-az2", c: "use2-az3" } },
+    "us-west-2": { zones: { a: "usw2-az1", b: "usw2-az2", c: "usw2-az3", d: "usw2-az4" } },
+    "ca-central-1": { zones: { a: "cac1-az1", b: "cac1-az2", d: "cac1-az4" } },
+    "eu-west-1": { zones: { a: "euw1-az1", b: "euw1-az2", c: "euw1-az3" } },
+    "eu-central-1": { zones: { a: "euc1-az2", b: "euc1-az3", c: "euc1-az1" } },
+};
+
+/** The zones of the offline AWS region: names and ids, side by side. */
+export function awsZones(): { names: string[]; zoneIds: string[] } {
+    const region = awsRegion();
+    const known = AWS_ZONES[region]?.zones;
+    const prefix = region.replace(/^([a-z]{2})-([a-z])[a-z]*-(\d+)$/, "$1$2$3");
+    const zones = known ?? { a: `${prefix}-az1`, b: `${prefix}-az2`, c: `${prefix}-az3` };
+    return { names: Object.keys(zones).map((l) => `${region}${l}`), zoneIds: Object.values(zones) };
+}
+
+/** Whether the offline AWS zone offers an instance type (every type of the table is Nitro). */
+export function awsZoneOffers(zone: string): boolean {
+    return awsZones().names.includes(zone) && AWS_ZONES[awsRegion()]?.noNitro !== zone;
 }
 
 /** Instance types of the offline AWS account: the built-in table and the stack's customFlavors. */

@@ -4,6 +4,8 @@
  */
 import {
     awsRegion,
+    awsZoneOffers,
+    awsZones,
     filterValues,
     globMatches,
     lookupFailure,
@@ -18,6 +20,18 @@ import {
 } from "./cloud";
 
 export type OfflineInvoke = (inputs: Record<string, any>) => Record<string, unknown>;
+
+/**
+ * An OpenStack lookup in a region the cloud's Keystone catalogue lists; elsewhere the provider finds no endpoint
+ * (gophercloud: "No suitable endpoint could be found in the service catalog.").
+ */
+function inRegion(answer: OfflineInvoke): OfflineInvoke {
+    return (inputs) => {
+        const regions = offlineOpenStack().regions;
+        if (regions && !regions.includes(openstackRegion())) throw lookupFailure("No suitable endpoint could be found in the service catalog.");
+        return answer(inputs);
+    };
+}
 
 export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
     // DNS layer (components/dns/records.ts): the zone that holds the hub's record, found by name.
@@ -38,7 +52,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
     }),
     // Cloud layer (components/openstack, components/aws): sizes, images, networks, AMIs, zones and VPCs of the
     // offline clouds (plan/cloud.ts). Anything not there fails with the provider's own "no results" message.
-    "openstack:compute/getFlavor:getFlavor": (inputs) => {
+    "openstack:compute/getFlavor:getFlavor": inRegion((inputs) => {
         const flavor = offlineOpenStack().flavors.find((f) => f.name === inputs.name);
         if (!flavor) throw lookupFailure();
         return {
@@ -54,8 +68,8 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             extraSpecs: {},
             region: openstackRegion(),
         };
-    },
-    "openstack:images/getImage:getImage": (inputs) => {
+    }),
+    "openstack:images/getImage:getImage": inRegion((inputs) => {
         const image = offlineOpenStack().images.find((i) => i.name === inputs.name);
         if (!image) throw lookupFailure();
         return {
@@ -75,8 +89,8 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             properties: { os_distro: "ubuntu", os_version: "24.04" },
             region: openstackRegion(),
         };
-    },
-    "openstack:networking/getNetwork:getNetwork": (inputs) => {
+    }),
+    "openstack:networking/getNetwork:getNetwork": inRegion((inputs) => {
         if (!offlineOpenStack().externalNetworks.includes(inputs.name) || inputs.external === false) throw lookupFailure();
         return {
             id: offlineUuid(`network/${inputs.name}`),
@@ -90,10 +104,10 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             allTags: [],
             region: openstackRegion(),
         };
-    },
+    }),
     // A router of the project, by name or id (terraform-provider-openstack data_source_networking_router_v2:
     // exactly one match, or the provider's "no results" error).
-    "openstack:networking/getRouter:getRouter": (inputs) => {
+    "openstack:networking/getRouter:getRouter": inRegion((inputs) => {
         const router = offlineOpenStack().routers.find((r) => (inputs.routerId ? offlineUuid(`router/${r.name}`) === inputs.routerId : r.name === inputs.name));
         if (!router) throw lookupFailure();
         return {
@@ -111,9 +125,9 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             tags: [],
             region: openstackRegion(),
         };
-    },
+    }),
     // terraform-provider-openstack data_source_networking_floatingip_v2: one match by address; `pool` is the network id.
-    "openstack:networking/getFloatingIp:getFloatingIp": (inputs) => {
+    "openstack:networking/getFloatingIp:getFloatingIp": inRegion((inputs) => {
         const ip = offlineOpenStack().floatingIps.find((f) => f.address === inputs.address);
         if (!ip) throw lookupFailure("No openstack_networking_floatingip_v2 found");
         return {
@@ -131,7 +145,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             tenantId: offlineUuid("project"),
             region: openstackRegion(),
         };
-    },
+    }),
     "aws:ec2/getElasticIp:getElasticIp": (inputs) => {
         const eip = OFFLINE_ELASTIC_IPS.find((e) => e.publicIp === inputs.publicIp || e.allocationId === inputs.id);
         if (!eip) throw lookupFailure("no matching EC2 EIP found");
@@ -157,6 +171,12 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
             region: awsRegion(),
         };
     },
+    "openstack:compute/getAvailabilityZones:getAvailabilityZones": inRegion(() => ({
+        id: offlineUuid(`zones/${openstackRegion()}`),
+        names: [...offlineOpenStack().availabilityZones],
+        state: "available",
+        region: openstackRegion(),
+    })),
     "aws:ec2/getAmi:getAmi": (inputs) => {
         const owners: string[] | undefined = inputs.owners;
         const names = filterValues(inputs.filters, "name");
@@ -188,14 +208,8 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
     },
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => {
         const region = awsRegion();
-        const letters = ["a", "b", "c", "d", "f"];
-        return {
-            id: region,
-            names: letters.map((l) => `${region}${l}`),
-            zoneIds: letters.map((_, i) => `use1-az${i + 1}`),
-            groupNames: [region],
-            region,
-        };
+        const { names, zoneIds } = awsZones();
+        return { id: region, names, zoneIds, groupNames: [region], region };
     },
     "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (inputs) => {
         const wanted = filterValues(inputs.filters, "instance-type");
@@ -203,7 +217,7 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
         const types = offlineInstanceTypes()
             .map((f) => f.name)
             .filter((t) => !wanted || wanted.includes(t));
-        const offered = locations.filter((l) => l.startsWith(awsRegion()));
+        const offered = locations.filter((l) => (inputs.locationType === "availability-zone" ? awsZoneOffers(l) : l === awsRegion()));
         const pairs = offered.flatMap((l) => types.map((t) => ({ l, t })));
         return {
             id: awsRegion(),

@@ -3,7 +3,7 @@ import * as openstack from "@pulumi/openstack";
 import { NAMESPACE, SiteConfig } from "../config";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
-import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, siteTags, sshCommand } from "../cloud";
+import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
 import {
     bootsFromVolume,
     bootVolume,
@@ -56,6 +56,18 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const image = lookup("image", `no image named "${imageName}" in region ${region}`, this, () =>
             openstack.images.getImage({ name: imageName, mostRecent: true }, { parent: this }),
         );
+        // A zone that Nova does not have fails only when the VMs are created; check it now.
+        const configuredZone = config.nodes.availabilityZone;
+        const zone = configuredZone
+            ? lookup("availabilityZone", `cannot list the zones of region ${region}`, this, () =>
+                  openstack.compute.getAvailabilityZones({ state: "available" }, { parent: this }).then((zones) => {
+                      if (!zones.names.includes(configuredZone)) {
+                          throw new SettingProblem("availabilityZone", `"${configuredZone}" is not an available zone of region ${region} (${zones.names.join(", ")})`);
+                      }
+                      return configuredZone;
+                  }),
+              )
+            : undefined;
         // One lookup per flavor the nodes use; a missing one names the setting that chose it.
         const flavors = new Map<string, () => pulumi.Output<string>>();
         for (const node of layout) {
@@ -142,7 +154,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     // The flavor's local disk when it is large enough (no volume, no storage quota), else a volume.
                     imageId: fromVolume ? undefined : image().id,
                     blockDevices: fromVolume ? [image().id.apply((id) => bootVolume(id, config.nodes.rootVolumeSizeGb))] : undefined,
-                    availabilityZone: config.nodes.availabilityZone,
+                    availabilityZone: zone?.(),
                     schedulerHints: node.role === "worker" ? [{ group: workerGroups[serverGroupOf(node.name)].id }] : undefined,
                     userData: cloudInit(node.name),
                     metadata: tags(node.role),
@@ -213,7 +225,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 name: `${site}-data`,
                 description: `${site} NFS data: homes and shared scratch`,
                 size: config.storage.dataVolumeSizeGb,
-                availabilityZone: config.nodes.availabilityZone,
+                availabilityZone: zone?.(),
                 enableOnlineResize: true,
                 metadata: tags("storage"),
             },

@@ -348,9 +348,20 @@ describe("aws: hosts under mocks", () => {
                 error: /esiphub:workerFlavor: instance type m7i\.2xlarge is not offered in us-east-1a/,
             },
             {
+                // us-east-1e offers none of the Nitro types (t3, m5, r5).
+                title: "a zone that does not offer the instance types",
+                run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1e" } },
+                error: /esiphub:(masterFlavor|workerFlavor): instance type (m5\.xlarge|r5\.2xlarge) is not offered in us-east-1e/,
+            },
+            {
+                title: "a zone letter the region does not have (us-west-2 has a to d)",
+                run: { site: "aws", overrides: { "aws:region": "us-west-2", "esiphub:availabilityZone": "us-west-2f" } },
+                error: /esiphub:availabilityZone: "us-west-2f" is not an available zone of us-west-2 \(us-west-2a, us-west-2b, us-west-2c, us-west-2d\)/,
+            },
+            {
                 title: "a zone that is not in the region",
                 run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1z" } },
-                error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, /,
+                error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f\)/,
             },
             {
                 title: "a public IP the account does not hold",

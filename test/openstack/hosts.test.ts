@@ -391,6 +391,22 @@ describe("openstack: hosts under mocks", () => {
                 error: /esiphub:workerFlavor: no flavor named "m9\.huge" in region IU/,
             },
             {
+                // Jetstream2's catalogue is its own (js2docs general/vmsizes.md): declaring a size does not make the flavor.
+                title: "a flavor declared in customFlavors that Jetstream2 does not offer",
+                run: { site: "jetstream", overrides: { "esiphub:customFlavors": JSON.stringify(["m1.large:4:8:40"]), "esiphub:workerFlavor": "m1.large" } },
+                error: /esiphub:workerFlavor: no flavor named "m1\.large" in region IU \(Your query returned no results/,
+            },
+            {
+                title: "a zone Nova does not have",
+                run: { site: "jetstream", overrides: { "esiphub:availabilityZone": "az2" } },
+                error: /esiphub:availabilityZone: "az2" is not an available zone of region IU \(nova\)/,
+            },
+            {
+                title: "a region the cloud does not have",
+                run: { site: "jetstream", overrides: { "openstack:region": "TACC" } },
+                error: /esiphub:(image|externalNetwork|masterFlavor|workerFlavor|existingRouter): .* in region TACC \(No suitable endpoint could be found in the service catalog\.\)/,
+            },
+            {
                 title: "a router the project does not have",
                 run: { site: "jetstream", overrides: { "esiphub:existingRouter": "my-router" } },
                 error: /esiphub:existingRouter: no router named "my-router" in region IU \(Your query returned no results/,
