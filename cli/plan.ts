@@ -1,6 +1,8 @@
 import * as path from "path";
 import { Command } from "commander";
-import { ConfigError, parseSiteConfig, SiteConfig } from "../components/config";
+import { Cloud, ConfigError, parseSiteConfig, SiteConfig } from "../components/config";
+import { QuotaName, quotaNames } from "../components/quota/quotas";
+import { uncheckedQuotasNote, withOfflineQuotas } from "../plan/cloud";
 import { deploy, readProgramConfig } from "../components/esiphub";
 import { planProgram, PlanResult, PlannedResource } from "../plan/run";
 import { checkPlannedResources, formatViolations, hasMandatoryViolation, Violation } from "../policy/rules";
@@ -14,6 +16,8 @@ export const EXIT = { ok: 0, failed: 1, badConfig: 2, policy: 3 } as const;
 export interface PlanCommandOptions {
     json?: boolean;
     configFile?: string;
+    /** `NAME=N` quota limits of the offline cloud, in place of its documented defaults. */
+    quota?: string[];
 }
 
 export interface PlanOutcome {
@@ -98,19 +102,36 @@ export async function runPlan(site: string, options: PlanCommandOptions, project
         const list = e.problems.map((p) => `  - ${p}`).join("\n");
         return { exitCode: EXIT.badConfig, stdout: "", stderr: `esiphub plan: ${file} has ${e.problems.length} problem(s):\n${list}\n` };
     }
+    const quotas = parseQuotaOverrides(options.quota ?? [], siteConfig.cloud);
+    if (typeof quotas === "string") return { exitCode: EXIT.badConfig, stdout: "", stderr: `esiphub plan: --quota: ${quotas}\n` };
     let result: PlanResult;
     try {
-        result = await planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys });
+        result = await withOfflineQuotas(quotas, () => planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys }));
     } catch (e) {
         return { exitCode: EXIT.failed, stdout: "", stderr: `esiphub plan: the program failed offline: ${(e as Error).message}\n` };
     }
     const notes = stack.placeholders.map((k) => `${k} is not in ${path.basename(file)}; planned with a placeholder (set it with \`pulumi config set --secret ${k} < KEYFILE\`)`);
+    const unchecked = uncheckedQuotasNote(stack.config, quotas);
+    if (unchecked) notes.push(unchecked);
     // The policy pack's rules, run over the planned resources: unsafe settings are refused before any deployment.
     const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: siteConfig.storage.keepDataOnDestroy });
     const mandatory = hasMandatoryViolation(violations);
     const stdout = options.json ? JSON.stringify({ ...planJson(result), violations }, null, 2) + "\n" : `${planText(result, notes)}\n${formatViolations(violations)}`;
     const stderr = mandatory ? "esiphub plan: mandatory policy violation(s); fix them before deploying this site\n" : "";
     return { exitCode: mandatory ? EXIT.policy : EXIT.ok, stdout, stderr, result, violations };
+}
+
+/** `--quota NAME=N` values as limits by quota name, or what is wrong with one. */
+export function parseQuotaOverrides(values: string[], cloud: Cloud): Partial<Record<QuotaName, number>> | string {
+    const names = quotaNames(cloud);
+    const limits: Partial<Record<QuotaName, number>> = {};
+    for (const value of values) {
+        const m = /^([a-z_]+)=(-1|\d+)$/.exec(value);
+        if (!m) return `"${value}" is not NAME=N (N a whole number, -1 for no limit)`;
+        if (!names.includes(m[1] as QuotaName)) return `"${m[1]}" is not a quota of ${cloud}; its quotas are ${names.join(", ")}`;
+        limits[m[1] as QuotaName] = Number(m[2]);
+    }
+    return limits;
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -120,6 +141,7 @@ export function registerPlanCommand(program: Command): void {
         .argument("<site>", "site name: the stack file Pulumi.<site>.yaml")
         .option("--json", "print the plan as JSON")
         .option("--config-file <path>", "plan this stack file instead of Pulumi.<site>.yaml")
+        .option("--quota <NAME=N>", "a quota limit of the offline cloud instead of its documented default, e.g. gigabytes=2000 (repeatable)", (value: string, all: string[]) => [...all, value], [] as string[])
         .action(async (site: string, options: PlanCommandOptions) => {
             const outcome = await runPlan(site, options);
             process.stdout.write(outcome.stdout);

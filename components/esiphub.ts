@@ -8,6 +8,7 @@ import { NfsStorage } from "./storage/storage";
 import { JupyterHub } from "./jupyterhub/hub";
 import { DnsRecords } from "./dns/records";
 import { estimateCost } from "./cost";
+import { FOOTPRINT_OUTPUT, siteNeeds } from "./quota/quotas";
 
 export interface EsipHubArgs {
     config: SiteConfig;
@@ -68,6 +69,8 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         dnsRecords: site.dns.records,
         dnsManagedRecords: site.dns.managedNames,
         cost: estimateCost(config),
+        // Read back by the next deployment's quota check: what this site holds of each quota.
+        [FOOTPRINT_OUTPUT]: siteNeeds(config),
     };
 }
 

@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_INSTANCE_TYPES, Flavor, JETSTREAM2_FLAVORS, parseCustomFlavor } from "../components/catalog";
 import { hostAddress, parseCidr } from "../components/cidr";
+import { AwsQuota, OpenStackQuota, QuotaName } from "../components/quota/quotas";
 
 /** The message the OpenStack and AWS providers give when a data source matches nothing. */
 export const NO_RESULTS = "Your query returned no results. Please change your search criteria and try again.";
@@ -62,7 +63,26 @@ export interface OfflineOpenStack {
     /** Floating IPs the project holds (allocated, on no port), for esiphub:publicIp. */
     readonly floatingIps: readonly { address: string; externalNetwork: string }[];
     readonly availabilityZones: readonly string[];
+    /** The project's quotas (-1: none) and what is in use before the site exists. */
+    readonly quotas: Readonly<Record<OpenStackQuota, number>>;
+    readonly inUse: Readonly<Partial<Record<OpenStackQuota, number>>>;
 }
+
+/**
+ * OpenStack's own defaults, for what a cloud does not document otherwise: nova/conf/quota.py (instances 10,
+ * server_groups 10, server_group_members 10, cores 20, ram 51200 MiB), neutron/conf/quota.py (router 10,
+ * floatingip 50, security_group 10, security_group_rule 100), cinder/quota.py (volumes 10, gigabytes 1000).
+ */
+const STOCK_QUOTAS = {
+    instances: 10,
+    server_groups: 10,
+    server_group_members: 10,
+    security_groups: 10,
+    security_group_rules: 100,
+} as const;
+
+/** Neutron makes a `default` security group in every project: two rules from its own members, two egress (IPv4, IPv6). */
+const DEFAULT_SECURITY_GROUP = { security_groups: 1, security_group_rules: 4 } as const;
 
 /**
  * Jetstream2 (https://js2.jetstream-cloud.org:5000/v3/, region IU), as js2docs describes it: its flavor table
@@ -84,6 +104,11 @@ const JETSTREAM2: OfflineOpenStack = {
     // One address kept by the allocation for the hub's DNS name (TEST-NET-1, RFC 5737, stands in for it).
     floatingIps: [{ address: "192.0.2.10", externalNetwork: "public" }],
     availabilityZones: ["nova"],
+    // A Startup/Research allocation on Jetstream2 (CPU): 150 cores, 585 GB RAM, 10 floating IPs (general/quotas.md);
+    // router quota 1 (general/policies.md); 10 volumes of 1000 GB in all (general/storage.md). The rest is stock.
+    quotas: { ...STOCK_QUOTAS, cores: 150, ram: 585 * 1024, floatingips: 10, routers: 1, volumes: 10, gigabytes: 1000 },
+    // Exosphere's router and the kept address above, and the project's default security group.
+    inUse: { ...DEFAULT_SECURITY_GROUP, routers: 1, floatingips: 1 },
 };
 
 /**
@@ -93,17 +118,33 @@ const JETSTREAM2: OfflineOpenStack = {
  * router yet, and Nova's default zone `nova` (nova.conf default_availability_zone).
  */
 const STOCK_OPENSTACK: Omit<OfflineOpenStack, "flavors"> = {
-    title: "an OpenStack cloud",
+    title: "this OpenStack cloud",
     images: [{ name: "Ubuntu-24.04-LTS", createdAt: "2026-09-15T17:40:02Z" }],
     externalNetworks: ["ext-net"],
     routers: [],
     floatingIps: [],
     availabilityZones: ["nova"],
+    // Such clouds set each project's quotas by hand and publish no default: none is assumed (OpenStack's -1, no limit),
+    // so the offline plan checks none of them; `esiphub plan SITE --quota NAME=N` checks against a known one.
+    quotas: {
+        cores: -1,
+        ram: -1,
+        instances: -1,
+        server_groups: -1,
+        server_group_members: -1,
+        floatingips: -1,
+        routers: -1,
+        security_groups: -1,
+        security_group_rules: -1,
+        volumes: -1,
+        gigabytes: -1,
+    },
+    inUse: DEFAULT_SECURITY_GROUP,
 };
 
-/** The offline OpenStack cloud the stack's openstack:authUrl points at. */
-export function offlineOpenStack(): OfflineOpenStack {
-    const authUrl = config("openstack:authUrl") ?? "";
+/** The offline OpenStack cloud the stack's openstack:authUrl points at (in the running plan's config, or this one). */
+export function offlineOpenStack(raw?: Record<string, string>): OfflineOpenStack {
+    const authUrl = (raw ? raw["openstack:authUrl"] : config("openstack:authUrl")) ?? "";
     if (/^https:\/\/js2\.jetstream-cloud\.org[:/]/.test(authUrl)) return JETSTREAM2;
     return { ...STOCK_OPENSTACK, flavors: customFlavors() };
 }
@@ -149,6 +190,48 @@ export const OFFLINE_AMIS: readonly { id: string; name: string; ownerId: string;
     { id: "ami-04b4f1a9cf54c11d0", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015", ownerId: "099720109477", architecture: "x86_64", creationDate: "2026-10-16T09:02:13.000Z" },
     { id: "ami-0a7a4e87939439934", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20261015", ownerId: "099720109477", architecture: "arm64", creationDate: "2026-10-16T09:05:51.000Z" },
 ];
+
+/**
+ * The offline AWS account's quotas: the default vCPU limit of "Running On-Demand Standard (A, C, D, H, I, M, R, T,
+ * Z) instances" of an account in use, 1152 (EC2 FAQ, "On-Demand Instance limits"; new accounts start lower, as low as
+ * 5: check yours with `aws service-quotas get-service-quota --service-code ec2 --quota-code L-1216C47A`), and five
+ * Elastic IPs per region (EC2 user guide, "Elastic IP address quota").
+ */
+export const OFFLINE_AWS_QUOTAS: Readonly<Record<AwsQuota, { code: string; name: string; value: number }>> = {
+    vcpus: { code: "L-1216C47A", name: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", value: 1152 },
+    elastic_ips: { code: "L-0263D0A3", name: "EC2-VPC Elastic IPs", value: 5 },
+};
+
+/** Quota limits given with `esiphub plan --quota NAME=N`, in place of the offline cloud's. */
+let quotaOverrides: Partial<Record<QuotaName, number>> = {};
+
+/** Runs an offline plan with these quota limits in place of the offline cloud's. */
+export async function withOfflineQuotas<T>(overrides: Partial<Record<QuotaName, number>>, run: () => Promise<T>): Promise<T> {
+    quotaOverrides = overrides;
+    try {
+        return await run();
+    } finally {
+        quotaOverrides = {};
+    }
+}
+
+/** A note for the plan: the quotas the offline cloud has no number for, which the offline check cannot judge. */
+export function uncheckedQuotasNote(raw: Record<string, string>, overrides: Partial<Record<QuotaName, number>>): string | undefined {
+    if (raw["esiphub:cloud"] !== "openstack") return undefined;
+    const cloud = offlineOpenStack(raw);
+    const unknown = (Object.keys(cloud.quotas) as OpenStackQuota[]).filter((q) => cloud.quotas[q] < 0 && overrides[q] === undefined);
+    if (unknown.length === 0) return undefined;
+    return `the quotas of ${cloud.title} are set per project and not published, so the offline plan did not check ${unknown.join(", ")}; give the project's (\`openstack quota show\`) with --quota NAME=N`;
+}
+
+/** The limit of a quota in the offline cloud, after `--quota`. */
+export function offlineQuota(name: OpenStackQuota): number {
+    return quotaOverrides[name] ?? offlineOpenStack().quotas[name];
+}
+
+export function offlineAwsQuota(name: AwsQuota): number {
+    return quotaOverrides[name] ?? OFFLINE_AWS_QUOTAS[name].value;
+}
 
 /** An Elastic IP the offline AWS account holds, unassociated, for stacks that set esiphub:publicIp (TEST-NET-1). */
 export const OFFLINE_ELASTIC_IPS: readonly { publicIp: string; allocationId: string }[] = [{ publicIp: "192.0.2.20", allocationId: "eipalloc-0a1b2c3d4e5f60718" }];

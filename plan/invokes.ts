@@ -11,6 +11,9 @@ import {
     lookupFailure,
     NO_RESULTS,
     OFFLINE_AMIS,
+    OFFLINE_AWS_QUOTAS,
+    offlineAwsQuota,
+    offlineQuota,
     OFFLINE_ELASTIC_IPS,
     OFFLINE_VPCS,
     offlineInstanceTypes,
@@ -18,15 +21,17 @@ import {
     offlineUuid,
     openstackRegion,
 } from "./cloud";
+import { OFFLINE_TOKEN, offlineOpenStackApi } from "./openstack-api";
+import { AwsQuota, OpenStackQuota } from "../components/quota/quotas";
 
-export type OfflineInvoke = (inputs: Record<string, any>) => Record<string, unknown>;
+export type OfflineInvoke = (inputs: Record<string, any>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 /**
  * An OpenStack lookup in a region the cloud's Keystone catalogue lists; elsewhere the provider finds no endpoint
  * (gophercloud: "No suitable endpoint could be found in the service catalog.").
  */
 function inRegion(answer: OfflineInvoke): OfflineInvoke {
-    return (inputs) => {
+    return async (inputs) => {
         const regions = offlineOpenStack().regions;
         if (regions && !regions.includes(openstackRegion())) throw lookupFailure("No suitable endpoint could be found in the service catalog.");
         return answer(inputs);
@@ -177,6 +182,92 @@ export const OFFLINE_INVOKES: Record<string, OfflineInvoke> = {
         state: "available",
         region: openstackRegion(),
     })),
+    // The quota check (components/quota/openstack.ts): the session's scope, with a catalogue whose Cinder and Neutron
+    // endpoints are the offline cloud's API (plan/openstack-api.ts), and Nova's limits.
+    "openstack:identity/getAuthScope:getAuthScope": inRegion(async (inputs) => {
+        const api = await offlineOpenStackApi();
+        const project = offlineUuid("project");
+        const endpoint = (type: string, url: string) => ({
+            id: offlineUuid(`service/${type}`),
+            name: type,
+            type,
+            endpoints: [{ id: offlineUuid(`endpoint/${type}`), interface: "public", region: openstackRegion(), regionId: openstackRegion(), url }],
+        });
+        return {
+            id: inputs.name,
+            name: inputs.name,
+            projectId: project,
+            projectName: "offline-project",
+            projectDomainId: "default",
+            projectDomainName: "Default",
+            domainId: "",
+            domainName: "",
+            userId: offlineUuid("user"),
+            userName: "offline-user",
+            userDomainId: "default",
+            userDomainName: "Default",
+            roles: [{ roleId: offlineUuid("role/member"), roleName: "member" }],
+            serviceCatalogs: [endpoint("volumev3", `${api}/volume/v3/${project}`), endpoint("network", `${api}/network`)],
+            tokenId: inputs.setTokenId ? OFFLINE_TOKEN : "",
+            region: openstackRegion(),
+        };
+    }),
+    "openstack:compute/getLimitsV2:getLimitsV2": inRegion((inputs) => {
+        if (inputs.projectId !== offlineUuid("project")) throw lookupFailure(`Expected HTTP response code [200] when accessing [GET limits?tenant_id=${inputs.projectId}], but got 403 instead`);
+        const used = (name: OpenStackQuota) => offlineOpenStack().inUse[name] ?? 0;
+        return {
+            id: inputs.projectId,
+            projectId: inputs.projectId,
+            maxTotalCores: offlineQuota("cores"),
+            totalCoresUsed: used("cores"),
+            maxTotalRamSize: offlineQuota("ram"),
+            totalRamUsed: used("ram"),
+            maxTotalInstances: offlineQuota("instances"),
+            totalInstancesUsed: used("instances"),
+            maxServerGroups: offlineQuota("server_groups"),
+            totalServerGroupsUsed: used("server_groups"),
+            maxServerGroupMembers: offlineQuota("server_group_members"),
+            maxTotalKeypairs: 100,
+            maxServerMeta: 128,
+            maxImageMeta: 128,
+            maxPersonality: 5,
+            maxPersonalitySize: 10240,
+            maxSecurityGroups: -1,
+            maxSecurityGroupRules: -1,
+            totalSecurityGroupsUsed: 0,
+            maxTotalFloatingIps: -1,
+            totalFloatingIpsUsed: 0,
+            region: openstackRegion(),
+        };
+    }),
+    // The quota check on AWS (components/quota/aws.ts): the account's applied quotas, and an account with nothing
+    // running yet and the one Elastic IP above allocated.
+    "aws:servicequotas/getServiceQuota:getServiceQuota": (inputs) => {
+        const found = (Object.entries(OFFLINE_AWS_QUOTAS) as [AwsQuota, (typeof OFFLINE_AWS_QUOTAS)[AwsQuota]][]).find(([, q]) => q.code === inputs.quotaCode);
+        if (inputs.serviceCode !== "ec2" || !found) throw lookupFailure(`NoSuchResourceException: The request failed because the specified service quota ${inputs.quotaCode} does not exist.`);
+        const [name, quota] = found;
+        return {
+            id: `${inputs.serviceCode}/${quota.code}`,
+            arn: `arn:aws:servicequotas:${awsRegion()}:123456789012:ec2/${quota.code}`,
+            serviceCode: "ec2",
+            serviceName: "Amazon Elastic Compute Cloud (Amazon EC2)",
+            quotaCode: quota.code,
+            quotaName: quota.name,
+            adjustable: true,
+            globalQuota: false,
+            defaultValue: OFFLINE_AWS_QUOTAS[name].value,
+            value: offlineAwsQuota(name),
+            usageMetrics: [],
+            region: awsRegion(),
+        };
+    },
+    "aws:ec2/getInstances:getInstances": (inputs) => ({ id: awsRegion(), ids: [], privateIps: [], publicIps: [], ipv6Addresses: [], instanceTags: {}, instanceStateNames: inputs.instanceStateNames, region: awsRegion() }),
+    "aws:ec2/getEips:getEips": () => ({
+        id: awsRegion(),
+        allocationIds: OFFLINE_ELASTIC_IPS.map((e) => e.allocationId),
+        publicIps: OFFLINE_ELASTIC_IPS.map((e) => e.publicIp),
+        region: awsRegion(),
+    }),
     "aws:ec2/getAmi:getAmi": (inputs) => {
         const owners: string[] | undefined = inputs.owners;
         const names = filterValues(inputs.filters, "name");

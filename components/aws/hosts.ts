@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { NAMESPACE, SiteConfig } from "../config";
+import { QuotaPreflight } from "../quota/preflight";
+import { readAwsQuotas } from "../quota/aws";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
@@ -24,6 +26,8 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
     public readonly publicIp: pulumi.Output<string>;
     public readonly dataVolume: DataVolume;
     public readonly sshCommand: pulumi.Output<string>;
+    /** Every resource below waits for it: nothing is created when the account's quotas cannot hold the site. */
+    private readonly preflight: QuotaPreflight;
 
     constructor(name: string, args: AwsHostsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:aws:Hosts", name, {}, opts);
@@ -33,6 +37,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         }
         const site = config.site;
         const region = config.region;
+        this.preflight = new QuotaPreflight(config, this, () => readAwsQuotas(this));
         const stack = pulumi.getStack();
         const tags = (role: string, resourceName: string) => awsTags(siteTags(site, stack, role), resourceName);
         const { amiOwner, amiNameFilter, vpcId: existingVpcId } = config.aws;
@@ -102,9 +107,9 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             const vpc = new aws.ec2.Vpc(
                 `${name}-vpc`,
                 { cidrBlock: subnetCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tags("network", `${site}-vpc`) },
-                { parent: this },
+                { parent: this, dependsOn: this.preflight.after() },
             );
-            gateway = new aws.ec2.InternetGateway(`${name}-gateway`, { vpcId: vpc.id, tags: tags("network", `${site}-gateway`) }, { parent: this });
+            gateway = new aws.ec2.InternetGateway(`${name}-gateway`, { vpcId: vpc.id, tags: tags("network", `${site}-gateway`) }, { parent: this, dependsOn: this.preflight.after() });
             vpcId = () => vpc.id;
             gatewayId = gateway.id;
         }
@@ -114,6 +119,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             { availabilityZone: zone(), size: config.storage.dataVolumeSizeGb, type: "gp3", encrypted: true, tags: tags("storage", `${site}-data`) },
             {
                 parent: this,
+                dependsOn: this.preflight.after(),
                 retainOnDelete: config.storage.keepDataOnDestroy,
                 // Growing the size or changing the type happens in place; a new zone must not replace the data.
                 ignoreChanges: ["availabilityZone"],
@@ -128,14 +134,14 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         const subnet = new aws.ec2.Subnet(
             `${name}-subnet`,
             { vpcId: vpcId(), cidrBlock: subnetCidr, availabilityZone: siteZone, mapPublicIpOnLaunch: true, tags: tags("network", `${site}-subnet`) },
-            { parent: this },
+            { parent: this, dependsOn: this.preflight.after() },
         );
         const routeTable = new aws.ec2.RouteTable(
             `${name}-routes`,
             { vpcId: vpcId(), routes: [{ cidrBlock: "0.0.0.0/0", gatewayId }], tags: tags("network", `${site}-routes`) },
-            { parent: this },
+            { parent: this, dependsOn: this.preflight.after() },
         );
-        const routeAssociation = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+        const routeAssociation = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this, dependsOn: this.preflight.after() });
 
         const groups = new Map<FirewallGroup, aws.ec2.SecurityGroup>();
         for (const spec of FIREWALL_GROUPS) {
@@ -145,7 +151,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                 new aws.ec2.SecurityGroup(
                     `${name}-sg-${spec.group}`,
                     { namePrefix: `${site}-${spec.group}-`, description: spec.description, vpcId: vpcId(), tags: tags("firewall", `${site}-${spec.group}`) },
-                    { parent: this },
+                    { parent: this, dependsOn: this.preflight.after() },
                 ),
             );
         }
@@ -153,21 +159,21 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-rule-${ruleKey(rule)}`,
                 { securityGroupId: groups.get(rule.group)!.id, ...ingressRuleArgs(rule), tags: tags("firewall", `${site}-${ruleKey(rule)}`) },
-                { parent: this },
+                { parent: this, dependsOn: this.preflight.after() },
             );
         }
         // AWS's default allow-all egress rule is removed when the group is created; every node is in "cluster".
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-rule-cluster-egress`,
             { securityGroupId: groups.get("cluster")!.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "All outbound traffic", tags: tags("firewall", `${site}-egress`) },
-            { parent: this },
+            { parent: this, dependsOn: this.preflight.after() },
         );
 
         // Key names are unique per region: a new key replaces the old one under the same name, so the old goes first.
         const keyPair = new aws.ec2.KeyPair(
             `${name}-keypair`,
             { keyName: `esiphub-${site}`, publicKey: config.ssh.publicKey, tags: tags("access", `esiphub-${site}`) },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
         );
 
         const makeNode = (node: NodeSpec) =>
@@ -196,7 +202,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                     parent: this,
                     // The AMI filter finds the newest build; a new build must not replace running nodes.
                     ignoreChanges: ["ami"],
-                    dependsOn: [routeAssociation],
+                    dependsOn: this.preflight.after(routeAssociation),
                 },
             );
 
@@ -205,13 +211,13 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         const kept = config.network.publicIp;
         const eip = kept
             ? { allocationId: this.keptElasticIp(kept, region, master), publicIp: pulumi.output(kept) }
-            : new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, { parent: this, dependsOn: gateway ? [gateway] : [] });
+            : new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, { parent: this, dependsOn: this.preflight.after(...(gateway ? [gateway] : [])) });
         // An address reaches a VPC only through its internet gateway (AssociateAddress refuses otherwise).
         const eipAssociation = new aws.ec2.EipAssociation(
             `${name}-eip-association`,
             { allocationId: eip.allocationId, instanceId: master.id },
             // One association per address: the old one goes before a new one is made.
-            { parent: this, dependsOn: gateway ? [gateway] : [], deleteBeforeReplace: true },
+            { parent: this, dependsOn: this.preflight.after(...(gateway ? [gateway] : [])), deleteBeforeReplace: true },
         );
         this.publicIp = pulumi.all([eip.publicIp, eipAssociation.id]).apply(([ip]) => ip);
         const user = config.ssh.user;
@@ -247,7 +253,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             // Detaching a mounted volume from a running host can leave the filesystem damaged (EBS user guide,
             // "Detach a volume"), so EC2 stops the host first; a volume attaches to one instance, so detach first.
             { deviceName: DATA_VOLUME_DEVICE_NAME, volumeId: volume.id, instanceId: nfsInstance.id, stopInstanceBeforeDetaching: true },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
         );
         // ...and EC2 leaves it stopped: whichever host the volume can be on is started again after a new attachment.
         const hosts = new Map([[this.master.name, master], [this.nfs.name, nfsInstance]]);
@@ -255,7 +261,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             new aws.ec2transitgateway.InstanceState(
                 `${name}-${nodeName}-running`,
                 { instanceId: instance.id, state: "running" },
-                { parent: this, dependsOn: [attachment], replacementTrigger: attachment.id },
+                { parent: this, dependsOn: this.preflight.after(attachment), replacementTrigger: attachment.id },
             );
         }
         this.dataVolume = {

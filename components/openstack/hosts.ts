@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as openstack from "@pulumi/openstack";
 import { NAMESPACE, SiteConfig } from "../config";
+import { QuotaPreflight } from "../quota/preflight";
+import { readOpenStackQuotas } from "../quota/openstack";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
@@ -35,6 +37,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
     public readonly publicIp: pulumi.Output<string>;
     public readonly dataVolume: DataVolume;
     public readonly sshCommand: pulumi.Output<string>;
+    /** Every resource below waits for it: nothing is created when the project's quotas cannot hold the site. */
+    private readonly preflight: QuotaPreflight;
 
     constructor(name: string, args: OpenStackHostsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:openstack:Hosts", name, {}, opts);
@@ -44,6 +48,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         }
         const site = config.site;
         const region = config.region;
+        this.preflight = new QuotaPreflight(config, this, () => readOpenStackQuotas(this, region));
         const stack = pulumi.getStack();
         const tags = (role: string) => siteTags(site, stack, role);
         const { externalNetwork, image: imageName, existingRouter } = config.openstack;
@@ -79,7 +84,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             flavors.set(node.flavor.name, () => found().id);
         }
 
-        const network = new openstack.networking.Network(`${name}-network`, { name: `${site}-net`, adminStateUp: true, tags: openstackTags(tags("network")) }, { parent: this });
+        const network = new openstack.networking.Network(`${name}-network`, { name: `${site}-net`, adminStateUp: true, tags: openstackTags(tags("network")) }, { parent: this, dependsOn: this.preflight.after() });
         const subnet = new openstack.networking.Subnet(
             `${name}-subnet`,
             {
@@ -91,10 +96,10 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 dnsNameservers: config.network.dnsNameservers,
                 tags: openstackTags(tags("network")),
             },
-            { parent: this },
+            { parent: this, dependsOn: this.preflight.after() },
         );
         const routerId = existingRouter ? this.findRouter(existingRouter, externalNetwork, region, external) : this.newRouter(name, site, external, tags("network"));
-        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId, subnetId: subnet.id }, { parent: this });
+        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId, subnetId: subnet.id }, { parent: this, dependsOn: this.preflight.after() });
 
         const groups = new Map<FirewallGroup, openstack.networking.SecGroup>();
         for (const spec of FIREWALL_GROUPS) {
@@ -103,7 +108,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 new openstack.networking.SecGroup(
                     `${name}-sg-${spec.group}`,
                     { name: `${site}-${spec.group}`, description: spec.description, tags: openstackTags(tags("firewall")) },
-                    { parent: this },
+                    { parent: this, dependsOn: this.preflight.after() },
                 ),
             );
         }
@@ -111,7 +116,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             new openstack.networking.SecGroupRule(
                 `${name}-rule-${ruleKey(rule)}`,
                 { securityGroupId: groups.get(rule.group)!.id, ...secGroupRuleArgs(rule) },
-                { parent: this },
+                { parent: this, dependsOn: this.preflight.after() },
             );
         }
 
@@ -119,14 +124,14 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const keypair = new openstack.compute.Keypair(
             `${name}-keypair`,
             { name: `esiphub-${site}`, publicKey: config.ssh.publicKey },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
         );
         // Workers in server groups of at most SERVER_GROUP_SIZE (Nova's default server_group_members quota).
         const workerGroups = Array.from({ length: serverGroupCount(config.nodes.workers) }, (_, i) =>
             new openstack.compute.ServerGroup(
                 `${name}-workers${serverGroupSuffix(i)}`,
                 { name: `${site}-workers${serverGroupSuffix(i)}`, policies: [WORKER_PLACEMENT_POLICY] },
-                { parent: this },
+                { parent: this, dependsOn: this.preflight.after() },
             ),
         );
 
@@ -141,7 +146,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     adminStateUp: true,
                     tags: openstackTags(tags(node.role)),
                 },
-                { parent: this },
+                { parent: this, dependsOn: this.preflight.after() },
             );
             const fromVolume = bootsFromVolume(node.flavor, config.nodes.rootVolumeSizeGb);
             const instance = new openstack.compute.Instance(
@@ -165,7 +170,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     deleteBeforeReplace: true,
                     // The image name points at the newest build; a new build must not replace running nodes.
                     ignoreChanges: [fromVolume ? "blockDevices[0].uuid" : "imageId"],
-                    dependsOn: [routerInterface],
+                    dependsOn: this.preflight.after(routerInterface),
                 },
             );
             // Through the instance, so that whoever uses the address waits for the VM.
@@ -181,13 +186,13 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             : new openstack.networking.FloatingIp(
                   `${name}-floating-ip`,
                   { pool: externalNetwork, description: `${site} hub and SSH`, tags: openstackTags(tags("access")) },
-                  { parent: this },
+                  { parent: this, dependsOn: this.preflight.after() },
               ).address;
         const association = new openstack.networking.FloatingIpAssociate(
             `${name}-floating-ip-association`,
             { floatingIp: address, portId: master.port.id },
             // Deleting an association clears the address's port: done after a new one, it would undo the new one.
-            { parent: this, dependsOn: [routerInterface], deleteBeforeReplace: true },
+            { parent: this, dependsOn: this.preflight.after(routerInterface), deleteBeforeReplace: true },
         );
         this.publicIp = association.floatingIp;
         const masterHost = pulumi.all([association.floatingIp, master.instance.id]).apply(([ip]) => ip);
@@ -231,6 +236,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             },
             {
                 parent: this,
+                dependsOn: this.preflight.after(),
                 retainOnDelete: config.storage.keepDataOnDestroy,
                 // Growing the size extends it in place; a new zone must not replace the data.
                 ignoreChanges: ["availabilityZone"],
@@ -240,7 +246,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const attachment = new openstack.compute.VolumeAttach(
             `${name}-data-attachment`,
             { instanceId: nfsInstance.id, volumeId: volume.id },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
         );
         this.dataVolume = {
             id: volume.id,
@@ -286,7 +292,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         return new openstack.networking.Router(
             `${name}-router`,
             { name: `${site}-router`, externalNetworkId: external().id, adminStateUp: true, tags: openstackTags(labels) },
-            { parent: this },
+            { parent: this, dependsOn: this.preflight.after() },
         ).id;
     }
 

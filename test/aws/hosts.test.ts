@@ -126,6 +126,13 @@ describe("aws: hosts under mocks", () => {
         }
     });
 
+    it("reads the account's vCPU and Elastic IP quotas and what is in use", () => {
+        const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+        assert.deepStrictEqual(calls("aws:servicequotas/getServiceQuota:getServiceQuota").map((i) => i.quotaCode).sort(), ["L-0263D0A3", "L-1216C47A"]);
+        assert.deepStrictEqual(calls("aws:ec2/getInstances:getInstances"), [{ instanceStateNames: ["pending", "running"] }]);
+        assert.deepStrictEqual(calls("aws:ec2/getEips:getEips"), [{}]);
+    });
+
     it("gives every node a gp3 root, a hostname, IMDSv2, tags, and keeps it when a newer AMI appears", () => {
         const instances = resourcesOfType(plan, T.instance);
         assert.deepStrictEqual(

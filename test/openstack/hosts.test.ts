@@ -111,6 +111,13 @@ describe("openstack: hosts under mocks", () => {
                 }
             });
 
+            it("reads the project's quotas and usage: Nova's limits, and Cinder's and Neutron's reports with the session's token", () => {
+                const plan = plans[site];
+                const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+                assert.deepStrictEqual(calls("openstack:identity/getAuthScope:getAuthScope"), [{ name: "esiphub-quota-check", setTokenId: true }]);
+                assert.deepStrictEqual(calls("openstack:compute/getLimitsV2:getLimitsV2"), [{ projectId: offlineUuid("project") }]);
+            });
+
             it("looks up the flavors, the image and the external network by name", () => {
                 const plan = plans[site];
                 const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
