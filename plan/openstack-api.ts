@@ -28,7 +28,7 @@ const reading = (name: OpenStackQuota) => ({ limit: offlineQuota(name), used: of
 
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     const send = (status: number, body: unknown) => {
-        res.writeHead(status, { "Content-Type": "application/json" });
+        res.writeHead(status, { "Content-Type": "application/json", Connection: "close" });
         res.end(JSON.stringify(body));
     };
     if (req.headers["x-auth-token"] !== OFFLINE_TOKEN) return send(401, { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } });

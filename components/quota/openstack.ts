@@ -23,7 +23,9 @@ export function endpointOf(catalog: Catalog, types: readonly string[], region: s
 }
 
 async function getJson(url: string, token: string): Promise<any> {
-    const response = await request(url, { headers: { "X-Auth-Token": token, Accept: "application/json" } });
+    // One connection per request (`reset`): two requests a run need no pool, and a kept-alive socket that the server
+    // has just closed would fail the read (ECONNRESET).
+    const response = await request(url, { headers: { "X-Auth-Token": token, Accept: "application/json" }, reset: true });
     const body = await response.body.text();
     if (response.statusCode !== 200) throw new Error(`GET ${url}: HTTP ${response.statusCode} ${body.slice(0, 200)}`);
     return JSON.parse(body);
