@@ -191,8 +191,8 @@ describe("aws: hosts under mocks", () => {
     });
 
     it("tags everything that takes tags with site, stack, role and a Name", () => {
-        // Associations and attachments have no tags in EC2.
-        const untaggable = [T.routeTableAssociation, T.eipAssociation, T.volumeAttachment];
+        // Associations, attachments and an instance's power state have no tags in EC2.
+        const untaggable = [T.routeTableAssociation, T.eipAssociation, T.volumeAttachment, T.instanceState];
         for (const r of plan.resources.filter((x) => x.custom && !untaggable.includes(x.type))) {
             const tags = input<Record<string, string>>(r, "tags");
             assert.ok(tags, `${r.name} is tagged`);

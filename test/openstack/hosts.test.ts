@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { inboundRules } from "../../components/firewall";
 import { FailureCase, HostsPlan, planFailure, planHosts } from "../cloudhosts";
 import { findResource, longestChain, PlannedResource, resourcesOfType } from "../mocks";
-import { offlineUuid } from "../../plan/cloud";
+import { offlineUuid, withOfflineQuotas } from "../../plan/cloud";
 
 const T = {
     network: "openstack:networking/network:Network",
@@ -282,7 +282,8 @@ describe("openstack: hosts under mocks", () => {
     });
 
     it("boots from a volume when esiphub:rootVolumeSize is larger than the flavor's disk", async () => {
-        const plan = await planHosts("jetstream", { "esiphub:rootVolumeSize": "100" });
+        // Six 100 GB boot volumes and a 300 GB data volume fit Jetstream2's 1000 GB.
+        const plan = await planHosts("jetstream", { "esiphub:rootVolumeSize": "100", "esiphub:dataVolumeSize": "300", "esiphub:scratchSize": "100Gi" });
         for (const instance of resourcesOfType(plan, T.instance)) {
             assert.strictEqual(input(instance, "imageId"), undefined);
             assert.strictEqual(input<{ volumeSize: number }[]>(instance, "blockDevices")[0].volumeSize, 100);
@@ -324,7 +325,8 @@ describe("openstack: hosts under mocks", () => {
 
     it("has the same longest dependency chain with 2 and with 20 workers", async () => {
         const two = await planHosts("jetstream", { "esiphub:workers": "2" });
-        const twenty = await planHosts("jetstream", { "esiphub:workers": "20", "esiphub:users": "200" });
+        // 21 VMs of 16 cores: beyond a default Jetstream2 allocation, as if the organiser had asked for more.
+        const twenty = await withOfflineQuotas({ cores: 400, ram: 1500 * 1024, instances: 30 }, () => planHosts("jetstream", { "esiphub:workers": "20", "esiphub:users": "200" }));
         assert.strictEqual(resourcesOfType(twenty, T.instance).length, 21);
         assert.strictEqual(longestChain(twenty), longestChain(two));
     });
