@@ -43,7 +43,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "amiNameFilter", type: "string", default: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*", description: "AWS: AMI name filter; the newest match is used." },
     { key: "vpcId", type: "string", default: "", description: "AWS: an existing VPC to use instead of creating one." },
     { key: "availabilityZone", type: "string", default: "", description: "Availability zone for the VMs and the data volume (cloud default when empty)." },
-    { key: "rootVolumeSize", type: "integer", default: 60, description: "Root (boot) volume of each node, GB (20 to 2000)." },
+    { key: "rootVolumeSize", type: "integer", default: 60, description: "Root disk of each node, GB (20 to 2000): the flavor's local disk when it is at least this large (Jetstream2's m3), else a boot volume of this size (AWS: always an EBS volume)." },
     { key: "dataVolumeSize", type: "integer", default: 500, description: "NFS data volume for homes and scratch, GB (10 to 16000)." },
     { key: "keepDataOnDestroy", type: "boolean", default: true, description: "Keep the data volume when the stack is destroyed." },
     { key: "hubHostname", type: "string", default: "", description: "DNS name of the hub; with it, TLS from Let's Encrypt. Plain HTTP on the IP when empty." },

@@ -28,7 +28,9 @@ export interface QuotaSpec {
     readonly name: QuotaName;
     /** Who keeps it, for the message: "Nova", "Cinder", "Neutron", or the AWS quota code. */
     readonly service: string;
+    /** The unit, and its singular where it differs ("routers", "router"). */
     readonly unit: string;
+    readonly one?: string;
     /** Counted per server group, not for the project: nothing is "in use" of it. */
     readonly perGroup?: boolean;
     /** What to change when it is short. */
@@ -39,16 +41,16 @@ const ASK = "or ask the cloud's operators for a larger quota";
 
 export const QUOTAS: Record<Cloud, readonly QuotaSpec[]> = {
     openstack: [
-        { name: "cores", service: "Nova", unit: "vCPUs", advice: `use a smaller ${NAMESPACE}:workerFlavor or ${NAMESPACE}:masterFlavor, fewer ${NAMESPACE}:users or ${NAMESPACE}:workers, ${ASK}` },
+        { name: "cores", service: "Nova", unit: "vCPUs", one: "vCPU", advice: `use a smaller ${NAMESPACE}:workerFlavor or ${NAMESPACE}:masterFlavor, fewer ${NAMESPACE}:users or ${NAMESPACE}:workers, ${ASK}` },
         { name: "ram", service: "Nova", unit: "MiB", advice: `use a smaller ${NAMESPACE}:workerFlavor or ${NAMESPACE}:masterFlavor, fewer ${NAMESPACE}:users or a smaller ${NAMESPACE}:memoryGuarantee, ${ASK}` },
-        { name: "instances", service: "Nova", unit: "VMs", advice: `use fewer, larger workers (${NAMESPACE}:workerFlavor), delete unused VMs, ${ASK}` },
-        { name: "server_groups", service: "Nova", unit: "groups", advice: `use fewer workers (${SERVER_GROUP_SIZE} per group), delete unused server groups, ${ASK}` },
-        { name: "server_group_members", service: "Nova", unit: "VMs per group", perGroup: true, advice: `ask for server_group_members of ${SERVER_GROUP_SIZE} (Nova's default)` },
-        { name: "floatingips", service: "Neutron", unit: "addresses", advice: `name a floating IP the project holds in ${NAMESPACE}:publicIp, release an unused one, ${ASK}` },
-        { name: "routers", service: "Neutron", unit: "routers", advice: `name the project's router in ${NAMESPACE}:existingRouter (Jetstream2 allows one), ${ASK}` },
-        { name: "security_groups", service: "Neutron", unit: "groups", advice: `delete unused security groups, ${ASK}` },
-        { name: "security_group_rules", service: "Neutron", unit: "rules", advice: `delete unused security groups or rules, ${ASK}` },
-        { name: "volumes", service: "Cinder", unit: "volumes", advice: `boot nodes from their flavor's disk (${NAMESPACE}:rootVolumeSize no larger than it), delete unused volumes, ${ASK}` },
+        { name: "instances", service: "Nova", unit: "VMs", one: "VM", advice: `use fewer, larger workers (${NAMESPACE}:workerFlavor), delete unused VMs, ${ASK}` },
+        { name: "server_groups", service: "Nova", unit: "groups", one: "group", advice: `use fewer workers (${SERVER_GROUP_SIZE} per group), delete unused server groups, ${ASK}` },
+        { name: "server_group_members", service: "Nova", unit: "VMs per group", one: "VM per group", perGroup: true, advice: `ask for server_group_members of ${SERVER_GROUP_SIZE} (Nova's default)` },
+        { name: "floatingips", service: "Neutron", unit: "addresses", one: "address", advice: `name a floating IP the project holds in ${NAMESPACE}:publicIp, release an unused one, ${ASK}` },
+        { name: "routers", service: "Neutron", unit: "routers", one: "router", advice: `name the project's router in ${NAMESPACE}:existingRouter (Jetstream2 allows one), ${ASK}` },
+        { name: "security_groups", service: "Neutron", unit: "groups", one: "group", advice: `delete unused security groups, ${ASK}` },
+        { name: "security_group_rules", service: "Neutron", unit: "rules", one: "rule", advice: `delete unused security groups or rules, ${ASK}` },
+        { name: "volumes", service: "Cinder", unit: "volumes", one: "volume", advice: `boot nodes from their flavor's disk (${NAMESPACE}:rootVolumeSize no larger than it), delete unused volumes, ${ASK}` },
         {
             name: "gigabytes",
             service: "Cinder",
@@ -57,8 +59,8 @@ export const QUOTAS: Record<Cloud, readonly QuotaSpec[]> = {
         },
     ],
     aws: [
-        { name: "vcpus", service: "L-1216C47A", unit: "vCPUs", advice: `use smaller instance types or fewer ${NAMESPACE}:workers, or request more "Running On-Demand Standard instances" (L-1216C47A) in Service Quotas` },
-        { name: "elastic_ips", service: "L-0263D0A3", unit: "addresses", advice: `name an Elastic IP you hold in ${NAMESPACE}:publicIp, release an unused one, or request more "EC2-VPC Elastic IPs" (L-0263D0A3) in Service Quotas` },
+        { name: "vcpus", service: "L-1216C47A", unit: "vCPUs", one: "vCPU", advice: `use smaller instance types or fewer ${NAMESPACE}:workers, or request more "Running On-Demand Standard instances" (L-1216C47A) in Service Quotas` },
+        { name: "elastic_ips", service: "L-0263D0A3", unit: "addresses", one: "address", advice: `name an Elastic IP you hold in ${NAMESPACE}:publicIp, release an unused one, or request more "EC2-VPC Elastic IPs" (L-0263D0A3) in Service Quotas` },
     ],
 };
 
@@ -120,7 +122,8 @@ export function quotaShortfalls(cloud: Cloud, needs: QuotaNeeds, readings: Quota
         const left = spec.perGroup ? reading.limit : Math.max(0, reading.limit - reading.used + (held[spec.name] ?? 0));
         if (need <= left) continue;
         const inUse = spec.perGroup ? "" : ` (${reading.used} in use${held[spec.name] ? `, ${held[spec.name]} of them this site's` : ""})`;
-        messages.push(`${spec.name} (${spec.service}): the site needs ${need} ${spec.unit}, ${left} ${spec.unit} left of ${reading.limit}${inUse}; ${spec.advice}`);
+        const unit = (n: number) => (n === 1 && spec.one ? spec.one : spec.unit);
+        messages.push(`${spec.name} (${spec.service}): the site needs ${need} ${unit(need)}, ${left} ${unit(left)} left of ${reading.limit}${inUse}; ${spec.advice}`);
     }
     return messages;
 }

@@ -61,7 +61,7 @@ describe("quota: what a site needs and which quotas cannot hold it", () => {
         const messages = quotaShortfalls("openstack", needs, JETSTREAM2_DEFAULTS);
         assert.deepStrictEqual(messages.map((m) => m.split(" ")[0]), ["cores", "ram", "instances", "routers"]);
         assert.match(messages[0], /^cores \(Nova\): the site needs 392 vCPUs, 150 vCPUs left of 150 \(0 in use\); use a smaller esiphub:workerFlavor/);
-        assert.match(messages[3], /^routers \(Neutron\): the site needs 1 routers, 0 routers left of 1 \(1 in use\); name the project's router in esiphub:existingRouter/);
+        assert.match(messages[3], /^routers \(Neutron\): the site needs 1 router, 0 routers left of 1 \(1 in use\); name the project's router in esiphub:existingRouter/);
     });
 
     it("what the site already holds counts as free on a re-run", () => {
