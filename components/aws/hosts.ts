@@ -107,9 +107,9 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             const vpc = new aws.ec2.Vpc(
                 `${name}-vpc`,
                 { cidrBlock: subnetCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tags("network", `${site}-vpc`) },
-                { parent: this, dependsOn: this.preflight.after() },
+                this.child(),
             );
-            gateway = new aws.ec2.InternetGateway(`${name}-gateway`, { vpcId: vpc.id, tags: tags("network", `${site}-gateway`) }, { parent: this, dependsOn: this.preflight.after() });
+            gateway = new aws.ec2.InternetGateway(`${name}-gateway`, { vpcId: vpc.id, tags: tags("network", `${site}-gateway`) }, this.child());
             vpcId = () => vpc.id;
             gatewayId = gateway.id;
         }
@@ -117,13 +117,11 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         const volume = new aws.ebs.Volume(
             `${name}-data`,
             { availabilityZone: zone(), size: config.storage.dataVolumeSizeGb, type: "gp3", encrypted: true, tags: tags("storage", `${site}-data`) },
-            {
-                parent: this,
-                dependsOn: this.preflight.after(),
+            this.child({
                 retainOnDelete: config.storage.keepDataOnDestroy,
                 // Growing the size or changing the type happens in place; a new zone must not replace the data.
                 ignoreChanges: ["availabilityZone"],
-            },
+            }),
         );
         // A new zone would replace the subnet (colliding on its CIDR) and every node, away from the volume: refused.
         const siteZone = pulumi.all([volume.availabilityZone, zone()]).apply(([volumeZone, wanted]) => {
@@ -134,14 +132,14 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         const subnet = new aws.ec2.Subnet(
             `${name}-subnet`,
             { vpcId: vpcId(), cidrBlock: subnetCidr, availabilityZone: siteZone, mapPublicIpOnLaunch: true, tags: tags("network", `${site}-subnet`) },
-            { parent: this, dependsOn: this.preflight.after() },
+            this.child(),
         );
         const routeTable = new aws.ec2.RouteTable(
             `${name}-routes`,
             { vpcId: vpcId(), routes: [{ cidrBlock: "0.0.0.0/0", gatewayId }], tags: tags("network", `${site}-routes`) },
-            { parent: this, dependsOn: this.preflight.after() },
+            this.child(),
         );
-        const routeAssociation = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this, dependsOn: this.preflight.after() });
+        const routeAssociation = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { subnetId: subnet.id, routeTableId: routeTable.id }, this.child());
 
         const groups = new Map<FirewallGroup, aws.ec2.SecurityGroup>();
         for (const spec of FIREWALL_GROUPS) {
@@ -151,7 +149,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                 new aws.ec2.SecurityGroup(
                     `${name}-sg-${spec.group}`,
                     { namePrefix: `${site}-${spec.group}-`, description: spec.description, vpcId: vpcId(), tags: tags("firewall", `${site}-${spec.group}`) },
-                    { parent: this, dependsOn: this.preflight.after() },
+                    this.child(),
                 ),
             );
         }
@@ -159,21 +157,21 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-rule-${ruleKey(rule)}`,
                 { securityGroupId: groups.get(rule.group)!.id, ...ingressRuleArgs(rule), tags: tags("firewall", `${site}-${ruleKey(rule)}`) },
-                { parent: this, dependsOn: this.preflight.after() },
+                this.child(),
             );
         }
         // AWS's default allow-all egress rule is removed when the group is created; every node is in "cluster".
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-rule-cluster-egress`,
             { securityGroupId: groups.get("cluster")!.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "All outbound traffic", tags: tags("firewall", `${site}-egress`) },
-            { parent: this, dependsOn: this.preflight.after() },
+            this.child(),
         );
 
         // Key names are unique per region: a new key replaces the old one under the same name, so the old goes first.
         const keyPair = new aws.ec2.KeyPair(
             `${name}-keypair`,
             { keyName: `esiphub-${site}`, publicKey: config.ssh.publicKey, tags: tags("access", `esiphub-${site}`) },
-            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
+            this.child({ deleteBeforeReplace: true }),
         );
 
         const makeNode = (node: NodeSpec) =>
@@ -198,12 +196,11 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                     userData: cloudInit(node.name),
                     tags: tags(node.role, node.name),
                 },
-                {
-                    parent: this,
+                this.child({
                     // The AMI filter finds the newest build; a new build must not replace running nodes.
                     ignoreChanges: ["ami"],
-                    dependsOn: this.preflight.after(routeAssociation),
-                },
+                    dependsOn: [routeAssociation],
+                }),
             );
 
         const [masterSpec, ...others] = layout;
@@ -211,13 +208,13 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         const kept = config.network.publicIp;
         const eip = kept
             ? { allocationId: this.keptElasticIp(kept, region, master), publicIp: pulumi.output(kept) }
-            : new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, { parent: this, dependsOn: this.preflight.after(...(gateway ? [gateway] : [])) });
+            : new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, this.child({ dependsOn: gateway ? [gateway] : [] }));
         // An address reaches a VPC only through its internet gateway (AssociateAddress refuses otherwise).
         const eipAssociation = new aws.ec2.EipAssociation(
             `${name}-eip-association`,
             { allocationId: eip.allocationId, instanceId: master.id },
             // One association per address: the old one goes before a new one is made.
-            { parent: this, dependsOn: this.preflight.after(...(gateway ? [gateway] : [])), deleteBeforeReplace: true },
+            this.child({ dependsOn: gateway ? [gateway] : [], deleteBeforeReplace: true }),
         );
         this.publicIp = pulumi.all([eip.publicIp, eipAssociation.id]).apply(([ip]) => ip);
         const user = config.ssh.user;
@@ -253,7 +250,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             // Detaching a mounted volume from a running host can leave the filesystem damaged (EBS user guide,
             // "Detach a volume"), so EC2 stops the host first; a volume attaches to one instance, so detach first.
             { deviceName: DATA_VOLUME_DEVICE_NAME, volumeId: volume.id, instanceId: nfsInstance.id, stopInstanceBeforeDetaching: true },
-            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
+            this.child({ deleteBeforeReplace: true }),
         );
         // ...and EC2 leaves it stopped: whichever host the volume can be on is started again after a new attachment.
         const hosts = new Map([[this.master.name, master], [this.nfs.name, nfsInstance]]);
@@ -261,7 +258,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             new aws.ec2transitgateway.InstanceState(
                 `${name}-${nodeName}-running`,
                 { instanceId: instance.id, state: "running" },
-                { parent: this, dependsOn: this.preflight.after(attachment), replacementTrigger: attachment.id },
+                this.child({ dependsOn: [attachment], replacementTrigger: attachment.id }),
             );
         }
         this.dataVolume = {
@@ -293,5 +290,10 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:publicIp: ${problem}`, this);
             return eip.id;
         });
+    }
+
+    /** Options of each resource here: a child of the component, sent to the engine only once the quota check has passed. */
+    private child(opts: Omit<pulumi.CustomResourceOptions, "parent" | "dependsOn"> & { dependsOn?: pulumi.Resource[] } = {}): pulumi.CustomResourceOptions {
+        return { ...opts, parent: this, dependsOn: this.preflight.after(...(opts.dependsOn ?? [])) };
     }
 }

@@ -84,7 +84,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             flavors.set(node.flavor.name, () => found().id);
         }
 
-        const network = new openstack.networking.Network(`${name}-network`, { name: `${site}-net`, adminStateUp: true, tags: openstackTags(tags("network")) }, { parent: this, dependsOn: this.preflight.after() });
+        const network = new openstack.networking.Network(`${name}-network`, { name: `${site}-net`, adminStateUp: true, tags: openstackTags(tags("network")) }, this.child());
         const subnet = new openstack.networking.Subnet(
             `${name}-subnet`,
             {
@@ -96,10 +96,10 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 dnsNameservers: config.network.dnsNameservers,
                 tags: openstackTags(tags("network")),
             },
-            { parent: this, dependsOn: this.preflight.after() },
+            this.child(),
         );
         const routerId = existingRouter ? this.findRouter(existingRouter, externalNetwork, region, external) : this.newRouter(name, site, external, tags("network"));
-        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId, subnetId: subnet.id }, { parent: this, dependsOn: this.preflight.after() });
+        const routerInterface = new openstack.networking.RouterInterface(`${name}-router-interface`, { routerId, subnetId: subnet.id }, this.child());
 
         const groups = new Map<FirewallGroup, openstack.networking.SecGroup>();
         for (const spec of FIREWALL_GROUPS) {
@@ -108,7 +108,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 new openstack.networking.SecGroup(
                     `${name}-sg-${spec.group}`,
                     { name: `${site}-${spec.group}`, description: spec.description, tags: openstackTags(tags("firewall")) },
-                    { parent: this, dependsOn: this.preflight.after() },
+                    this.child(),
                 ),
             );
         }
@@ -116,7 +116,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             new openstack.networking.SecGroupRule(
                 `${name}-rule-${ruleKey(rule)}`,
                 { securityGroupId: groups.get(rule.group)!.id, ...secGroupRuleArgs(rule) },
-                { parent: this, dependsOn: this.preflight.after() },
+                this.child(),
             );
         }
 
@@ -124,14 +124,14 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         const keypair = new openstack.compute.Keypair(
             `${name}-keypair`,
             { name: `esiphub-${site}`, publicKey: config.ssh.publicKey },
-            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
+            this.child({ deleteBeforeReplace: true }),
         );
         // Workers in server groups of at most SERVER_GROUP_SIZE (Nova's default server_group_members quota).
         const workerGroups = Array.from({ length: serverGroupCount(config.nodes.workers) }, (_, i) =>
             new openstack.compute.ServerGroup(
                 `${name}-workers${serverGroupSuffix(i)}`,
                 { name: `${site}-workers${serverGroupSuffix(i)}`, policies: [WORKER_PLACEMENT_POLICY] },
-                { parent: this, dependsOn: this.preflight.after() },
+                this.child(),
             ),
         );
 
@@ -146,7 +146,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     adminStateUp: true,
                     tags: openstackTags(tags(node.role)),
                 },
-                { parent: this, dependsOn: this.preflight.after() },
+                this.child(),
             );
             const fromVolume = bootsFromVolume(node.flavor, config.nodes.rootVolumeSizeGb);
             const instance = new openstack.compute.Instance(
@@ -164,14 +164,13 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     userData: cloudInit(node.name),
                     metadata: tags(node.role),
                 },
-                {
-                    parent: this,
+                this.child({
                     // A port belongs to one VM: the old VM must free it before a new one can boot on it (Neutron 409 PortInUse).
                     deleteBeforeReplace: true,
                     // The image name points at the newest build; a new build must not replace running nodes.
                     ignoreChanges: [fromVolume ? "blockDevices[0].uuid" : "imageId"],
-                    dependsOn: this.preflight.after(routerInterface),
-                },
+                    dependsOn: [routerInterface],
+                }),
             );
             // Through the instance, so that whoever uses the address waits for the VM.
             const privateIp = pulumi.all([port.allFixedIps, instance.id]).apply(([ips]) => ips[0]);
@@ -186,13 +185,13 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             : new openstack.networking.FloatingIp(
                   `${name}-floating-ip`,
                   { pool: externalNetwork, description: `${site} hub and SSH`, tags: openstackTags(tags("access")) },
-                  { parent: this, dependsOn: this.preflight.after() },
+                  this.child(),
               ).address;
         const association = new openstack.networking.FloatingIpAssociate(
             `${name}-floating-ip-association`,
             { floatingIp: address, portId: master.port.id },
             // Deleting an association clears the address's port: done after a new one, it would undo the new one.
-            { parent: this, dependsOn: this.preflight.after(routerInterface), deleteBeforeReplace: true },
+            this.child({ dependsOn: [routerInterface], deleteBeforeReplace: true }),
         );
         this.publicIp = association.floatingIp;
         const masterHost = pulumi.all([association.floatingIp, master.instance.id]).apply(([ip]) => ip);
@@ -234,19 +233,17 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 enableOnlineResize: true,
                 metadata: tags("storage"),
             },
-            {
-                parent: this,
-                dependsOn: this.preflight.after(),
+            this.child({
                 retainOnDelete: config.storage.keepDataOnDestroy,
                 // Growing the size extends it in place; a new zone must not replace the data.
                 ignoreChanges: ["availabilityZone"],
-            },
+            }),
         );
         // A volume attaches to one VM at a time: detach before attaching it anew.
         const attachment = new openstack.compute.VolumeAttach(
             `${name}-data-attachment`,
             { instanceId: nfsInstance.id, volumeId: volume.id },
-            { parent: this, dependsOn: this.preflight.after(), deleteBeforeReplace: true },
+            this.child({ deleteBeforeReplace: true }),
         );
         this.dataVolume = {
             id: volume.id,
@@ -292,7 +289,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
         return new openstack.networking.Router(
             `${name}-router`,
             { name: `${site}-router`, externalNetworkId: external().id, adminStateUp: true, tags: openstackTags(labels) },
-            { parent: this, dependsOn: this.preflight.after() },
+            this.child(),
         ).id;
     }
 
@@ -311,5 +308,10 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:existingRouter: ${problem}`, this);
             return r.id;
         });
+    }
+
+    /** Options of each resource here: a child of the component, sent to the engine only once the quota check has passed. */
+    private child(opts: Omit<pulumi.CustomResourceOptions, "parent" | "dependsOn"> & { dependsOn?: pulumi.Resource[] } = {}): pulumi.CustomResourceOptions {
+        return { ...opts, parent: this, dependsOn: this.preflight.after(...(opts.dependsOn ?? [])) };
     }
 }
