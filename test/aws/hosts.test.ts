@@ -36,6 +36,30 @@ function groupNames(plan: HostsPlan): Map<string, string> {
     return new Map(resourcesOfType(plan, T.securityGroup).map((g) => [`${g.name}-id`, input<string>(g, "namePrefix").replace(/-$/, "")]));
 }
 
+
+type Case = { title: string; run: FailureCase; error: RegExp | undefined };
+
+/** Each case runs in a child process of its own (test/cloudhosts.ts); the cases of one describe start together. */
+function failureCases(title: string, cases: Case[]): void {
+    describe(title, () => {
+        const outcomes = new Map<string, Promise<string | undefined>>();
+        before(() => {
+            for (const c of cases) {
+                const outcome = planFailure(c.run);
+                outcome.catch(() => undefined); // reported by the case's own test
+                outcomes.set(c.title, outcome);
+            }
+        });
+        for (const c of cases) {
+            it(c.title, async () => {
+                const error = await outcomes.get(c.title)!;
+                if (c.error) assert.match(String(error), c.error);
+                else assert.strictEqual(error, undefined);
+            });
+        }
+    });
+}
+
 describe("aws: hosts under mocks", () => {
     let plan: HostsPlan;
     before(async () => {
@@ -332,76 +356,62 @@ describe("aws: hosts under mocks", () => {
         assert.strictEqual((p.rawOutputs.connections as Record<string, { proxy?: { host: string } }>)["aws-nfs"].proxy?.host, p.outputs.publicIp);
     });
 
-    describe("a lookup that finds nothing names the setting to fix", () => {
-        const cases: { title: string; run: FailureCase; error: RegExp | undefined }[] = [
-            {
-                title: "an AMI filter that matches nothing",
-                run: { site: "aws", overrides: { "esiphub:amiNameFilter": "ubuntu/images/hvm-ssd-gp3/ubuntu-jammy-22.04-amd64-server-*" } },
-                error: /esiphub:amiNameFilter: no AMI named like "ubuntu\/images\/hvm-ssd-gp3\/ubuntu-jammy-22\.04-amd64-server-\*" from owner 099720109477 in us-east-1 \(Your query returned no results/,
+    failureCases("a lookup that finds nothing names the setting to fix", [
+        {
+            title: "an AMI filter that matches nothing",
+            run: { site: "aws", overrides: { "esiphub:amiNameFilter": "ubuntu/images/hvm-ssd-gp3/ubuntu-jammy-22.04-amd64-server-*" } },
+            error: /esiphub:amiNameFilter: no AMI named like "ubuntu\/images\/hvm-ssd-gp3\/ubuntu-jammy-22\.04-amd64-server-\*" from owner 099720109477 in us-east-1 \(Your query returned no results/,
+        },
+        {
+            title: "an AMI owner that has no such image",
+            run: { site: "aws", overrides: { "esiphub:amiOwner": "123456789012" } },
+            error: /esiphub:amiNameFilter: no AMI named like .* from owner 123456789012/,
+        },
+        {
+            // Sized in customFlavors, but not offered by the cloud it runs against.
+            title: "an instance type the zone does not offer",
+            run: {
+                site: "aws",
+                overrides: { "esiphub:customFlavors": JSON.stringify(["m7i.2xlarge:8:32"]), "esiphub:workerFlavor": "m7i.2xlarge" },
+                cloudOverrides: { "esiphub:workerFlavor": "m7i.2xlarge" },
             },
-            {
-                title: "an AMI owner that has no such image",
-                run: { site: "aws", overrides: { "esiphub:amiOwner": "123456789012" } },
-                error: /esiphub:amiNameFilter: no AMI named like .* from owner 123456789012/,
-            },
-            {
-                // Sized in customFlavors, but not offered by the cloud it runs against.
-                title: "an instance type the zone does not offer",
-                run: {
-                    site: "aws",
-                    overrides: { "esiphub:customFlavors": JSON.stringify(["m7i.2xlarge:8:32"]), "esiphub:workerFlavor": "m7i.2xlarge" },
-                    cloudOverrides: { "esiphub:workerFlavor": "m7i.2xlarge" },
-                },
-                error: /esiphub:workerFlavor: instance type m7i\.2xlarge is not offered in us-east-1a/,
-            },
-            {
-                // us-east-1e offers none of the Nitro types (t3, m5, r5).
-                title: "a zone that does not offer the instance types",
-                run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1e" } },
-                error: /esiphub:(masterFlavor|workerFlavor): instance type (m5\.xlarge|r5\.2xlarge) is not offered in us-east-1e/,
-            },
-            {
-                title: "a zone letter the region does not have (us-west-2 has a to d)",
-                run: { site: "aws", overrides: { "aws:region": "us-west-2", "esiphub:availabilityZone": "us-west-2f" } },
-                error: /esiphub:availabilityZone: "us-west-2f" is not an available zone of us-west-2 \(us-west-2a, us-west-2b, us-west-2c, us-west-2d\)/,
-            },
-            {
-                title: "a zone that is not in the region",
-                run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1z" } },
-                error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f\)/,
-            },
-            {
-                title: "a public IP the account does not hold",
-                run: { site: "aws", overrides: { "esiphub:publicIp": "192.0.2.99" } },
-                error: /esiphub:publicIp: no Elastic IP 192\.0\.2\.99 in us-east-1; allocate one with `aws ec2 allocate-address --domain vpc` \(no matching EC2 EIP found\)/,
-            },
-            {
-                title: "a VPC that does not exist",
-                run: { site: "aws", overrides: { "esiphub:vpcId": "vpc-0123456789abcdef0" } },
-                error: /esiphub:vpcId: no VPC vpc-0123456789abcdef0 in us-east-1 \(no matching EC2 VPC found\)/,
-            },
-            {
-                title: "a subnet outside the existing VPC",
-                run: { site: "aws", overrides: { "esiphub:vpcId": EXISTING_VPC, "esiphub:subnetCidr": "10.50.0.0/24" } },
-                error: /esiphub:subnetCidr: 10\.50\.0\.0\/24 is not inside VPC vpc-0a1b2c3d4e5f60718 \(10\.44\.0\.0\/16\)/,
-            },
-            { title: "(and the stack file's own settings are all found)", run: { site: "aws" }, error: undefined },
-        ];
-        // Each case runs in a child process of its own (test/cloudhosts.ts); they all start together.
-        const outcomes = new Map<string, Promise<string | undefined>>();
-        before(() => {
-            for (const c of cases) {
-                const outcome = planFailure(c.run);
-                outcome.catch(() => undefined); // reported by the case's own test
-                outcomes.set(c.title, outcome);
-            }
-        });
-        for (const c of cases) {
-            it(c.title, async () => {
-                const error = await outcomes.get(c.title)!;
-                if (c.error) assert.match(String(error), c.error);
-                else assert.strictEqual(error, undefined);
-            });
-        }
-    });
+            error: /esiphub:workerFlavor: instance type m7i\.2xlarge is not offered in us-east-1a/,
+        },
+        {
+            title: "a zone that is not in the region",
+            run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1z" } },
+            error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f\)/,
+        },
+        {
+            title: "a VPC that does not exist",
+            run: { site: "aws", overrides: { "esiphub:vpcId": "vpc-0123456789abcdef0" } },
+            error: /esiphub:vpcId: no VPC vpc-0123456789abcdef0 in us-east-1 \(no matching EC2 VPC found\)/,
+        },
+        {
+            title: "a subnet outside the existing VPC",
+            run: { site: "aws", overrides: { "esiphub:vpcId": EXISTING_VPC, "esiphub:subnetCidr": "10.50.0.0/24" } },
+            error: /esiphub:subnetCidr: 10\.50\.0\.0\/24 is not inside VPC vpc-0a1b2c3d4e5f60718 \(10\.44\.0\.0\/16\)/,
+        },
+        { title: "(and the stack file's own settings are all found)", run: { site: "aws" }, error: undefined },
+    ]);
+
+    // Started after the cases above have finished: each case is a child process of its own.
+    failureCases("a lookup the real cloud would fail: a zone's instance types, the region's zones, the account's address", [
+        {
+            // us-east-1e offers none of the Nitro types (t3, m5, r5).
+            title: "a zone that does not offer the instance types",
+            run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1e" } },
+            error: /esiphub:(masterFlavor|workerFlavor): instance type (m5\.xlarge|r5\.2xlarge) is not offered in us-east-1e/,
+        },
+        {
+            title: "a zone letter the region does not have (us-west-2 has a to d)",
+            run: { site: "aws", overrides: { "aws:region": "us-west-2", "esiphub:availabilityZone": "us-west-2f" } },
+            error: /esiphub:availabilityZone: "us-west-2f" is not an available zone of us-west-2 \(us-west-2a, us-west-2b, us-west-2c, us-west-2d\)/,
+        },
+        {
+            title: "a public IP the account does not hold",
+            run: { site: "aws", overrides: { "esiphub:publicIp": "192.0.2.99" } },
+            error: /esiphub:publicIp: no Elastic IP 192\.0\.2\.99 in us-east-1; allocate one with `aws ec2 allocate-address --domain vpc` \(no matching EC2 EIP found\)/,
+        },
+    ]);
 });

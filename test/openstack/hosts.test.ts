@@ -45,6 +45,30 @@ function dependsOnTransitively(plan: HostsPlan, r: PlannedResource): Set<string>
     return seen;
 }
 
+
+type Case = { title: string; run: FailureCase; error: RegExp | undefined };
+
+/** Each case runs in a child process of its own (test/cloudhosts.ts); the cases of one describe start together. */
+function failureCases(title: string, cases: Case[]): void {
+    describe(title, () => {
+        const outcomes = new Map<string, Promise<string | undefined>>();
+        before(() => {
+            for (const c of cases) {
+                const outcome = planFailure(c.run);
+                outcome.catch(() => undefined); // reported by the case's own test
+                outcomes.set(c.title, outcome);
+            }
+        });
+        for (const c of cases) {
+            it(c.title, async () => {
+                const error = await outcomes.get(c.title)!;
+                if (c.error) assert.match(String(error), c.error);
+                else assert.strictEqual(error, undefined);
+            });
+        }
+    });
+}
+
 describe("openstack: hosts under mocks", () => {
     const plans: Record<string, HostsPlan> = {};
     before(async () => {
@@ -377,76 +401,62 @@ describe("openstack: hosts under mocks", () => {
         assert.deepStrictEqual(flavorLookups, ["m1.xlarge"], "the unused worker flavor is not looked up");
     });
 
-    describe("a lookup that finds nothing names the setting to fix", () => {
-        const cases: { title: string; run: FailureCase; error: RegExp | undefined }[] = [
-            {
-                title: "an unknown image",
-                run: { site: "jetstream", overrides: { "esiphub:image": "Ubuntu-22.04" } },
-                error: /esiphub:image: no image named "Ubuntu-22\.04" in region IU \(Your query returned no results/,
+    failureCases("a lookup that finds nothing names the setting to fix", [
+        {
+            title: "an unknown image",
+            run: { site: "jetstream", overrides: { "esiphub:image": "Ubuntu-22.04" } },
+            error: /esiphub:image: no image named "Ubuntu-22\.04" in region IU \(Your query returned no results/,
+        },
+        {
+            // The config knows m1.xlarge from customFlavors; the cloud it runs against has no such flavor.
+            title: "a flavor sized in customFlavors that the cloud does not have",
+            run: { site: "nebula", cloudOverrides: { "esiphub:customFlavors": null } },
+            error: /esiphub:masterFlavor: no flavor named "m1\.xlarge" in region RegionOne \(Your query returned no results/,
+        },
+        {
+            title: "a worker flavor the cloud does not have",
+            run: {
+                site: "jetstream",
+                overrides: { "esiphub:customFlavors": JSON.stringify(["m9.huge:16:64"]), "esiphub:workerFlavor": "m9.huge" },
+                cloudOverrides: { "esiphub:workerFlavor": "m9.huge" },
             },
-            {
-                // The config knows m1.xlarge from customFlavors; the cloud it runs against has no such flavor.
-                title: "a flavor sized in customFlavors that the cloud does not have",
-                run: { site: "nebula", cloudOverrides: { "esiphub:customFlavors": null } },
-                error: /esiphub:masterFlavor: no flavor named "m1\.xlarge" in region RegionOne \(Your query returned no results/,
-            },
-            {
-                title: "a worker flavor the cloud does not have",
-                run: {
-                    site: "jetstream",
-                    overrides: { "esiphub:customFlavors": JSON.stringify(["m9.huge:16:64"]), "esiphub:workerFlavor": "m9.huge" },
-                    cloudOverrides: { "esiphub:workerFlavor": "m9.huge" },
-                },
-                error: /esiphub:workerFlavor: no flavor named "m9\.huge" in region IU/,
-            },
-            {
-                // Jetstream2's catalogue is its own (js2docs general/vmsizes.md): declaring a size does not make the flavor.
-                title: "a flavor declared in customFlavors that Jetstream2 does not offer",
-                run: { site: "jetstream", overrides: { "esiphub:customFlavors": JSON.stringify(["m1.large:4:8:40"]), "esiphub:workerFlavor": "m1.large" } },
-                error: /esiphub:workerFlavor: no flavor named "m1\.large" in region IU \(Your query returned no results/,
-            },
-            {
-                title: "a zone Nova does not have",
-                run: { site: "jetstream", overrides: { "esiphub:availabilityZone": "az2" } },
-                error: /esiphub:availabilityZone: "az2" is not an available zone of region IU \(nova\)/,
-            },
-            {
-                title: "a region the cloud does not have",
-                run: { site: "jetstream", overrides: { "openstack:region": "TACC" } },
-                error: /esiphub:(image|externalNetwork|masterFlavor|workerFlavor|existingRouter): .* in region TACC \(No suitable endpoint could be found in the service catalog\.\)/,
-            },
-            {
-                title: "a router the project does not have",
-                run: { site: "jetstream", overrides: { "esiphub:existingRouter": "my-router" } },
-                error: /esiphub:existingRouter: no router named "my-router" in region IU \(Your query returned no results/,
-            },
-            {
-                title: "a public IP the project does not hold",
-                run: { site: "jetstream", overrides: { "esiphub:publicIp": "192.0.2.99" } },
-                error: /esiphub:publicIp: no floating IP 192\.0\.2\.99 in the project in region IU; allocate one with `openstack floating ip create public` \(No openstack_networking_floatingip_v2 found\)/,
-            },
-            {
-                title: "an unknown external network",
-                run: { site: "jetstream", overrides: { "esiphub:externalNetwork": "publik" } },
-                error: /esiphub:externalNetwork: no external network named "publik" in region IU/,
-            },
-            { title: "(and the stack file's own names are all found)", run: { site: "nebula" }, error: undefined },
-        ];
-        // Each case runs in a child process of its own (test/cloudhosts.ts); they all start together.
-        const outcomes = new Map<string, Promise<string | undefined>>();
-        before(() => {
-            for (const c of cases) {
-                const outcome = planFailure(c.run);
-                outcome.catch(() => undefined); // reported by the case's own test
-                outcomes.set(c.title, outcome);
-            }
-        });
-        for (const c of cases) {
-            it(c.title, async () => {
-                const error = await outcomes.get(c.title)!;
-                if (c.error) assert.match(String(error), c.error);
-                else assert.strictEqual(error, undefined);
-            });
-        }
-    });
+            error: /esiphub:workerFlavor: no flavor named "m9\.huge" in region IU/,
+        },
+        {
+            title: "an unknown external network",
+            run: { site: "jetstream", overrides: { "esiphub:externalNetwork": "publik" } },
+            error: /esiphub:externalNetwork: no external network named "publik" in region IU/,
+        },
+        { title: "(and the stack file's own names are all found)", run: { site: "nebula" }, error: undefined },
+    ]);
+
+    // Started after the cases above have finished: each case is a child process of its own.
+    failureCases("a lookup the real cloud would fail: its own catalogue, zones and region, the project's router and address", [
+        {
+            // Jetstream2's catalogue is its own (js2docs general/vmsizes.md): declaring a size does not make the flavor.
+            title: "a flavor declared in customFlavors that Jetstream2 does not offer",
+            run: { site: "jetstream", overrides: { "esiphub:customFlavors": JSON.stringify(["m1.large:4:8:40"]), "esiphub:workerFlavor": "m1.large" } },
+            error: /esiphub:workerFlavor: no flavor named "m1\.large" in region IU \(Your query returned no results/,
+        },
+        {
+            title: "a zone Nova does not have",
+            run: { site: "jetstream", overrides: { "esiphub:availabilityZone": "az2" } },
+            error: /esiphub:availabilityZone: "az2" is not an available zone of region IU \(nova\)/,
+        },
+        {
+            title: "a region the cloud does not have",
+            run: { site: "jetstream", overrides: { "openstack:region": "TACC" } },
+            error: /esiphub:(image|externalNetwork|masterFlavor|workerFlavor|existingRouter): .* in region TACC \(No suitable endpoint could be found in the service catalog\.\)/,
+        },
+        {
+            title: "a router the project does not have",
+            run: { site: "jetstream", overrides: { "esiphub:existingRouter": "my-router" } },
+            error: /esiphub:existingRouter: no router named "my-router" in region IU \(Your query returned no results/,
+        },
+        {
+            title: "a public IP the project does not hold",
+            run: { site: "jetstream", overrides: { "esiphub:publicIp": "192.0.2.99" } },
+            error: /esiphub:publicIp: no floating IP 192\.0\.2\.99 in the project in region IU; allocate one with `openstack floating ip create public` \(No openstack_networking_floatingip_v2 found\)/,
+        },
+    ]);
 });
