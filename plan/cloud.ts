@@ -1,7 +1,8 @@
 /**
- * The offline clouds of the cloud layer (components/openstack, components/aws): what their lookups can find and
- * the addresses they hand out. Lookups of anything not listed here fail with the provider's own message, so a
- * misspelt image, flavor, network, AMI filter or VPC fails `esiphub plan` the way it would fail `pulumi up`.
+ * The offline clouds of the cloud layer (components/openstack, components/aws): what their lookups can find, their
+ * quotas and usage, and the addresses they hand out, each from what the cloud documents (named beside it). Lookups of
+ * anything not listed here fail with the provider's own message, so a misspelt image, flavor, network, router,
+ * address, zone, region, AMI filter or VPC fails `esiphub plan` the way it would fail `pulumi up`.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
