@@ -89,7 +89,7 @@ interface OperationOptions {
  */
 async function deployableSite(deps: CliDeps, site: string, what: string): Promise<OfflineChecks> {
     readSite(deps, site);
-    const checks = await offlineChecks(site, { projectDir: deps.projectDir });
+    const checks = await offlineChecks(site, { projectDir: deps.projectDir, quotas: "project" });
     if (checks.exitCode === EXIT.policy) {
         deps.stdout.write(formatViolations(checks.violations));
         throw new CliError(`site "${site}" has mandatory policy violation(s), listed above: fix them in Pulumi.${site}.yaml before the ${what} (\`esiphub plan ${site}\` checks offline)`, EXIT.policy);

@@ -1,7 +1,9 @@
 import * as path from "path";
 import { Command } from "commander";
-import { ConfigError, parseSiteConfig, SiteConfig } from "../components/config";
+import { Cloud, ConfigError, parseSiteConfig, SiteConfig } from "../components/config";
 import { estimateCost } from "../components/cost";
+import { QuotaName, quotaNames } from "../components/quota/quotas";
+import { uncheckedQuotasNote, withOfflineQuotas } from "../plan/cloud";
 import { deploy, readProgramConfig } from "../components/esiphub";
 import { planProgram, PlanResult, PlannedResource } from "../plan/run";
 import { checkPlannedResources, formatViolations, hasMandatoryViolation, Violation } from "../policy/rules";
@@ -18,6 +20,8 @@ export interface PlanCommandOptions {
     configFile?: string;
     /** Print the whole resource tree after the summary. */
     tree?: boolean;
+    /** `NAME=N` quota limits of the offline cloud, in place of its documented defaults. */
+    quota?: string[];
 }
 
 export interface PlanOutcome {
@@ -45,6 +49,7 @@ export function planJson(result: PlanResult): Record<string, unknown> {
             provider: r.provider,
             ignoreChanges: r.ignoreChanges,
             additionalSecretOutputs: r.additionalSecretOutputs,
+            deleteBeforeReplace: r.deleteBeforeReplace,
         })),
         outputs: result.outputs,
     };
@@ -60,7 +65,7 @@ function treeLines(result: PlanResult): string[] {
     }
     const walk = (parent: string | null, depth: number) => {
         for (const r of children.get(parent) ?? []) {
-            const flags = [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : "", r.dependencies.length ? `${r.dependencies.length} deps` : ""]
+            const flags = [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : "", r.deleteBeforeReplace ? "deleteBeforeReplace" : "", r.dependencies.length ? `${r.dependencies.length} deps` : ""]
                 .filter(Boolean)
                 .join(", ");
             lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${flags ? `  [${flags}]` : ""}`);
@@ -107,9 +112,16 @@ export interface OfflineChecks {
  * Everything that can be checked without a cloud or the Pulumi CLI, in the order a deployment would meet it: the
  * stack file, its settings (capacity included), the whole program planned offline, the policy pack's rules over the
  * planned resources. `esiphub plan` prints it; `up`, `preview` and `refresh` stop on it before touching Pulumi, so a
- * check added here (e.g. a quota preflight that needs no cloud) holds for all of them.
+ * check added here holds for all of them.
+ *
+ * Quotas: `plan` checks the site against the offline cloud's documented default quotas (or `--quota NAME=N`); before a
+ * real deployment (`quotas: "project"`) that would refuse projects whose quotas were raised, so the offline cloud has
+ * no limits there and the program checks the project's real quotas and usage itself (components/quota/preflight.ts).
  */
-export async function offlineChecks(site: string, options: { configFile?: string; projectDir?: string } = {}): Promise<OfflineChecks> {
+export async function offlineChecks(
+    site: string,
+    options: { configFile?: string; projectDir?: string; quota?: string[]; quotas?: "offline-defaults" | "project" } = {},
+): Promise<OfflineChecks> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const file = options.configFile ? path.resolve(options.configFile) : stackFilePath(projectDir, site);
     const stop = (exitCode: number, problems: string[], more: Partial<OfflineChecks> = {}): OfflineChecks => ({ exitCode, problems, file, violations: [], notes: [], ...more });
@@ -128,13 +140,18 @@ export async function offlineChecks(site: string, options: { configFile?: string
         if (!(e instanceof ConfigError)) throw e;
         return stop(EXIT.badConfig, e.problems, { stack });
     }
+    const deploying = options.quotas === "project";
+    const quotas = deploying ? unlimitedQuotas(config.cloud) : parseQuotaOverrides(options.quota ?? [], config.cloud);
+    if (typeof quotas === "string") return stop(EXIT.badConfig, [`--quota: ${quotas}`]);
     let result: PlanResult;
     try {
-        result = await planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys });
+        result = await withOfflineQuotas(quotas, () => planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys }));
     } catch (e) {
         return stop(EXIT.failed, [`the program failed offline: ${(e as Error).message}`], { stack, config });
     }
     const notes = stack.placeholders.map((k) => `${k} is not in ${path.basename(file)}; planned with a placeholder (set it with \`pulumi config set --secret ${k} < KEYFILE\`)`);
+    const unchecked = deploying ? undefined : uncheckedQuotasNote(stack.config, quotas);
+    if (unchecked) notes.push(unchecked);
     // The policy pack's rules, run over the planned resources: unsafe settings are refused before any deployment.
     const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: config.storage.keepDataOnDestroy });
     const summary = siteSummary(config, estimateCost(config), result.outputs.hubUrl);
@@ -142,9 +159,27 @@ export async function offlineChecks(site: string, options: { configFile?: string
     return { exitCode, problems: [], file, stack, config, result, violations, summary, notes };
 }
 
+/** `--quota NAME=N` values as limits by quota name, or what is wrong with one. */
+export function parseQuotaOverrides(values: string[], cloud: Cloud): Partial<Record<QuotaName, number>> | string {
+    const names = quotaNames(cloud);
+    const limits: Partial<Record<QuotaName, number>> = {};
+    for (const value of values) {
+        const m = /^([a-z_]+)=(-1|\d+)$/.exec(value);
+        if (!m) return `"${value}" is not NAME=N (N a whole number, -1 for no limit)`;
+        if (!names.includes(m[1] as QuotaName)) return `"${m[1]}" is not a quota of ${cloud}; its quotas are ${names.join(", ")}`;
+        limits[m[1] as QuotaName] = Number(m[2]);
+    }
+    return limits;
+}
+
+/** Every quota of the cloud without a limit (-1): the offline cloud before a real deployment. */
+function unlimitedQuotas(cloud: Cloud): Partial<Record<QuotaName, number>> {
+    return Object.fromEntries(quotaNames(cloud).map((name) => [name, -1]));
+}
+
 /** Everything `esiphub plan` does, returning what it would print, so that tests need no subprocess. */
 export async function runPlan(site: string, options: PlanCommandOptions, projectDir = PROJECT_DIR): Promise<PlanOutcome> {
-    const checks = await offlineChecks(site, { configFile: options.configFile, projectDir });
+    const checks = await offlineChecks(site, { configFile: options.configFile, projectDir, quota: options.quota });
     const { result, violations } = checks;
     if (!result) {
         const stderr =
@@ -170,6 +205,7 @@ export function registerPlanCommand(program: Command, deps: Pick<CliDeps, "stdou
         .option("--json", "print the plan as JSON (always JSON, also for a bad config: {\"problems\": [...]})")
         .option("--tree", "print every resource with its parent after the summary")
         .option("--config-file <path>", "plan this stack file instead of Pulumi.<site>.yaml")
+        .option("--quota <NAME=N>", "a quota limit of the offline cloud instead of its documented default, e.g. gigabytes=2000 (repeatable)", (value: string, all: string[]) => [...all, value], [] as string[])
         .action(async (site: string, options: PlanCommandOptions) => {
             const result = await runPlan(site, options, deps.projectDir);
             deps.stdout.write(result.stdout);

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { builtInFlavors, Flavor } from "./catalog";
+import { builtInFlavors, Flavor, parseCustomFlavor } from "./catalog";
 import { sizeWorkers, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
-import { cidrsOverlap, parseCidr } from "./cidr";
+import { assignableAddresses, cidrsOverlap, networkCidr, parseCidr, smallestPrefixFor } from "./cidr";
 import { HUB_DB, PROVISIONER_NAMESPACE } from "./storage/values";
 import { closest } from "./suggest";
 
@@ -34,7 +34,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "masterFlavor", type: "string", description: "Flavor (OpenStack) or instance type (AWS) of the master." },
     { key: "workerFlavor", type: "string", description: "Flavor or instance type of the workers." },
     { key: "workers", type: "string", default: "auto", description: "Worker count, `0` to `100`, or `auto` to size from users x memory guarantee." },
-    { key: "customFlavors", type: "array", default: [], description: "Sizes of flavors not in the built-in table, as `NAME:VCPUS:RAM_GIB`, e.g. `m1.xlarge:8:16`." },
+    { key: "customFlavors", type: "array", default: [], description: "Sizes of flavors not in the built-in table, as `NAME:VCPUS:RAM_GIB[:DISK_GB]`, e.g. `m1.xlarge:8:16:40` (no disk: nodes boot from a volume)." },
     { key: "scheduleOnMaster", type: "boolean", default: false, description: "Run user servers on the master too (always on when there are no workers)." },
     { key: "nfsNode", type: "boolean", default: false, description: "Serve NFS from a dedicated node (of `masterFlavor`) instead of the master." },
     { key: "kubernetesVersion", type: "string", default: "1.33", description: "Kubernetes minor version (`1.30` to `1.34`), installed from pkgs.k8s.io." },
@@ -44,7 +44,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "amiNameFilter", type: "string", default: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*", description: "AWS: AMI name filter; the newest match is used." },
     { key: "vpcId", type: "string", default: "", description: "AWS: an existing VPC to use instead of creating one." },
     { key: "availabilityZone", type: "string", default: "", description: "Availability zone for the VMs and the data volume (cloud default when empty)." },
-    { key: "rootVolumeSize", type: "integer", default: 60, description: "Root (boot) volume of each node, GB (20 to 2000)." },
+    { key: "rootVolumeSize", type: "integer", default: 60, description: "Root disk of each node, GB (20 to 2000): the flavor's local disk when it is at least this large (Jetstream2's m3), else a boot volume of this size (AWS: always an EBS volume)." },
     { key: "dataVolumeSize", type: "integer", default: 500, description: "NFS data volume for homes and scratch, GB (10 to 16000)." },
     { key: "keepDataOnDestroy", type: "boolean", default: true, description: "Keep the data volume when the stack is destroyed." },
     { key: "hubHostname", type: "string", default: "", description: "DNS name of the hub; with it, TLS from Let's Encrypt. Plain HTTP on the IP when empty." },
@@ -78,6 +78,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "dnsCheckResolvers", type: "array", default: ["8.8.8.8", "1.1.1.1"], description: "DNS resolvers (outside the cluster) asked whether `hubHostname` points at the hub, as `IP` or `IP:PORT`." },
     { key: "materialsSize", type: "string", default: "20Gi", description: "Instructors' materials folder: read-only for participants, writable by admins; its own XFS quota." },
     { key: "materialsMountPath", type: "string", default: "/materials", description: "Where the materials folder is mounted in each server (beside, not inside, `sharedMountPath`)." },
+    { key: "publicIp", type: "string", default: "", description: "An existing floating IP (OpenStack) or Elastic IP (AWS) for the hub, allocated beforehand; the stack associates it with the master but never creates or releases it, so DNS set once stays right across rebuilds. A new address per stack when empty." },
+    { key: "existingRouter", type: "string", default: "", description: "OpenStack: name or id of a router of the project to attach the node subnet to, instead of creating one (Jetstream2 allows one router per project: often `auto_allocated_router`)." },
 ];
 
 export type Cloud = "openstack" | "aws";
@@ -95,6 +97,8 @@ export interface SiteConfig {
         readonly serviceCidr: string;
         readonly adminCidrs: string[];
         readonly dnsNameservers: string[];
+        /** An existing floating/Elastic IP to associate with the master; a new one when absent. */
+        readonly publicIp?: string;
     };
     readonly ssh: {
         readonly user: string;
@@ -113,7 +117,12 @@ export interface SiteConfig {
         readonly rootVolumeSizeGb: number;
         readonly availabilityZone?: string;
     };
-    readonly openstack?: { readonly externalNetwork: string; readonly image: string };
+    readonly openstack?: {
+        readonly externalNetwork: string;
+        readonly image: string;
+        /** A router of the project (name or id) to attach the subnet to; a new router when absent. */
+        readonly existingRouter?: string;
+    };
     readonly aws?: { readonly amiOwner: string; readonly amiNameFilter: string; readonly vpcId?: string };
     readonly kubernetes: { readonly version: string };
     readonly storage: {
@@ -217,8 +226,14 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     }
     const adminCidrs = r.array("adminCidrs", { min: 1 });
     adminCidrs?.forEach((c, i) => {
-        if (!parseCidr(c)) problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} must be an IPv4 CIDR such as 203.0.113.7/32, got "${c}"`);
+        const parsed = parseCidr(c);
+        if (!parsed) problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} must be an IPv4 CIDR such as 203.0.113.7/32, got "${c}"`);
+        else if (parsed.hostBits) {
+            problems.push(`${NAMESPACE}:adminCidrs: item ${i + 1} "${c}" has host bits set, which AWS refuses; write the network ${networkCidr(parsed)} (or ${c.split("/")[0]}/32 for the one address)`);
+        }
     });
+    const publicIp = r.string("publicIp", { pattern: /^(|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/, allowed: "empty or an IPv4 address such as 149.165.157.99 (no /prefix)" });
+    if (publicIp && !parseCidr(`${publicIp}/32`)) problems.push(`${NAMESPACE}:publicIp: "${publicIp}" is not an IPv4 address`);
     const dnsNameservers = r.array("dnsNameservers") ?? [];
     dnsNameservers.forEach((ip, i) => {
         if (!parseCidr(`${ip}/32`)) problems.push(`${NAMESPACE}:dnsNameservers: item ${i + 1} must be an IPv4 address, got "${ip}"`);
@@ -268,6 +283,8 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         if (!externalNetwork) problems.push(`${NAMESPACE}:externalNetwork: required when ${NAMESPACE}:cloud is openstack (the external network's name, e.g. "public")`);
         if (!image) problems.push(`${NAMESPACE}:image: required when ${NAMESPACE}:cloud is openstack (an Ubuntu 24.04 image name, e.g. "Featured-Ubuntu24")`);
     }
+    const existingRouter = r.string("existingRouter", { pattern: /^\S*$/, allowed: "empty or a router name or id" });
+    if (existingRouter && cloud === "aws") problems.push(`${NAMESPACE}:existingRouter: an OpenStack router; with ${NAMESPACE}:cloud aws leave it empty`);
     const amiOwner = r.string("amiOwner", { pattern: /^(\d{12}|amazon|self|aws-marketplace)$/, allowed: "a 12-digit AWS account id or amazon/self/aws-marketplace" });
     const amiNameFilter = r.string("amiNameFilter");
     const vpcId = r.string("vpcId", { pattern: /^(|vpc-[0-9a-f]{8,17})$/, allowed: "empty or a VPC id such as vpc-0abc1234" });
@@ -374,16 +391,8 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         const demand = { accounts, users: users.length, guarantee: memoryGuarantee, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster };
         problems.push(...capacityProblems(sizing, demand));
     }
-    if (sizing && subnetCidr && sizing.workers <= MAX_WORKERS) {
-        const nodes = 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers;
-        const usable = usableAddresses(subnetCidr);
-        if (nodes > usable) {
-            const fits = 32 - Math.ceil(Math.log2(nodes + SUBNET_RESERVED));
-            problems.push(
-                `${NAMESPACE}:subnetCidr: ${subnetCidr} has ${usable} addresses for VMs (the cloud keeps ${SUBNET_RESERVED} of every subnet), ` +
-                    `but the site has ${nodes} nodes; use a /${fits} or larger`,
-            );
-        }
+    if (sizing && sizing.workers <= MAX_WORKERS && subnetCidr && cloud && dedicatedNfsNode !== undefined) {
+        checkSubnetHoldsNodes(subnetCidr, cloud, 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers, problems);
     }
     if (sizing) problems.push(...siteNameProblems(site, sizing.workers));
 
@@ -394,7 +403,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         site,
         cloud: cloud!,
         region,
-        network: { subnetCidr: subnetCidr!, podCidr: podCidr!, serviceCidr: SERVICE_CIDR, adminCidrs: adminCidrs!, dnsNameservers },
+        network: { subnetCidr: subnetCidr!, podCidr: podCidr!, serviceCidr: SERVICE_CIDR, adminCidrs: adminCidrs!, dnsNameservers, publicIp: publicIp || undefined },
         ssh: { user: sshUser!, publicKey: sshPublicKey!, privateKey: sshPrivateKey! },
         nodes: {
             masterFlavor: masterFlavor!,
@@ -406,7 +415,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             rootVolumeSizeGb: rootVolumeSizeGb!,
             availabilityZone: availabilityZone || undefined,
         },
-        openstack: cloud === "openstack" ? { externalNetwork: externalNetwork!, image: image! } : undefined,
+        openstack: cloud === "openstack" ? { externalNetwork: externalNetwork!, image: image!, existingRouter: existingRouter || undefined } : undefined,
         aws: cloud === "aws" ? { amiOwner: amiOwner!, amiNameFilter: amiNameFilter!, vpcId: vpcId || undefined } : undefined,
         kubernetes: { version: kubernetesVersion! },
         storage: {
@@ -547,15 +556,6 @@ export function userCapacity(
     return { workers, master, total: workers + master };
 }
 
-/** Addresses every subnet keeps back: AWS the first four and the last; OpenStack the network, gateway, DHCP port(s) and broadcast. */
-export const SUBNET_RESERVED = 5;
-// AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html ("The first four IP addresses and the last
-// IP address in each subnet CIDR block are not available"); Neutron: gateway and DHCP ports take addresses of the pool.
-
-function usableAddresses(cidr: string): number {
-    return 2 ** (32 - parseCidr(cidr)!.prefix) - SUBNET_RESERVED;
-}
-
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The stack name prefixes every node's hostname (`<site>-worker-07`), which must be a DNS label of at most 63 characters. */
@@ -566,6 +566,16 @@ function siteNameProblems(site: string, workers: number): string[] {
         `stack name "${site}": it prefixes node names such as ${longest}; use lower-case letters, digits and -, ` +
             `at most ${63 - (longest.length - site.length)} characters (rename Pulumi.${site}.yaml)`,
     ];
+}
+
+/** Every node needs an address of the node subnet; the cloud keeps some of them (components/cidr.ts). */
+function checkSubnetHoldsNodes(subnetCidr: string, cloud: Cloud, nodes: number, problems: string[]): void {
+    const prefix = parseCidr(subnetCidr)!.prefix;
+    const free = assignableAddresses(prefix, cloud);
+    if (free >= nodes) return;
+    problems.push(
+        `${NAMESPACE}:subnetCidr: ${subnetCidr} has ${free} addresses that ${cloud === "aws" ? "AWS" : "OpenStack"} gives to VMs, but the site has ${nodes} nodes; use a /${smallestPrefixFor(nodes, cloud)} or larger`,
+    );
 }
 
 function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {
@@ -607,12 +617,9 @@ function resolveUsers(count: number | undefined, pattern: string | undefined, na
 function parseCustomFlavors(entries: string[], problems: string[]): Flavor[] {
     const flavors: Flavor[] = [];
     entries.forEach((entry, i) => {
-        const m = /^([^:\s]+):(\d+):(\d+(?:\.\d+)?)$/.exec(entry);
-        if (!m || Number(m[2]) < 1 || Number(m[3]) <= 0) {
-            problems.push(`${NAMESPACE}:customFlavors: item ${i + 1} must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "${entry}"`);
-        } else {
-            flavors.push({ name: m[1], vcpus: Number(m[2]), ramGiB: Number(m[3]) });
-        }
+        const flavor = parseCustomFlavor(entry);
+        if (!flavor) problems.push(`${NAMESPACE}:customFlavors: item ${i + 1} must be NAME:VCPUS:RAM_GIB[:DISK_GB] such as m1.xlarge:8:16 or m1.xlarge:8:16:40, got "${entry}"`);
+        else flavors.push(flavor);
     });
     return flavors;
 }
@@ -713,6 +720,10 @@ class Reader {
         if (v === undefined) return undefined;
         const c = parseCidr(v);
         if (!c || c.prefix < minPrefix || c.prefix > maxPrefix) return this.bad(key, `an IPv4 CIDR from /${minPrefix} to /${maxPrefix} such as 10.10.0.0/24`, v);
+        if (c.hostBits) {
+            this.problems.push(`${NAMESPACE}:${key}: "${v}" has host bits set, which AWS refuses; the network meant is ${networkCidr(c)}`);
+            return undefined;
+        }
         return v;
     }
 

@@ -8,6 +8,7 @@ import { NfsStorage } from "./storage/storage";
 import { JupyterHub } from "./jupyterhub/hub";
 import { DnsRecords } from "./dns/records";
 import { estimateCost } from "./cost";
+import { FOOTPRINT_OUTPUT, siteNeeds } from "./quota/quotas";
 
 export interface EsipHubArgs {
     config: SiteConfig;
@@ -67,12 +68,15 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         sshCommand: site.hosts.sshCommand,
         workers: config.nodes.workers,
         usersPerWorker: config.nodes.sizing.usersPerWorker,
+        sizing: config.nodes.sizing.explanation,
         adminUsers: site.hub.adminUsers,
         credentials: site.hub.credentials,
         kubeconfig: site.cluster.kubeconfig,
         dnsRecords: site.dns.records,
         dnsManagedRecords: site.dns.managedNames,
         cost: estimateCost(config),
+        // Read back by the next deployment's quota check: what this site holds of each quota.
+        [FOOTPRINT_OUTPUT]: siteNeeds(config),
     };
 }
 

@@ -18,8 +18,11 @@ export interface ClusterNode {
 
 export interface DataVolume {
     readonly id: pulumi.Output<string>;
-    /** Stable device path on the NFS host: /dev/disk/by-id/virtio-<volume id prefix> (OpenStack), /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id> (AWS). */
-    readonly devicePath: pulumi.Output<string>;
+    /**
+     * The serial the guest sees on the volume's disk, whatever the bus (virtio, SCSI, NVMe): the Cinder volume id
+     * (OpenStack), the EBS volume id without its dash (AWS). The NFS host finds the disk by it (nfs-server.sh).
+     */
+    readonly serial: pulumi.Output<string>;
     /** The attachment resource: NFS setup must wait for it. */
     readonly attachment: pulumi.Resource;
 }

@@ -34,6 +34,8 @@ export interface PlannedResource {
     provider: string | null;
     ignoreChanges: string[];
     additionalSecretOutputs: string[];
+    /** The old resource is deleted before its replacement is created (a unique name, port or attachment). */
+    deleteBeforeReplace: boolean;
 }
 
 export interface PlanResult {
@@ -121,6 +123,7 @@ class RecordingMonitor extends MockMonitor {
                 provider: req.getProvider() || null,
                 ignoreChanges: req.getIgnorechangesList(),
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                deleteBeforeReplace: !!req.getDeletebeforereplace(),
             });
             this.rawInputs.set(urn, unwrap(object, false) as Record<string, unknown>);
             callback(null, response);

@@ -35,13 +35,14 @@ export const OFFLINE_STATE: Record<string, OfflineState> = {
     "random:index/randomId:RandomId": (name, inputs) => ({ hex: crypto.createHash("sha256").update(name).digest("hex").slice(0, 2 * (inputs.byteLength ?? 32)) }),
     // DNS layer (components/dns/records.ts): Route 53 reports the record's name as its fqdn.
     "aws:route53/record:Record": (_name, inputs) => ({ fqdn: inputs.name }),
+    // The quota check reads the last deployment of the stack (components/quota/preflight.ts): offline, there is none.
+    "pulumi:pulumi:StackReference": () => ({ outputs: {}, secretOutputNames: [] }),
     // Cloud layer (components/openstack, components/aws): addresses and ids the clouds assign (plan/cloud.ts).
-    "openstack:networking/subnet:Subnet": (_name, inputs) => ({ gatewayIp: registerSubnet(inputs.cidr) }),
+    "openstack:networking/subnet:Subnet": (_name, inputs) => ({ gatewayIp: registerSubnet(inputs.cidr, "openstack") }),
     "openstack:networking/port:Port": (name) => ({ allFixedIps: [nextPrivateIp(name)], macAddress: `fa:16:3e:${offlineUuid(name).slice(0, 6).replace(/(..)(?!$)/g, "$1:")}` }),
     "openstack:networking/floatingIp:FloatingIp": (name) => ({ address: offlinePublicIp(name) }),
-    "openstack:compute/volumeAttach:VolumeAttach": () => ({ device: "/dev/vdb" }),
     "aws:ec2/subnet:Subnet": (name, inputs) => {
-        registerSubnet(inputs.cidrBlock);
+        registerSubnet(inputs.cidrBlock, "aws");
         return { arn: `arn:aws:ec2:${awsRegion()}:123456789012:subnet/${offlineAwsId("subnet", name)}` };
     },
     "aws:ec2/instance:Instance": (name, inputs) => {

@@ -4,7 +4,7 @@ import { testConfig } from "./mocks";
 
 describe("cloud layer: nodes, names and tags shared by both clouds", () => {
     it("names the master and the workers after the site, workers numbered from 01", () => {
-        const config = testConfig("jetstream", { "esiphub:workers": "3" });
+        const config = testConfig("jetstream", { "esiphub:workers": "3", "esiphub:users": "10" });
         assert.deepStrictEqual(
             nodeLayout(config).map((n) => `${n.name} ${n.role} ${n.flavor.name}`),
             ["jetstream-master master m3.medium", "jetstream-worker-01 worker m3.large", "jetstream-worker-02 worker m3.large", "jetstream-worker-03 worker m3.large"],
@@ -12,7 +12,7 @@ describe("cloud layer: nodes, names and tags shared by both clouds", () => {
     });
 
     it("adds an nfs node of the master's flavor when esiphub:nfsNode is on", () => {
-        const config = testConfig("nebula", { "esiphub:workers": "1", "esiphub:nfsNode": "true" });
+        const config = testConfig("nebula", { "esiphub:workers": "1", "esiphub:users": "8", "esiphub:nfsNode": "true" });
         assert.deepStrictEqual(
             nodeLayout(config).map((n) => `${n.name} ${n.role} ${n.flavor.name}`),
             ["nebula-master master m1.xlarge", "nebula-nfs nfs m1.xlarge", "nebula-worker-01 worker m1.2xlarge"],
@@ -20,7 +20,7 @@ describe("cloud layer: nodes, names and tags shared by both clouds", () => {
     });
 
     it("has only the master with no workers, and three digits from worker 100", () => {
-        assert.deepStrictEqual(nodeLayout(testConfig("aws", { "esiphub:workers": "0" })).map((n) => n.name), ["aws-master"]);
+        assert.deepStrictEqual(nodeLayout(testConfig("aws", { "esiphub:workers": "0", "esiphub:users": "2" })).map((n) => n.name), ["aws-master"]);
         const names = nodeLayout(testConfig("aws", { "esiphub:workers": "100", "esiphub:users": "1000" })).map((n) => n.name);
         assert.deepStrictEqual([names[1], names[99], names[100]], ["aws-worker-01", "aws-worker-99", "aws-worker-100"]);
     });

@@ -7,6 +7,7 @@
  * run there too, and gives every run a runtime store of its own, so a failed run leaves nothing that reaches the
  * next one: the failure cases run in this process, one after another.
  */
+import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { OFFLINE_INVOKES } from "../plan/invokes";
 import { planProgram, PlanResult, stackConfig, testConfig, Site } from "./mocks";
@@ -29,7 +30,7 @@ function hostOutputs(hosts: ClusterHosts): Record<string, unknown> {
         connections: Object.fromEntries(nodes.map((n) => [n.name, n.connection])),
         nfs: hosts.nfs.name,
         dataVolumeId: hosts.dataVolume.id,
-        devicePath: hosts.dataVolume.devicePath,
+        volumeSerial: hosts.dataVolume.serial,
     };
 }
 
@@ -83,4 +84,17 @@ export async function planFailure(failure: FailureCase): Promise<string | undefi
     } catch (e) {
         return e instanceof Error ? e.message : String(e);
     }
+}
+
+/** One test per case, each planning its site in this process and matching the error it ends with. */
+export function failureCases(title: string, cases: { title: string; run: FailureCase; error: RegExp | undefined }[]): void {
+    describe(title, () => {
+        for (const c of cases) {
+            it(c.title, async () => {
+                const error = await planFailure(c.run);
+                if (c.error) assert.match(String(error), c.error);
+                else assert.strictEqual(error, undefined);
+            });
+        }
+    });
 }

@@ -32,7 +32,7 @@ describe("config", () => {
             assert.deepStrictEqual(c.hub.users.slice(0, 2), ["workshop-01", "workshop-02"]);
             assert.deepStrictEqual(c.hub.users.slice(-2), ["instructor", "helper"]);
             // m3.large: 60 GiB - 2 GiB reserve = 58 GiB; 4G = 3.725 GiB → 15 users per worker; ceil(62 / 15) = 5.
-            assert.deepStrictEqual(c.nodes.sizing, { workers: 5, usersPerWorker: 15, auto: true });
+            assert.deepStrictEqual({ ...c.nodes.sizing, explanation: undefined }, { workers: 5, usersPerWorker: 15, auto: true, limitedBy: "memory", explanation: undefined });
             assert.strictEqual(c.storage.keepDataOnDestroy, true);
             assert.strictEqual(c.hub.memoryLimit, "8G");
             assert.strictEqual(c.storage.perUser, "10Gi");
@@ -65,7 +65,7 @@ describe("config", () => {
             assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "4" }).nodes.workers, 5);
             assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14" }).nodes.workers, 6);
             assert.strictEqual(testConfig("jetstream").nodes.workers, 5);
-            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14", "esiphub:workers": "3" }).nodes.workers, 3);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14", "esiphub:workers": "6" }).nodes.workers, 6);
         });
 
         it("the shared folders and the DNS wait have their defaults", () => {
@@ -97,7 +97,7 @@ describe("config", () => {
     });
 
     describe("bad configuration: every problem, named by key, at once", () => {
-        const cases: [string, Record<string, string | undefined>, string[]][] = [
+        const cases: [string, Record<string, string | undefined>, string[], (typeof SITES)[number]?][] = [
             ["users negative", { "esiphub:users": "-3" }, ['esiphub:users: must be an integer from 1 to 1000, got "-3"']],
             ["users not a number", { "esiphub:users": "sixty" }, ['esiphub:users: must be an integer from 1 to 1000, got "sixty"']],
             ["users too many", { "esiphub:users": "1001" }, ['esiphub:users: must be an integer from 1 to 1000, got "1001"']],
@@ -107,13 +107,20 @@ describe("config", () => {
             ["malformed public key", { "esiphub:sshPublicKey": "AAAA" }, ['esiphub:sshPublicKey: must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), got "AAAA"']],
             ["private key not a key (value not echoed)", { "esiphub:sshPrivateKey": "hunter2" }, ["esiphub:sshPrivateKey: must be a PEM/OpenSSH private key (-----BEGIN ... PRIVATE KEY-----), got a value that is not"]],
             ["malformed subnet CIDR", { "esiphub:subnetCidr": "10.42.0.0/33" }, ['esiphub:subnetCidr: must be an IPv4 CIDR from /16 to /28 such as 10.10.0.0/24, got "10.42.0.0/33"']],
+            ["subnet CIDR with host bits", { "esiphub:subnetCidr": "10.42.0.7/24" }, ['esiphub:subnetCidr: "10.42.0.7/24" has host bits set, which AWS refuses; the network meant is 10.42.0.0/24']],
+            ["pod CIDR with host bits", { "esiphub:podCidr": "192.168.3.0/16" }, ['esiphub:podCidr: "192.168.3.0/16" has host bits set, which AWS refuses; the network meant is 192.168.0.0/16']],
+            ["admin CIDR with host bits", { "esiphub:adminCidrs": '["198.51.100.7/24"]' }, ['esiphub:adminCidrs: item 1 "198.51.100.7/24" has host bits set, which AWS refuses; write the network 198.51.100.0/24 (or 198.51.100.7/32 for the one address)']],
+            ["a /28 for 100 workers", { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "100", "esiphub:users": "1000" }, ["esiphub:subnetCidr: 10.42.0.0/28 has 12 addresses that OpenStack gives to VMs, but the site has 101 nodes; use a /25 or larger"]],
+            ["a /28 one node short on AWS", { "esiphub:subnetCidr": "10.44.0.0/28", "esiphub:workers": "10", "esiphub:nfsNode": "true" }, ["esiphub:subnetCidr: 10.44.0.0/28 has 11 addresses that AWS gives to VMs, but the site has 12 nodes; use a /27 or larger"], "aws"],
+            ["public IP with a prefix", { "esiphub:publicIp": "192.0.2.10/32" }, ['esiphub:publicIp: must be empty or an IPv4 address such as 149.165.157.99 (no /prefix), got "192.0.2.10/32"']],
+            ["existing router on AWS", { "esiphub:existingRouter": "r1" }, ["esiphub:existingRouter: an OpenStack router; with esiphub:cloud aws leave it empty"], "aws"],
             ["malformed admin CIDR", { "esiphub:adminCidrs": '["149.165.152.0/24","somewhere"]' }, ['esiphub:adminCidrs: item 2 must be an IPv4 CIDR such as 203.0.113.7/32, got "somewhere"']],
             ["admin CIDRs not a list", { "esiphub:adminCidrs": "149.165.152.0/24" }, ['esiphub:adminCidrs: must be a list of strings, got "149.165.152.0/24"']],
             ["no admin CIDR", { "esiphub:adminCidrs": "[]" }, ['esiphub:adminCidrs: must be a list of at least 1 item, got "[]"']],
             ["pod CIDR overlaps node subnet", { "esiphub:podCidr": "10.42.0.0/16" }, ["esiphub:podCidr: 10.42.0.0/16 overlaps the node subnet 10.42.0.0/24 (esiphub:subnetCidr); choose a range outside it"]],
             ["workers not a count", { "esiphub:workers": "many" }, ['esiphub:workers: must be an integer from 0 to 100 or "auto", got "many"']],
             ["workers too many", { "esiphub:workers": "101" }, ['esiphub:workers: must be an integer from 0 to 100 or "auto", got "101"']],
-            ["unknown flavor", { "esiphub:workerFlavor": "m3.huge" }, ['esiphub:workerFlavor: unknown flavor "m3.huge"; known: m3.tiny, m3.small, m3.quad, m3.medium, m3.large, m3.xl, m3.2xl, r3.large, r3.xl (add others with esiphub:customFlavors)']],
+            ["unknown flavor", { "esiphub:workerFlavor": "m3.huge" }, ['esiphub:workerFlavor: unknown flavor "m3.huge"; known: m3.tiny, m3.small, m3.quad, m3.medium, m3.large, m3.xl, m3.2xl, m3.3xl, r3.large, r3.xl, g3.small, g3.medium, g3.large, g3.xl (add others with esiphub:customFlavors)']],
             ["flavor too small for the guarantee", { "esiphub:workerFlavor": "m3.small", "esiphub:memoryGuarantee": "8G", "esiphub:memoryLimit": "8G" }, ["esiphub:workerFlavor: m3.small has 6 GiB RAM; less the 2 GiB node reserve it cannot hold one user's memory guarantee of 7.45 GiB (esiphub:memoryGuarantee is 8G)"]],
             ["guarantee above limit", { "esiphub:memoryGuarantee": "16G" }, ["esiphub:memoryGuarantee: 16G is more than esiphub:memoryLimit 8G; the guarantee must not exceed the limit"]],
             ["malformed memory", { "esiphub:memoryLimit": "8 gigs" }, ['esiphub:memoryLimit: must be a memory size such as 8G or 8Gi, got "8 gigs"']],
@@ -158,15 +165,15 @@ describe("config", () => {
             ],
             [
                 "a subnet too small for the nodes",
-                { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "11" },
-                ["esiphub:subnetCidr: 10.42.0.0/28 has 11 addresses for VMs (the cloud keeps 5 of every subnet), but the site has 12 nodes; use a /27 or larger"],
+                { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "12" },
+                ["esiphub:subnetCidr: 10.42.0.0/28 has 12 addresses that OpenStack gives to VMs, but the site has 13 nodes; use a /27 or larger"],
             ],
             ["kubernetes version", { "esiphub:kubernetesVersion": "1.29.3" }, ['esiphub:kubernetesVersion: must be a Kubernetes minor version from 1.30 to 1.34, such as 1.33, got "1.29.3"']],
             ["start timeout out of range", { "esiphub:startTimeout": "5" }, ['esiphub:startTimeout: must be an integer from 60 to 3600, got "5"']],
             ["openstack without external network", { "esiphub:externalNetwork": "" }, ['esiphub:externalNetwork: required when esiphub:cloud is openstack (the external network\'s name, e.g. "public")']],
             ["region missing", { "openstack:region": undefined }, ["openstack:region: required for cloud openstack; set the provider's region in the stack file"]],
             ["dns provider without zone", { "esiphub:dns": "designate" }, ['esiphub:dnsZone: required when esiphub:dns is "designate"']],
-            ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB such as m1.xlarge:8:16, got "big"']],
+                        ["custom flavor malformed", { "esiphub:customFlavors": '["big"]' }, ['esiphub:customFlavors: item 1 must be NAME:VCPUS:RAM_GIB[:DISK_GB] such as m1.xlarge:8:16 or m1.xlarge:8:16:40, got "big"']],
             ["staging not a boolean", { "esiphub:letsEncryptStaging": "staging" }, ['esiphub:letsEncryptStaging: must be true or false, got "staging"']],
             ["DNS wait too short", { "esiphub:dnsWaitTimeout": "10" }, ['esiphub:dnsWaitTimeout: must be an integer from 60 to 14400, got "10"']],
             ["DNS check resolver not an address", { "esiphub:dnsCheckResolvers": '["8.8.8.8","dns.google","127.0.0.1:99999"]' }, [
@@ -182,15 +189,14 @@ describe("config", () => {
             ]],
             ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, [`esiphub:quickstartReadmeFile: no file at "nope.md" (resolved to ${path.join(PROJECT_DIR, "nope.md")})`]],
         ];
-        for (const [title, overrides, expected] of cases) {
-            it(title, () => assert.deepStrictEqual(problems(overrides), expected));
+        for (const [title, overrides, expected, site] of cases) {
+            it(title, () => assert.deepStrictEqual(problems(overrides, site), expected));
         }
 
         it("enough fixed workers, or the master with them, pass", () => {
             assert.deepStrictEqual(problems({ "esiphub:workers": "5" }), []);
             // 4 × 15 + 7 on the master = 67 ≥ 62.
             assert.deepStrictEqual(problems({ "esiphub:workers": "4", "esiphub:scheduleOnMaster": "true" }), []);
-            assert.deepStrictEqual(problems({ "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "10" }), []);
         });
 
         it("the settings of the providers and of Pulumi itself are not this program's to refuse", () => {
@@ -204,6 +210,10 @@ describe("config", () => {
                 ]);
                 return true;
             });
+        });
+
+        it("a /28 that holds every node passes (12 on OpenStack: master and 11 workers)", () => {
+            assert.deepStrictEqual(problems({ "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "11" }), []);
         });
 
         it("reports all problems together, in key order", () => {

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { SiteConfig } from "../config";
+import { NAMESPACE, SiteConfig } from "../config";
+import { QuotaPreflight } from "../quota/preflight";
+import { readAwsQuotas } from "../quota/aws";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
 import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDevicePath, ingressRuleArgs } from "./specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, elasticIpProblem, zoneChangeProblem, ebsDiskSerial, ingressRuleArgs } from "./specs";
 
 export interface AwsHostsArgs {
     config: SiteConfig;
@@ -24,6 +26,8 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
     public readonly publicIp: pulumi.Output<string>;
     public readonly dataVolume: DataVolume;
     public readonly sshCommand: pulumi.Output<string>;
+    /** Every resource below waits for it: nothing is created when the account's quotas cannot hold the site. */
+    private readonly preflight: QuotaPreflight;
 
     constructor(name: string, args: AwsHostsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:aws:Hosts", name, {}, opts);
@@ -33,6 +37,7 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
         }
         const site = config.site;
         const region = config.region;
+        this.preflight = new QuotaPreflight(config, this, () => readAwsQuotas(this));
         const stack = pulumi.getStack();
         const tags = (role: string, resourceName: string) => awsTags(siteTags(site, stack, role), resourceName);
         const { amiOwner, amiNameFilter, vpcId: existingVpcId } = config.aws;
@@ -102,32 +107,49 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             const vpc = new aws.ec2.Vpc(
                 `${name}-vpc`,
                 { cidrBlock: subnetCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: tags("network", `${site}-vpc`) },
-                { parent: this },
+                this.child(),
             );
-            gateway = new aws.ec2.InternetGateway(`${name}-gateway`, { vpcId: vpc.id, tags: tags("network", `${site}-gateway`) }, { parent: this });
+            gateway = new aws.ec2.InternetGateway(`${name}-gateway`, { vpcId: vpc.id, tags: tags("network", `${site}-gateway`) }, this.child());
             vpcId = () => vpc.id;
             gatewayId = gateway.id;
         }
+        // The data volume first: its zone is where the site has to stay.
+        const volume = new aws.ebs.Volume(
+            `${name}-data`,
+            { availabilityZone: zone(), size: config.storage.dataVolumeSizeGb, type: "gp3", encrypted: true, tags: tags("storage", `${site}-data`) },
+            this.child({
+                retainOnDelete: config.storage.keepDataOnDestroy,
+                // Growing the size or changing the type happens in place; a new zone must not replace the data.
+                ignoreChanges: ["availabilityZone"],
+            }),
+        );
+        // A new zone would replace the subnet (colliding on its CIDR) and every node, away from the volume: refused.
+        const siteZone = pulumi.all([volume.availabilityZone, zone()]).apply(([volumeZone, wanted]) => {
+            const problem = zoneChangeProblem(volumeZone, wanted);
+            if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:availabilityZone: ${problem}`, this);
+            return wanted;
+        });
         const subnet = new aws.ec2.Subnet(
             `${name}-subnet`,
-            { vpcId: vpcId(), cidrBlock: subnetCidr, availabilityZone: zone(), mapPublicIpOnLaunch: true, tags: tags("network", `${site}-subnet`) },
-            { parent: this },
+            { vpcId: vpcId(), cidrBlock: subnetCidr, availabilityZone: siteZone, mapPublicIpOnLaunch: true, tags: tags("network", `${site}-subnet`) },
+            this.child(),
         );
         const routeTable = new aws.ec2.RouteTable(
             `${name}-routes`,
             { vpcId: vpcId(), routes: [{ cidrBlock: "0.0.0.0/0", gatewayId }], tags: tags("network", `${site}-routes`) },
-            { parent: this },
+            this.child(),
         );
-        const routeAssociation = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+        const routeAssociation = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { subnetId: subnet.id, routeTableId: routeTable.id }, this.child());
 
         const groups = new Map<FirewallGroup, aws.ec2.SecurityGroup>();
         for (const spec of FIREWALL_GROUPS) {
             groups.set(
                 spec.group,
+                // Names are unique per VPC and a new description replaces the group: a prefix lets the new one come first.
                 new aws.ec2.SecurityGroup(
                     `${name}-sg-${spec.group}`,
-                    { name: `${site}-${spec.group}`, description: spec.description, vpcId: vpcId(), tags: tags("firewall", `${site}-${spec.group}`) },
-                    { parent: this },
+                    { namePrefix: `${site}-${spec.group}-`, description: spec.description, vpcId: vpcId(), tags: tags("firewall", `${site}-${spec.group}`) },
+                    this.child(),
                 ),
             );
         }
@@ -135,17 +157,22 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-rule-${ruleKey(rule)}`,
                 { securityGroupId: groups.get(rule.group)!.id, ...ingressRuleArgs(rule), tags: tags("firewall", `${site}-${ruleKey(rule)}`) },
-                { parent: this },
+                this.child(),
             );
         }
         // AWS's default allow-all egress rule is removed when the group is created; every node is in "cluster".
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-rule-cluster-egress`,
             { securityGroupId: groups.get("cluster")!.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "All outbound traffic", tags: tags("firewall", `${site}-egress`) },
-            { parent: this },
+            this.child(),
         );
 
-        const keyPair = new aws.ec2.KeyPair(`${name}-keypair`, { keyName: `esiphub-${site}`, publicKey: config.ssh.publicKey, tags: tags("access", `esiphub-${site}`) }, { parent: this });
+        // Key names are unique per region: a new key replaces the old one under the same name, so the old goes first.
+        const keyPair = new aws.ec2.KeyPair(
+            `${name}-keypair`,
+            { keyName: `esiphub-${site}`, publicKey: config.ssh.publicKey, tags: tags("access", `esiphub-${site}`) },
+            this.child({ deleteBeforeReplace: true }),
+        );
 
         const makeNode = (node: NodeSpec) =>
             new aws.ec2.Instance(
@@ -169,18 +196,26 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                     userData: cloudInit(node.name),
                     tags: tags(node.role, node.name),
                 },
-                {
-                    parent: this,
+                this.child({
                     // The AMI filter finds the newest build; a new build must not replace running nodes.
                     ignoreChanges: ["ami"],
                     dependsOn: [routeAssociation],
-                },
+                }),
             );
 
         const [masterSpec, ...others] = layout;
         const master = makeNode(masterSpec);
-        const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, { parent: this, dependsOn: gateway ? [gateway] : [] });
-        const eipAssociation = new aws.ec2.EipAssociation(`${name}-eip-association`, { allocationId: eip.allocationId, instanceId: master.id }, { parent: this });
+        const kept = config.network.publicIp;
+        const eip = kept
+            ? { allocationId: this.keptElasticIp(kept, region, master), publicIp: pulumi.output(kept) }
+            : new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", tags: tags("access", `${site}-hub`) }, this.child({ dependsOn: gateway ? [gateway] : [] }));
+        // An address reaches a VPC only through its internet gateway (AssociateAddress refuses otherwise).
+        const eipAssociation = new aws.ec2.EipAssociation(
+            `${name}-eip-association`,
+            { allocationId: eip.allocationId, instanceId: master.id },
+            // One association per address: the old one goes before a new one is made.
+            this.child({ dependsOn: gateway ? [gateway] : [], deleteBeforeReplace: true }),
+        );
         this.publicIp = pulumi.all([eip.publicIp, eipAssociation.id]).apply(([ip]) => ip);
         const user = config.ssh.user;
         this.master = {
@@ -210,25 +245,25 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             }
         }
 
-        const volume = new aws.ebs.Volume(
-            `${name}-data`,
-            { availabilityZone: subnet.availabilityZone, size: config.storage.dataVolumeSizeGb, type: "gp3", encrypted: true, tags: tags("storage", `${site}-data`) },
-            {
-                parent: this,
-                retainOnDelete: config.storage.keepDataOnDestroy,
-                // Growing the size or changing the type happens in place; a new zone must not replace the data.
-                ignoreChanges: ["availabilityZone"],
-            },
-        );
         const attachment = new aws.ec2.VolumeAttachment(
             `${name}-data-attachment`,
-            // Detaching from a running host could leave the filesystem mid-write; stop it first.
+            // Detaching a mounted volume from a running host can leave the filesystem damaged (EBS user guide,
+            // "Detach a volume"), so EC2 stops the host first; a volume attaches to one instance, so detach first.
             { deviceName: DATA_VOLUME_DEVICE_NAME, volumeId: volume.id, instanceId: nfsInstance.id, stopInstanceBeforeDetaching: true },
-            { parent: this },
+            this.child({ deleteBeforeReplace: true }),
         );
+        // ...and EC2 leaves it stopped: whichever host the volume can be on is started again after a new attachment.
+        const hosts = new Map([[this.master.name, master], [this.nfs.name, nfsInstance]]);
+        for (const [nodeName, instance] of hosts) {
+            new aws.ec2transitgateway.InstanceState(
+                `${name}-${nodeName}-running`,
+                { instanceId: instance.id, state: "running" },
+                this.child({ dependsOn: [attachment], replacementTrigger: attachment.id }),
+            );
+        }
         this.dataVolume = {
             id: volume.id,
-            devicePath: pulumi.all([volume.id, attachment.id]).apply(([id]) => ebsDevicePath(id)),
+            serial: pulumi.all([volume.id, attachment.id]).apply(([id]) => ebsDiskSerial(id)),
             attachment,
         };
         this.sshCommand = sshCommand(user, this.publicIp);
@@ -240,5 +275,25 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             dataVolumeId: this.dataVolume.id,
             sshCommand: this.sshCommand,
         });
+    }
+
+    /**
+     * The Elastic IP named by esiphub:publicIp: allocated by the organiser, never allocated or released here, so it
+     * outlives the stack. It must be a VPC address, free or already on the master (AssociateAddress would move it).
+     */
+    private keptElasticIp(address: string, region: string, master: aws.ec2.Instance): pulumi.Output<string> {
+        const found = lookup("publicIp", `no Elastic IP ${address} in ${region}; allocate one with \`aws ec2 allocate-address --domain vpc\``, this, () =>
+            aws.ec2.getElasticIp({ publicIp: address }, { parent: this }),
+        );
+        return pulumi.all([found(), master.id]).apply(([eip, instanceId]) => {
+            const problem = elasticIpProblem({ address, domain: eip.domain, instanceId: eip.instanceId, networkInterfaceId: eip.networkInterfaceId }, instanceId);
+            if (problem) throw new pulumi.ResourceError(`${NAMESPACE}:publicIp: ${problem}`, this);
+            return eip.id;
+        });
+    }
+
+    /** Options of each resource here: a child of the component, sent to the engine only once the quota check has passed. */
+    private child(opts: Omit<pulumi.CustomResourceOptions, "parent" | "dependsOn"> & { dependsOn?: pulumi.Resource[] } = {}): pulumi.CustomResourceOptions {
+        return { ...opts, parent: this, dependsOn: this.preflight.after(...(opts.dependsOn ?? [])) };
     }
 }

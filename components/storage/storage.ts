@@ -56,7 +56,7 @@ export class NfsStorage extends pulumi.ComponentResource {
             {
                 connection: hosts.nfs.connection,
                 create: REMOTE_SHELL,
-                stdin: hosts.dataVolume.devicePath.apply((device) => renderScript(serverScript, nfsServerParams(config, device))),
+                stdin: hosts.dataVolume.serial.apply((serial) => renderScript(serverScript, nfsServerParams(config, serial))),
                 triggers: [scriptHash(serverScript), scriptHash(storageScript("nfs-quota"))],
                 addPreviousOutputInEnv: false,
             },

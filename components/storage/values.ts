@@ -86,9 +86,9 @@ export function provisionerValues(config: SiteConfig, nfsServer: pulumi.Input<st
 }
 
 /** Parameters of nfs-server.sh (see the script's header). */
-export function nfsServerParams(config: SiteConfig, devicePath: string): ScriptParams {
+export function nfsServerParams(config: SiteConfig, volumeSerial: string): ScriptParams {
     return {
-        ESIPHUB_DEVICE: devicePath,
+        ESIPHUB_VOLUME_SERIAL: volumeSerial,
         ESIPHUB_EXPORT_DIR: NFS_EXPORT_DIR,
         ESIPHUB_EXPORT_CIDR: config.network.subnetCidr,
         ESIPHUB_NFS_ANON_UID: String(NOTEBOOK_USER.uid),

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { inboundRules } from "../../components/firewall";
-import { FailureCase, HostsPlan, planFailure, planHosts } from "../cloudhosts";
+import { failureCases, HostsPlan, planHosts } from "../cloudhosts";
 import { findResource, longestChain, PlannedResource, resourcesOfType } from "../mocks";
 
 const T = {
@@ -14,6 +14,7 @@ const T = {
     egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     keyPair: "aws:ec2/keyPair:KeyPair",
     instance: "aws:ec2/instance:Instance",
+    instanceState: "aws:ec2transitgateway/instanceState:InstanceState",
     eip: "aws:ec2/eip:Eip",
     eipAssociation: "aws:ec2/eipAssociation:EipAssociation",
     volume: "aws:ebs/volume:Volume",
@@ -31,7 +32,8 @@ function countsByType(plan: HostsPlan): Record<string, number> {
 }
 
 function groupNames(plan: HostsPlan): Map<string, string> {
-    return new Map(resourcesOfType(plan, T.securityGroup).map((g) => [`${g.name}-id`, input<string>(g, "name")]));
+    // Named by prefix: EC2 adds a unique suffix, so that a replacement can exist beside the old group.
+    return new Map(resourcesOfType(plan, T.securityGroup).map((g) => [`${g.name}-id`, input<string>(g, "namePrefix").replace(/-$/, "")]));
 }
 
 describe("aws: hosts under mocks", () => {
@@ -58,6 +60,7 @@ describe("aws: hosts under mocks", () => {
             [T.eipAssociation]: 1,
             [T.volume]: 1,
             [T.volumeAttachment]: 1,
+            [T.instanceState]: 1,
         });
         const component = findResource(plan, "esiphub:aws:Hosts");
         for (const r of plan.resources.filter((x) => x.custom)) assert.strictEqual(r.parent, component.urn, `${r.name} is a child of the component`);
@@ -123,6 +126,13 @@ describe("aws: hosts under mocks", () => {
         }
     });
 
+    it("reads the account's vCPU and Elastic IP quotas and what is in use", () => {
+        const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+        assert.deepStrictEqual(calls("aws:servicequotas/getServiceQuota:getServiceQuota").map((i) => i.quotaCode).sort(), ["L-0263D0A3", "L-1216C47A"]);
+        assert.deepStrictEqual(calls("aws:ec2/getInstances:getInstances"), [{ instanceStateNames: ["pending", "running"] }]);
+        assert.deepStrictEqual(calls("aws:ec2/getEips:getEips"), [{}]);
+    });
+
     it("gives every node a gp3 root, a hostname, IMDSv2, tags, and keeps it when a newer AMI appears", () => {
         const instances = resourcesOfType(plan, T.instance);
         assert.deepStrictEqual(
@@ -181,8 +191,8 @@ describe("aws: hosts under mocks", () => {
     });
 
     it("tags everything that takes tags with site, stack, role and a Name", () => {
-        // Associations and attachments have no tags in EC2.
-        const untaggable = [T.routeTableAssociation, T.eipAssociation, T.volumeAttachment];
+        // Associations, attachments and an instance's power state have no tags in EC2.
+        const untaggable = [T.routeTableAssociation, T.eipAssociation, T.volumeAttachment, T.instanceState];
         for (const r of plan.resources.filter((x) => x.custom && !untaggable.includes(x.type))) {
             const tags = input<Record<string, string>>(r, "tags");
             assert.ok(tags, `${r.name} is tagged`);
@@ -193,7 +203,7 @@ describe("aws: hosts under mocks", () => {
         }
     });
 
-    it("keeps the gp3 data volume on destroy, attaches it to the master, and names its NVMe path", () => {
+    it("keeps the gp3 data volume on destroy, attaches it to the master, and hands on its NVMe serial", () => {
         const volume = findResource(plan, T.volume);
         assert.strictEqual(volume.retainOnDelete, true);
         assert.strictEqual(volume.protect, false);
@@ -208,7 +218,8 @@ describe("aws: hosts under mocks", () => {
         assert.strictEqual(input(attachment, "instanceId"), "esiphub-aws-aws-aws-master-id");
         assert.strictEqual(input(attachment, "deviceName"), "/dev/sdf");
         assert.strictEqual(input(attachment, "stopInstanceBeforeDetaching"), true);
-        assert.strictEqual(plan.outputs.devicePath, `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${`${volume.name}-id`.replace("-", "")}`);
+        // The EBS id without its dash: what the NVMe disk reports as serial on a Nitro instance.
+        assert.strictEqual(plan.outputs.volumeSerial, `${volume.name}-id`.replace("-", ""));
     });
 
     it("hands the next layers each node's name, role, private IP and SSH connection", () => {
@@ -223,20 +234,59 @@ describe("aws: hosts under mocks", () => {
         assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, ...hop, proxy: { host: plan.outputs.publicIp, ...hop } });
     });
 
+    it("with esiphub:publicIp associates that Elastic IP and allocates none", async () => {
+        const p = await planHosts("aws", { "esiphub:publicIp": "192.0.2.20" });
+        assert.strictEqual(resourcesOfType(p, T.eip).length, 0, "the kept address is never allocated (nor released on destroy)");
+        const association = findResource(p, T.eipAssociation);
+        assert.strictEqual(input(association, "allocationId"), "eipalloc-0a1b2c3d4e5f60718");
+        assert.strictEqual(input(association, "instanceId"), "esiphub-aws-aws-aws-master-id");
+        assert.ok(association.dependencies.includes(findResource(p, T.gateway).urn), "associated once the gateway is attached");
+        assert.strictEqual(p.outputs.publicIp, "192.0.2.20");
+        assert.deepStrictEqual(p.invokes.filter((i) => i.token === "aws:ec2/getElasticIp:getElasticIp").map((i) => i.inputs), [{ publicIp: "192.0.2.20" }]);
+    });
+
+    it("replaces without collisions: unique names and attachments go first, security groups are named by prefix", () => {
+        const dbr = plan.resources.filter((r) => r.custom && r.deleteBeforeReplace).map((r) => r.type).sort();
+        assert.deepStrictEqual(dbr, [T.eipAssociation, T.keyPair, T.volumeAttachment].sort());
+        for (const g of resourcesOfType(plan, T.securityGroup)) {
+            assert.strictEqual(input(g, "name"), undefined);
+            assert.match(input<string>(g, "namePrefix"), /^aws-(admin|web|cluster)-$/);
+        }
+    });
+
+    it("starts the NFS host again after a new data attachment: EC2 stops it to detach and leaves it stopped", async () => {
+        const attachment = findResource(plan, T.volumeAttachment);
+        assert.strictEqual(input(attachment, "stopInstanceBeforeDetaching"), true, "never detached from a running, mounted host");
+        const running = findResource(plan, T.instanceState);
+        assert.strictEqual(running.name, "esiphub-aws-aws-aws-master-running");
+        assert.deepStrictEqual([input(running, "instanceId"), input(running, "state")], ["esiphub-aws-aws-aws-master-id", "running"]);
+        assert.ok(running.dependencies.includes(attachment.urn));
+        // With a dedicated NFS node the volume can be on either; both are kept running.
+        const p = await planHosts("aws", { "esiphub:nfsNode": "true" });
+        assert.deepStrictEqual(resourcesOfType(p, T.instanceState).map((r) => input(r, "instanceId")).sort(), ["esiphub-aws-aws-aws-master-id", "esiphub-aws-aws-aws-nfs-id"]);
+    });
+
+    it("puts the site in the data volume's zone: the subnet's zone comes through the volume", () => {
+        const volume = findResource(plan, T.volume);
+        const subnet = findResource(plan, T.subnet);
+        assert.strictEqual(input(volume, "availabilityZone"), "us-east-1a");
+        assert.ok(subnet.dependencies.includes(volume.urn), "a zone other than the volume's is refused before the subnet");
+    });
+
     it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {
         const p = await planHosts("aws", { "esiphub:keepDataOnDestroy": "false" });
         assert.strictEqual(findResource(p, T.volume).retainOnDelete, false);
     });
 
     it("has the same longest dependency chain with 2 and with 20 workers", async () => {
-        const two = await planHosts("aws", { "esiphub:workers": "2" });
+        const two = await planHosts("aws", { "esiphub:workers": "2", "esiphub:users": "20" });
         const twenty = await planHosts("aws", { "esiphub:workers": "20", "esiphub:users": "200" });
         assert.strictEqual(resourcesOfType(twenty, T.instance).length, 21);
         assert.strictEqual(longestChain(twenty), longestChain(two));
     });
 
     it("raising the workers from 2 to 5 only adds three workers", async () => {
-        const two = await planHosts("aws", { "esiphub:workers": "2" });
+        const two = await planHosts("aws", { "esiphub:workers": "2", "esiphub:users": "20" });
         const five = await planHosts("aws", { "esiphub:workers": "5" });
         const before = new Set(two.resources.map((r) => r.urn));
         const after = new Set(five.resources.map((r) => r.urn));
@@ -250,7 +300,7 @@ describe("aws: hosts under mocks", () => {
     });
 
     it("with no workers checks only the master's instance type", async () => {
-        const p = await planHosts("aws", { "esiphub:workers": "0" });
+        const p = await planHosts("aws", { "esiphub:workers": "0", "esiphub:users": "2" });
         assert.deepStrictEqual(resourcesOfType(p, T.instance).map((i) => i.name), ["esiphub-aws-aws-aws-master"]);
         const checked = p.invokes
             .filter((i) => i.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings")
@@ -282,51 +332,61 @@ describe("aws: hosts under mocks", () => {
         assert.strictEqual((p.rawOutputs.connections as Record<string, { proxy?: { host: string } }>)["aws-nfs"].proxy?.host, p.outputs.publicIp);
     });
 
-    describe("a lookup that finds nothing names the setting to fix", () => {
-        const cases: { title: string; run: FailureCase; error: RegExp | undefined }[] = [
-            {
-                title: "an AMI filter that matches nothing",
-                run: { site: "aws", overrides: { "esiphub:amiNameFilter": "ubuntu/images/hvm-ssd-gp3/ubuntu-jammy-22.04-amd64-server-*" } },
-                error: /esiphub:amiNameFilter: no AMI named like "ubuntu\/images\/hvm-ssd-gp3\/ubuntu-jammy-22\.04-amd64-server-\*" from owner 099720109477 in us-east-1 \(Your query returned no results/,
+    failureCases("a lookup that finds nothing names the setting to fix", [
+        {
+            title: "an AMI filter that matches nothing",
+            run: { site: "aws", overrides: { "esiphub:amiNameFilter": "ubuntu/images/hvm-ssd-gp3/ubuntu-jammy-22.04-amd64-server-*" } },
+            error: /esiphub:amiNameFilter: no AMI named like "ubuntu\/images\/hvm-ssd-gp3\/ubuntu-jammy-22\.04-amd64-server-\*" from owner 099720109477 in us-east-1 \(Your query returned no results/,
+        },
+        {
+            title: "an AMI owner that has no such image",
+            run: { site: "aws", overrides: { "esiphub:amiOwner": "123456789012" } },
+            error: /esiphub:amiNameFilter: no AMI named like .* from owner 123456789012/,
+        },
+        {
+            // Sized in customFlavors, but not offered by the cloud it runs against.
+            title: "an instance type the zone does not offer",
+            run: {
+                site: "aws",
+                overrides: { "esiphub:customFlavors": JSON.stringify(["m7i.2xlarge:8:32"]), "esiphub:workerFlavor": "m7i.2xlarge" },
+                cloudOverrides: { "esiphub:workerFlavor": "m7i.2xlarge" },
             },
-            {
-                title: "an AMI owner that has no such image",
-                run: { site: "aws", overrides: { "esiphub:amiOwner": "123456789012" } },
-                error: /esiphub:amiNameFilter: no AMI named like .* from owner 123456789012/,
-            },
-            {
-                // Sized in customFlavors, but not offered by the cloud it runs against.
-                title: "an instance type the zone does not offer",
-                run: {
-                    site: "aws",
-                    overrides: { "esiphub:customFlavors": JSON.stringify(["m7i.2xlarge:8:32"]), "esiphub:workerFlavor": "m7i.2xlarge" },
-                    cloudOverrides: { "esiphub:workerFlavor": "m7i.2xlarge" },
-                },
-                error: /esiphub:workerFlavor: instance type m7i\.2xlarge is not offered in us-east-1a/,
-            },
-            {
-                title: "a zone that is not in the region",
-                run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1z" } },
-                error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, /,
-            },
-            {
-                title: "a VPC that does not exist",
-                run: { site: "aws", overrides: { "esiphub:vpcId": "vpc-0123456789abcdef0" } },
-                error: /esiphub:vpcId: no VPC vpc-0123456789abcdef0 in us-east-1 \(no matching EC2 VPC found\)/,
-            },
-            {
-                title: "a subnet outside the existing VPC",
-                run: { site: "aws", overrides: { "esiphub:vpcId": EXISTING_VPC, "esiphub:subnetCidr": "10.50.0.0/24" } },
-                error: /esiphub:subnetCidr: 10\.50\.0\.0\/24 is not inside VPC vpc-0a1b2c3d4e5f60718 \(10\.44\.0\.0\/16\)/,
-            },
-            { title: "(and the stack file's own settings are all found)", run: { site: "aws" }, error: undefined },
-        ];
-        for (const c of cases) {
-            it(c.title, async () => {
-                const error = await planFailure(c.run);
-                if (c.error) assert.match(String(error), c.error);
-                else assert.strictEqual(error, undefined);
-            });
-        }
-    });
+            error: /esiphub:workerFlavor: instance type m7i\.2xlarge is not offered in us-east-1a/,
+        },
+        {
+            title: "a zone that is not in the region",
+            run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1z" } },
+            error: /esiphub:availabilityZone: "us-east-1z" is not an available zone of us-east-1 \(us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f\)/,
+        },
+        {
+            title: "a VPC that does not exist",
+            run: { site: "aws", overrides: { "esiphub:vpcId": "vpc-0123456789abcdef0" } },
+            error: /esiphub:vpcId: no VPC vpc-0123456789abcdef0 in us-east-1 \(no matching EC2 VPC found\)/,
+        },
+        {
+            title: "a subnet outside the existing VPC",
+            run: { site: "aws", overrides: { "esiphub:vpcId": EXISTING_VPC, "esiphub:subnetCidr": "10.50.0.0/24" } },
+            error: /esiphub:subnetCidr: 10\.50\.0\.0\/24 is not inside VPC vpc-0a1b2c3d4e5f60718 \(10\.44\.0\.0\/16\)/,
+        },
+        { title: "(and the stack file's own settings are all found)", run: { site: "aws" }, error: undefined },
+    ]);
+
+    failureCases("a lookup the real cloud would fail: a zone's instance types, the region's zones, the account's address", [
+        {
+            // us-east-1e offers none of the Nitro types (t3, m5, r5).
+            title: "a zone that does not offer the instance types",
+            run: { site: "aws", overrides: { "esiphub:availabilityZone": "us-east-1e" } },
+            error: /esiphub:(masterFlavor|workerFlavor): instance type (m5\.xlarge|r5\.2xlarge) is not offered in us-east-1e/,
+        },
+        {
+            title: "a zone letter the region does not have (us-west-2 has a to d)",
+            run: { site: "aws", overrides: { "aws:region": "us-west-2", "esiphub:availabilityZone": "us-west-2f" } },
+            error: /esiphub:availabilityZone: "us-west-2f" is not an available zone of us-west-2 \(us-west-2a, us-west-2b, us-west-2c, us-west-2d\)/,
+        },
+        {
+            title: "a public IP the account does not hold",
+            run: { site: "aws", overrides: { "esiphub:publicIp": "192.0.2.99" } },
+            error: /esiphub:publicIp: no Elastic IP 192\.0\.2\.99 in us-east-1; allocate one with `aws ec2 allocate-address --domain vpc` \(no matching EC2 EIP found\)/,
+        },
+    ]);
 });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDevicePath, ingressRuleArgs } from "../../components/aws/specs";
+import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, ebsDiskSerial, elasticIpProblem, zoneChangeProblem, ingressRuleArgs } from "../../components/aws/specs";
 
 describe("aws: resource arguments", () => {
     it("renders a firewall rule as a VPC security group ingress rule", () => {
@@ -23,8 +23,27 @@ describe("aws: resource arguments", () => {
     });
 
     it("finds the EBS volume by its NVMe serial (the volume id without its dash)", () => {
-        assert.strictEqual(ebsDevicePath("vol-0123456789abcdef0"), "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
+        assert.strictEqual(ebsDiskSerial("vol-0123456789abcdef0"), "vol0123456789abcdef0");
         assert.strictEqual(DATA_VOLUME_DEVICE_NAME, "/dev/sdf");
+    });
+
+    it("takes a kept Elastic IP only when it is a free VPC address or already on the master", () => {
+        assert.strictEqual(elasticIpProblem({ address: "192.0.2.20", domain: "vpc" }, "i-master"), undefined);
+        assert.strictEqual(elasticIpProblem({ address: "192.0.2.20", domain: "vpc", instanceId: "i-master", networkInterfaceId: "eni-1" }, "i-master"), undefined);
+        assert.strictEqual(
+            elasticIpProblem({ address: "192.0.2.20", domain: "vpc", instanceId: "i-other" }, "i-master"),
+            "192.0.2.20 is associated with instance i-other; free it with `aws ec2 disassociate-address --public-ip 192.0.2.20` or name another address",
+        );
+        assert.match(elasticIpProblem({ address: "192.0.2.20", domain: "standard" }, "i-master")!, /EC2-Classic/);
+    });
+
+    it("refuses to move the site away from its data volume's zone", () => {
+        assert.strictEqual(zoneChangeProblem("us-east-1a", "us-east-1a"), undefined);
+        assert.strictEqual(zoneChangeProblem("", "us-east-1b"), undefined, "a new volume has no zone yet");
+        assert.strictEqual(
+            zoneChangeProblem("us-east-1a", "us-east-1b"),
+            "the data volume is in us-east-1a and an EBS volume attaches only to instances of its own zone; set esiphub:availabilityZone to us-east-1a, or move the data yourself (snapshot, then a volume in us-east-1b) before changing the zone",
+        );
     });
 
     it("puts a Name beside the site's tags", () => {

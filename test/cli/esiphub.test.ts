@@ -185,7 +185,9 @@ describe("esiphub CLI (through the Automation double)", () => {
             const wrong = deployedJetstream({ resources: [{ ...DATA_VOLUME, retainOnDelete: true }] });
             const no = await run(["destroy", "jetstream", "--delete-data"], { sites: wrong, answer: "y" });
             assertOneLineError(no, /^esiphub: destroy of site "jetstream" cancelled \(the name typed was not "jetstream"\); nothing was changed$/);
-            assert.match(no.questions[0], question);
+            // The users' files go too: a backup is offered first (declined here), then the site's name is asked for.
+            assert.match(no.questions[0], /^Back up every home and the shared folder to .*jetstream-\d{4}-\d{2}-\d{2} first\? \[y\/N\] $/);
+            assert.match(no.questions[1], question);
             assert.ok(!no.calls.some((c) => /^(deleteOnDestroy|destroy) /.test(c)));
             assert.strictEqual(wrong.jetstream.resources!.length, 1);
 

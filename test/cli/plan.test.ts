@@ -19,11 +19,12 @@ describe("esiphub plan", () => {
             const urns = new Set(doc.resources.map((r: { urn: string }) => r.urn));
             assert.strictEqual(urns.size, doc.resources.length, "URNs are unique");
             for (const r of doc.resources) {
-                for (const field of ["urn", "type", "name", "parent", "dependencies", "protect", "retainOnDelete", "inputs"]) {
+                for (const field of ["urn", "type", "name", "parent", "dependencies", "protect", "retainOnDelete", "deleteBeforeReplace", "inputs"]) {
                     assert.ok(field in r, `${r.urn} has ${field}`);
                 }
                 assert.strictEqual(typeof r.protect, "boolean");
                 assert.strictEqual(typeof r.retainOnDelete, "boolean");
+                assert.strictEqual(typeof r.deleteBeforeReplace, "boolean");
                 assert.ok(r.parent === null || urns.has(r.parent), `${r.urn}: parent is a planned resource`);
                 for (const dep of r.dependencies) assert.ok(urns.has(dep), `${r.urn}: dependency ${dep} is a planned resource`);
             }
@@ -165,5 +166,61 @@ describe("esiphub plan", () => {
         const bad = spawnSync("node", [bin, "plan", "nowhere"], { encoding: "utf8" });
         assert.strictEqual(bad.status, 2);
         assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
+    });
+
+    describe("the quota check of the offline cloud, and --quota", () => {
+        let dir: string;
+        const stackFile = (site: string, changes: Record<string, unknown>) => {
+            const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${site}.yaml`), "utf8"));
+            Object.assign(stack.config, changes);
+            const file = path.join(dir, `Pulumi.${site}-changed.yaml`);
+            fs.writeFileSync(file, YAML.stringify(stack));
+            return file;
+        };
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"))));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("a 1500 GB data volume on a default Jetstream2 allocation stops the plan with the quota message", async () => {
+            const file = stackFile("jetstream", { "esiphub:dataVolumeSize": 1500 });
+            const outcome = await runPlan("jetstream", { configFile: file });
+            assert.strictEqual(outcome.exitCode, EXIT.failed);
+            assert.strictEqual(
+                outcome.stderr,
+                "esiphub plan: the program failed offline: esiphub: the site does not fit the project's quotas, so nothing was created:\n" +
+                    "  - gigabytes (Cinder): the site needs 1500 GB, 1000 GB left of 1000 (0 in use); lower esiphub:dataVolumeSize or esiphub:rootVolumeSize, delete unused volumes (a data volume kept from an earlier deployment counts), or ask the cloud's operators for a larger quota (Jetstream2: more storage is an ACCESS allocation)\n",
+            );
+            const raised = await runPlan("jetstream", { configFile: file, quota: ["gigabytes=2000"] });
+            assert.strictEqual(raised.exitCode, EXIT.ok, raised.stderr);
+        });
+
+        it("--quota names a quota of the site's cloud, as NAME=N", async () => {
+            const wrongCloud = await runPlan("jetstream", { quota: ["vcpus=64"] });
+            assert.strictEqual(wrongCloud.exitCode, EXIT.badConfig);
+            assert.match(wrongCloud.stderr, /^esiphub plan: --quota: "vcpus" is not a quota of openstack; its quotas are cores, ram, instances, /);
+            const malformed = await runPlan("aws", { quota: ["vcpus:64"] });
+            assert.strictEqual(malformed.stderr, 'esiphub plan: --quota: "vcpus:64" is not NAME=N (N a whole number, -1 for no limit)\n');
+        });
+
+        it("the shipped Jetstream2 stack: one volume (the data volume), no router, a new floating IP; with esiphub:publicIp none", async () => {
+            const shipped = (await runPlan("jetstream", { json: true })).result!;
+            const count = (result: typeof shipped, type: string) => result.resources.filter((r) => r.type === type).length;
+            assert.strictEqual(count(shipped, "openstack:blockstorage/volume:Volume"), 1);
+            assert.strictEqual(count(shipped, "openstack:networking/router:Router"), 0);
+            assert.strictEqual(count(shipped, "openstack:networking/floatingIp:FloatingIp"), 1);
+            const kept = (await runPlan("jetstream", { configFile: stackFile("jetstream", { "esiphub:publicIp": "192.0.2.10" }), json: true })).result!;
+            assert.strictEqual(count(kept, "openstack:networking/floatingIp:FloatingIp"), 0);
+            assert.strictEqual(kept.outputs.publicIp, "192.0.2.10");
+            const aws = (await runPlan("aws", { configFile: stackFile("aws", { "esiphub:publicIp": "192.0.2.20" }), json: true })).result!;
+            assert.strictEqual(count(aws, "aws:ec2/eip:Eip"), 0);
+            assert.strictEqual(aws.outputs.publicIp, "192.0.2.20");
+        });
+
+        it("notes the quotas an OpenStack cloud other than Jetstream2 does not publish", async () => {
+            const outcome = await runPlan("nebula", {});
+            assert.match(outcome.stdout, /^Note: the quotas of this OpenStack cloud are set per project and not published, so the offline plan did not check cores, ram, instances, server_groups, server_group_members, floatingips, routers, security_groups, security_group_rules, volumes, gigabytes; give the project's \(`openstack quota show`\) with --quota NAME=N$/m);
+            const given = await runPlan("nebula", { quota: ["cores=20"] });
+            assert.strictEqual(given.exitCode, EXIT.failed);
+            assert.match(given.stderr, /- cores \(Nova\): the site needs 88 vCPUs, 20 vCPUs left of 20/);
+        });
     });
 });

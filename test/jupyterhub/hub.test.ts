@@ -33,7 +33,7 @@ function stubLayers(config: SiteConfig): { hosts: ClusterHosts; storage: HubStor
         workers: [node("worker-1", "worker", "10.42.0.11")],
         nfs: master,
         publicIp: pulumi.output(PUBLIC_IP),
-        dataVolume: { id: pulumi.output("vol-1"), devicePath: pulumi.output("/dev/vdb"), attachment: stub("data-attachment") },
+        dataVolume: { id: pulumi.output("vol-1"), serial: pulumi.output("0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d"), attachment: stub("data-attachment") },
         sshCommand: pulumi.output(`ssh ubuntu@${PUBLIC_IP}`),
     };
     const provider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });

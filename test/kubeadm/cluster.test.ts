@@ -39,7 +39,7 @@ function standInHosts(config: SiteConfig, names: { master?: string; workers?: st
         workers,
         nfs: master,
         publicIp: pulumi.output(PUBLIC_IP),
-        dataVolume: { id: pulumi.output("vol-1"), devicePath: pulumi.output("/dev/vdb"), attachment: master.instance },
+        dataVolume: { id: pulumi.output("vol-1"), serial: pulumi.output("0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d"), attachment: master.instance },
         sshCommand: pulumi.output(`ssh ubuntu@${PUBLIC_IP}`),
     };
 }

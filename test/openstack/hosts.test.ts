@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { inboundRules } from "../../components/firewall";
-import { FailureCase, HostsPlan, planFailure, planHosts } from "../cloudhosts";
+import { failureCases, HostsPlan, planHosts } from "../cloudhosts";
 import { findResource, longestChain, PlannedResource, resourcesOfType } from "../mocks";
-import { offlineUuid } from "../../plan/cloud";
+import { offlineUuid, withOfflineQuotas } from "../../plan/cloud";
 
 const T = {
     network: "openstack:networking/network:Network",
@@ -64,7 +64,8 @@ describe("openstack: hosts under mocks", () => {
                     [T.network]: 1,
                     [T.floatingIp]: 1,
                     [T.volume]: 1,
-                    [T.router]: 1,
+                    // Jetstream2's stack re-uses the project's router (esiphub:existingRouter).
+                    ...(site === "nebula" ? { [T.router]: 1 } : {}),
                     // 22 and 6443 from the one admin CIDR, 80 and 443, seven node-to-node rules.
                     [T.secGroupRule]: 11,
                     [T.subnet]: 1,
@@ -110,6 +111,13 @@ describe("openstack: hosts under mocks", () => {
                 }
             });
 
+            it("reads the project's quotas and usage: Nova's limits, and Cinder's and Neutron's reports with the session's token", () => {
+                const plan = plans[site];
+                const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
+                assert.deepStrictEqual(calls("openstack:identity/getAuthScope:getAuthScope"), [{ name: "esiphub-quota-check", setTokenId: true }]);
+                assert.deepStrictEqual(calls("openstack:compute/getLimitsV2:getLimitsV2"), [{ projectId: offlineUuid("project") }]);
+            });
+
             it("looks up the flavors, the image and the external network by name", () => {
                 const plan = plans[site];
                 const calls = (token: string) => plan.invokes.filter((i) => i.token === token).map((i) => i.inputs);
@@ -122,24 +130,32 @@ describe("openstack: hosts under mocks", () => {
                 assert.strictEqual(input(master, "flavorId"), offlineUuid(`flavor/${masterFlavor.name}`));
                 const worker = findResource(plan, T.instance, `esiphub-${site}-openstack-${site}-worker-01`);
                 assert.strictEqual(input(worker, "flavorId"), offlineUuid(`flavor/${workerFlavor.name}`));
-                assert.strictEqual(input(findResource(plan, T.router), "externalNetworkId"), offlineUuid(`network/${plan.config.openstack!.externalNetwork}`));
                 assert.strictEqual(input(findResource(plan, T.floatingIp), "pool"), plan.config.openstack!.externalNetwork);
             });
 
-            it("boots every node from a volume of the image, named after its node, with metadata", () => {
+            it("names every node, labels it, and boots it from the flavor's disk where it holds 60 GB (Jetstream2), else from a volume", () => {
                 const plan = plans[site];
                 const names = resourcesOfType(plan, T.instance).map((i) => input<string>(i, "name"));
                 assert.deepStrictEqual(names, [`${site}-master`, ...[1, 2, 3, 4, 5].map((n) => `${site}-worker-0${n}`)]);
+                const imageId = offlineUuid(`image/${plan.config.openstack!.image}`);
                 for (const instance of resourcesOfType(plan, T.instance)) {
                     const name = input<string>(instance, "name");
-                    assert.deepStrictEqual(input(instance, "blockDevices"), [
-                        { uuid: offlineUuid(`image/${plan.config.openstack!.image}`), sourceType: "image", destinationType: "volume", volumeSize: 60, bootIndex: 0, deleteOnTermination: true },
-                    ]);
-                    assert.strictEqual(input(instance, "imageId"), undefined, "boot from volume: no image on the server itself");
+                    if (site === "jetstream") {
+                        // m3.medium and m3.large have a 60 GB local disk (js2docs general/vmsizes.md): no boot volume.
+                        assert.strictEqual(input(instance, "blockDevices"), undefined);
+                        assert.strictEqual(input(instance, "imageId"), imageId);
+                        assert.deepStrictEqual(instance.ignoreChanges, ["imageId"], "a newer image build does not replace nodes");
+                    } else {
+                        // Nebula's flavors are declared without a disk.
+                        assert.deepStrictEqual(input(instance, "blockDevices"), [
+                            { uuid: imageId, sourceType: "image", destinationType: "volume", volumeSize: 60, bootIndex: 0, deleteOnTermination: true },
+                        ]);
+                        assert.strictEqual(input(instance, "imageId"), undefined, "boot from volume: no image on the server itself");
+                        assert.deepStrictEqual(instance.ignoreChanges, ["blockDevices[0].uuid"], "a newer image build does not replace nodes");
+                    }
                     assert.match(input<string>(instance, "userData"), new RegExp(`^hostname: ${name}$`, "m"));
                     assert.deepStrictEqual(input(instance, "metadata"), { site, stack: site, role: name.endsWith("-master") ? "master" : "worker" });
                     assert.strictEqual(input(instance, "keyPair"), `esiphub-${site}`);
-                    assert.deepStrictEqual(instance.ignoreChanges, ["blockDevices[0].uuid"], "a newer image build does not replace nodes");
                 }
                 assert.strictEqual(input(findResource(plan, T.keypair), "publicKey"), plan.config.ssh.publicKey);
             });
@@ -186,6 +202,17 @@ describe("openstack: hosts under mocks", () => {
                 assert.strictEqual(input(subnet, "ipVersion"), 4);
                 const routerInterface = findResource(plan, T.routerInterface);
                 assert.strictEqual(input(routerInterface, "subnetId"), `${subnet.name}-id`);
+                const routerLookups = plan.invokes.filter((i) => i.token === "openstack:networking/getRouter:getRouter").map((i) => i.inputs);
+                if (site === "jetstream") {
+                    // The project's one router (Jetstream2: router quota 1), found by name; the subnet is attached to it.
+                    assert.deepStrictEqual(routerLookups, [{ name: "auto_allocated_router" }]);
+                    assert.strictEqual(input(routerInterface, "routerId"), offlineUuid("router/auto_allocated_router"));
+                } else {
+                    assert.deepStrictEqual(routerLookups, []);
+                    const router = findResource(plan, T.router);
+                    assert.strictEqual(input(router, "externalNetworkId"), offlineUuid(`network/${plan.config.openstack!.externalNetwork}`));
+                    assert.strictEqual(input(routerInterface, "routerId"), `${router.name}-id`);
+                }
                 assert.deepStrictEqual(input(findResource(plan, T.network), "tags"), [`site=${site}`, `stack=${site}`, "role=network"]);
             });
 
@@ -216,7 +243,17 @@ describe("openstack: hosts under mocks", () => {
                 assert.strictEqual(input(attach, "volumeId"), `${volume.name}-id`);
                 assert.strictEqual(input(attach, "instanceId"), `esiphub-${site}-openstack-${site}-master-id`);
                 assert.strictEqual(plan.outputs.nfs, `${site}-master`);
-                assert.strictEqual(plan.outputs.devicePath, `/dev/disk/by-id/virtio-${`${volume.name}-id`.slice(0, 20)}`);
+                // The NFS host finds the disk by this serial on any bus (nfs-server.sh), not by a device path.
+                assert.strictEqual(plan.outputs.volumeSerial, `${volume.name}-id`);
+                assert.strictEqual(input(attach, "device"), undefined, "no device name asked: Nova's guess (vdb/sdb) means nothing");
+            });
+
+            it("replaces without collisions: VMs on fixed ports, the key pair, the data attachment and the address association go first", () => {
+                const plan = plans[site];
+                const dbr = new Set(plan.resources.filter((r) => r.custom && r.deleteBeforeReplace).map((r) => r.type));
+                assert.deepStrictEqual([...dbr].sort(), [T.floatingIpAssociate, T.instance, T.keypair, T.volumeAttach].sort());
+                for (const i of resourcesOfType(plan, T.instance)) assert.strictEqual(i.deleteBeforeReplace, true, i.name);
+                assert.strictEqual(findResource(plan, T.volume).deleteBeforeReplace, false, "the data volume is never replaced");
             });
 
             it("hands the next layers each node's name, role, private IP and SSH connection", () => {
@@ -237,20 +274,65 @@ describe("openstack: hosts under mocks", () => {
         });
     }
 
+    it("without esiphub:existingRouter makes a router of its own, its gateway on the external network", async () => {
+        const plan = await planHosts("nebula");
+        const router = findResource(plan, T.router);
+        assert.strictEqual(input(router, "name"), "nebula-router");
+        assert.strictEqual(input(findResource(plan, T.routerInterface), "routerId"), `${router.name}-id`);
+    });
+
+    it("boots from a volume when esiphub:rootVolumeSize is larger than the flavor's disk", async () => {
+        // Six 100 GB boot volumes and a 300 GB data volume fit Jetstream2's 1000 GB.
+        const plan = await planHosts("jetstream", { "esiphub:rootVolumeSize": "100", "esiphub:dataVolumeSize": "300", "esiphub:scratchSize": "100Gi" });
+        for (const instance of resourcesOfType(plan, T.instance)) {
+            assert.strictEqual(input(instance, "imageId"), undefined);
+            assert.strictEqual(input<{ volumeSize: number }[]>(instance, "blockDevices")[0].volumeSize, 100);
+        }
+    });
+
+    it("with esiphub:publicIp associates that floating IP and allocates none", async () => {
+        const plan = await planHosts("jetstream", { "esiphub:publicIp": "192.0.2.10" });
+        assert.strictEqual(resourcesOfType(plan, T.floatingIp).length, 0, "the kept address is never created (nor released on destroy)");
+        const association = findResource(plan, T.floatingIpAssociate);
+        assert.strictEqual(input(association, "floatingIp"), "192.0.2.10");
+        assert.strictEqual(input(association, "portId"), `${findResource(plan, T.port, /-master-port$/).name}-id`);
+        assert.strictEqual(plan.outputs.publicIp, "192.0.2.10");
+        assert.strictEqual(plan.outputs.sshCommand, "ssh -i ~/.ssh/esiphub ubuntu@192.0.2.10");
+        assert.deepStrictEqual(plan.invokes.filter((i) => i.token === "openstack:networking/getFloatingIp:getFloatingIp").map((i) => i.inputs), [{ address: "192.0.2.10" }]);
+    });
+
+    it("puts 24 workers in server groups of at most 10 (Nova's server_group_members), the first group keeping its name", async () => {
+        const plan = await planHosts("nebula", { "esiphub:workers": "24", "esiphub:users": "190" });
+        const groups = resourcesOfType(plan, T.serverGroup);
+        assert.deepStrictEqual(groups.map((g) => `${g.name} ${input(g, "name")}`), [
+            "esiphub-nebula-openstack-workers nebula-workers",
+            "esiphub-nebula-openstack-workers-2 nebula-workers-2",
+            "esiphub-nebula-openstack-workers-3 nebula-workers-3",
+        ]);
+        const members = new Map<string, string[]>();
+        for (const i of resourcesOfType(plan, T.instance).filter((x) => /-worker-\d+$/.test(x.name))) {
+            const group = input<{ group: string }[]>(i, "schedulerHints")[0].group;
+            members.set(group, [...(members.get(group) ?? []), input<string>(i, "name")]);
+        }
+        assert.deepStrictEqual([...members.values()].map((m) => m.length), [10, 10, 4]);
+        assert.deepStrictEqual(members.get("esiphub-nebula-openstack-workers-2-id")!.slice(0, 2), ["nebula-worker-11", "nebula-worker-12"]);
+    });
+
     it("lets the data volume go on destroy with keepDataOnDestroy false", async () => {
         const plan = await planHosts("jetstream", { "esiphub:keepDataOnDestroy": "false" });
         assert.strictEqual(findResource(plan, T.volume).retainOnDelete, false);
     });
 
     it("has the same longest dependency chain with 2 and with 20 workers", async () => {
-        const two = await planHosts("jetstream", { "esiphub:workers": "2" });
-        const twenty = await planHosts("jetstream", { "esiphub:workers": "20", "esiphub:users": "200" });
+        const two = await planHosts("jetstream", { "esiphub:workers": "2", "esiphub:users": "20" });
+        // 21 VMs of 16 cores: beyond a default Jetstream2 allocation, as if the organiser had asked for more.
+        const twenty = await withOfflineQuotas({ cores: 400, ram: 1500 * 1024, instances: 30 }, () => planHosts("jetstream", { "esiphub:workers": "20", "esiphub:users": "200" }));
         assert.strictEqual(resourcesOfType(twenty, T.instance).length, 21);
         assert.strictEqual(longestChain(twenty), longestChain(two));
     });
 
     it("raising the workers from 2 to 5 only adds three workers", async () => {
-        const two = await planHosts("jetstream", { "esiphub:workers": "2" });
+        const two = await planHosts("jetstream", { "esiphub:workers": "2", "esiphub:users": "20" });
         const five = await planHosts("jetstream", { "esiphub:workers": "5" });
         const urns = (p: HostsPlan) => new Set(p.resources.map((r) => r.urn));
         const before = urns(two);
@@ -271,7 +353,7 @@ describe("openstack: hosts under mocks", () => {
     });
 
     it("with a dedicated NFS node, attaches the data volume to it and reaches it through the master", async () => {
-        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:availabilityZone": "nova" });
+        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:users": "8", "esiphub:availabilityZone": "nova" });
         const nfs = findResource(plan, T.instance, "esiphub-nebula-openstack-nebula-nfs");
         assert.strictEqual(input(nfs, "flavorId"), offlineUuid("flavor/m1.xlarge"));
         assert.deepStrictEqual(input(nfs, "metadata"), { site: "nebula", stack: "nebula", role: "nfs" });
@@ -287,7 +369,7 @@ describe("openstack: hosts under mocks", () => {
     });
 
     it("with no workers has no server group and looks up only the master's flavor", async () => {
-        const plan = await planHosts("nebula", { "esiphub:workers": "0" });
+        const plan = await planHosts("nebula", { "esiphub:workers": "0", "esiphub:users": "3" });
         assert.strictEqual(resourcesOfType(plan, T.serverGroup).length, 0);
         assert.strictEqual(resourcesOfType(plan, T.instance).length, 1);
         assert.deepStrictEqual(plan.outputs.nodes, [{ name: "nebula-master", role: "master", privateIp: (plan.outputs.nodes as { privateIp: string }[])[0].privateIp }]);
@@ -295,41 +377,61 @@ describe("openstack: hosts under mocks", () => {
         assert.deepStrictEqual(flavorLookups, ["m1.xlarge"], "the unused worker flavor is not looked up");
     });
 
-    describe("a lookup that finds nothing names the setting to fix", () => {
-        const cases: { title: string; run: FailureCase; error: RegExp | undefined }[] = [
-            {
-                title: "an unknown image",
-                run: { site: "jetstream", overrides: { "esiphub:image": "Ubuntu-22.04" } },
-                error: /esiphub:image: no image named "Ubuntu-22\.04" in region IU \(Your query returned no results/,
+    failureCases("a lookup that finds nothing names the setting to fix", [
+        {
+            title: "an unknown image",
+            run: { site: "jetstream", overrides: { "esiphub:image": "Ubuntu-22.04" } },
+            error: /esiphub:image: no image named "Ubuntu-22\.04" in region IU \(Your query returned no results/,
+        },
+        {
+            // The config knows m1.xlarge from customFlavors; the cloud it runs against has no such flavor.
+            title: "a flavor sized in customFlavors that the cloud does not have",
+            run: { site: "nebula", cloudOverrides: { "esiphub:customFlavors": null } },
+            error: /esiphub:masterFlavor: no flavor named "m1\.xlarge" in region RegionOne \(Your query returned no results/,
+        },
+        {
+            title: "a worker flavor the cloud does not have",
+            run: {
+                site: "jetstream",
+                overrides: { "esiphub:customFlavors": JSON.stringify(["m9.huge:16:64"]), "esiphub:workerFlavor": "m9.huge" },
+                cloudOverrides: { "esiphub:workerFlavor": "m9.huge" },
             },
-            {
-                // The config knows m1.xlarge from customFlavors; the cloud it runs against has no such flavor.
-                title: "a flavor sized in customFlavors that the cloud does not have",
-                run: { site: "nebula", cloudOverrides: { "esiphub:customFlavors": null } },
-                error: /esiphub:masterFlavor: no flavor named "m1\.xlarge" in region RegionOne \(Your query returned no results/,
-            },
-            {
-                title: "a worker flavor the cloud does not have",
-                run: {
-                    site: "jetstream",
-                    overrides: { "esiphub:customFlavors": JSON.stringify(["m9.huge:16:64"]), "esiphub:workerFlavor": "m9.huge" },
-                    cloudOverrides: { "esiphub:workerFlavor": "m9.huge" },
-                },
-                error: /esiphub:workerFlavor: no flavor named "m9\.huge" in region IU/,
-            },
-            {
-                title: "an unknown external network",
-                run: { site: "jetstream", overrides: { "esiphub:externalNetwork": "publik" } },
-                error: /esiphub:externalNetwork: no external network named "publik" in region IU/,
-            },
-            { title: "(and the stack file's own names are all found)", run: { site: "nebula" }, error: undefined },
-        ];
-        for (const c of cases) {
-            it(c.title, async () => {
-                const error = await planFailure(c.run);
-                if (c.error) assert.match(String(error), c.error);
-                else assert.strictEqual(error, undefined);
-            });
-        }
-    });
+            error: /esiphub:workerFlavor: no flavor named "m9\.huge" in region IU/,
+        },
+        {
+            title: "an unknown external network",
+            run: { site: "jetstream", overrides: { "esiphub:externalNetwork": "publik" } },
+            error: /esiphub:externalNetwork: no external network named "publik" in region IU/,
+        },
+        { title: "(and the stack file's own names are all found)", run: { site: "nebula" }, error: undefined },
+    ]);
+
+    failureCases("a lookup the real cloud would fail: its own catalogue, zones and region, the project's router and address", [
+        {
+            // Jetstream2's catalogue is its own (js2docs general/vmsizes.md): declaring a size does not make the flavor.
+            title: "a flavor declared in customFlavors that Jetstream2 does not offer",
+            run: { site: "jetstream", overrides: { "esiphub:customFlavors": JSON.stringify(["m1.large:4:8:40"]), "esiphub:workerFlavor": "m1.large" } },
+            error: /esiphub:workerFlavor: no flavor named "m1\.large" in region IU \(Your query returned no results/,
+        },
+        {
+            title: "a zone Nova does not have",
+            run: { site: "jetstream", overrides: { "esiphub:availabilityZone": "az2" } },
+            error: /esiphub:availabilityZone: "az2" is not an available zone of region IU \(nova\)/,
+        },
+        {
+            title: "a region the cloud does not have",
+            run: { site: "jetstream", overrides: { "openstack:region": "TACC" } },
+            error: /esiphub:(image|externalNetwork|masterFlavor|workerFlavor|existingRouter): .* in region TACC \(No suitable endpoint could be found in the service catalog\.\)/,
+        },
+        {
+            title: "a router the project does not have",
+            run: { site: "jetstream", overrides: { "esiphub:existingRouter": "my-router" } },
+            error: /esiphub:existingRouter: no router named "my-router" in region IU \(Your query returned no results/,
+        },
+        {
+            title: "a public IP the project does not hold",
+            run: { site: "jetstream", overrides: { "esiphub:publicIp": "192.0.2.99" } },
+            error: /esiphub:publicIp: no floating IP 192\.0\.2\.99 in the project in region IU; allocate one with `openstack floating ip create public` \(No openstack_networking_floatingip_v2 found\)/,
+        },
+    ]);
 });

@@ -4,12 +4,55 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderScript } from "../../components/remote";
 import { quotaEnforcer, storageScript, StorageScriptName } from "../../components/storage/values";
-import { callsOf, RunResult, SCRIPTS_DIR, StubHost } from "./stubs";
+import { callsOf, Disk, RunResult, SCRIPTS_DIR, StubHost } from "./stubs";
 
 /** The quota enforcer as installed on the NFS host: nfs-quota.sh rendered with lib.sh, no parameters. */
 const QUOTA_ENFORCER = quotaEnforcer();
 const EXISTING_UUID = "9d1e2c3b-4a5f-4e6d-8c7b-6a5f4e3d2c1b";
 const ME = `${process.getuid!()}:${process.getgid!()}`;
+
+/** The data volume (a Cinder id) and another volume attached beside it. */
+const VOLUME = "1b7c3e2a-5d4f-4a6b-9c8d-7e6f5a4b3c2d";
+const OTHER_VOLUME = "1b7c3e2a-0000-4c1d-8e2f-3a4b5c6d7e8f";
+const EBS_VOLUME = "vol0123456789abcdef0";
+
+/**
+ * What a VM shows for its disks on each bus, with the data volume and another volume beside the root disk:
+ * - virtio-scsi (Jetstream2): QEMU gives the disk the whole volume id as serial (VPD page 0x80, up to 36
+ *   characters: lsblk SERIAL) and its first 20 as device id (page 0x83, MAX_SERIAL_LEN_FOR_DEVID), which udev turns
+ *   into scsi-0QEMU_QEMU_HARDDISK_<20>; the local root disk has no serial, only QEMU's drive name.
+ * - virtio-blk: the kernel reads at most 20 characters of serial (VIRTIO_BLK_ID_BYTES): lsblk and virtio-<20>.
+ * - NVMe on a Nitro EC2 instance: serial vol<id> (the EBS id without its dash), nvme-Amazon_Elastic_Block_Store_<serial>.
+ */
+const LAYOUTS: Record<string, { disks: Disk[]; serial: string; device: string }> = {
+    "SCSI (Jetstream2)": {
+        serial: VOLUME,
+        device: "/dev/sdc",
+        disks: [
+            { name: "sda", byId: ["scsi-0QEMU_QEMU_HARDDISK_drive-scsi0-0-0-0"] },
+            { name: "sdb", serial: OTHER_VOLUME, byId: [`scsi-0QEMU_QEMU_HARDDISK_${OTHER_VOLUME.slice(0, 20)}`] },
+            { name: "sdc", serial: VOLUME, byId: [`scsi-0QEMU_QEMU_HARDDISK_${VOLUME.slice(0, 20)}`] },
+        ],
+    },
+    "virtio-blk": {
+        serial: VOLUME,
+        device: "/dev/vdb",
+        disks: [
+            { name: "vda" },
+            { name: "vdb", serial: VOLUME.slice(0, 20), byId: [`virtio-${VOLUME.slice(0, 20)}`] },
+            { name: "vdc", serial: OTHER_VOLUME.slice(0, 20), byId: [`virtio-${OTHER_VOLUME.slice(0, 20)}`] },
+        ],
+    },
+    "NVMe (EBS on Nitro)": {
+        serial: EBS_VOLUME,
+        device: "/dev/nvme2n1",
+        disks: [
+            { name: "nvme0n1", serial: "vol0fedcba9876543210", byId: ["nvme-Amazon_Elastic_Block_Store_vol0fedcba9876543210"] },
+            { name: "nvme1n1", serial: "vol0aaaabbbbccccdddd0", byId: ["nvme-Amazon_Elastic_Block_Store_vol0aaaabbbbccccdddd0"] },
+            { name: "nvme2n1", serial: EBS_VOLUME, byId: [`nvme-Amazon_Elastic_Block_Store_${EBS_VOLUME}`] },
+        ],
+    },
+};
 
 /** Commands that change a host; a no-op run calls none of them (xfs_quota's `report` only reads). */
 const MUTATING = ["apt-get", "mkfs.xfs", "mount", "chown", "chmod"];
@@ -43,14 +86,12 @@ describe("storage scripts", function () {
     afterEach(() => host.cleanup());
 
     describe("nfs-server.sh", function () {
-        let device: string;
+        const device = LAYOUTS["SCSI (Jetstream2)"].device;
         let env: Record<string, string>;
         beforeEach(() => {
-            device = path.join(host.dir, "dev", "vdb");
-            fs.mkdirSync(path.dirname(device));
-            fs.writeFileSync(device, "");
+            host.setDisks(LAYOUTS["SCSI (Jetstream2)"].disks);
             env = {
-                ESIPHUB_DEVICE: device,
+                ESIPHUB_VOLUME_SERIAL: VOLUME,
                 ESIPHUB_EXPORT_DIR: "/srv/esiphub",
                 ESIPHUB_EXPORT_CIDR: "10.42.0.0/24",
                 // The test's own user, so that ownership checks pass without root.
@@ -232,10 +273,43 @@ describe("storage scripts", function () {
             assert.deepStrictEqual(callsOf(result, "sleep"), Array(4).fill("20"));
         });
 
-        it("waits for the device only as long as allowed, then names the step", function () {
-            fs.rmSync(device);
+        for (const [bus, layout] of Object.entries(LAYOUTS)) {
+            it(`finds the data volume's disk by its serial on ${bus}, not by its place or bus`, function () {
+                host.setDisks(layout.disks);
+                const result = host.run("nfs-server", { ...env, ESIPHUB_VOLUME_SERIAL: layout.serial });
+                assertOk(result);
+                assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), [`-q -L esiphub-data ${layout.device}`]);
+                assert.match(result.stderr, new RegExp(`^esiphub: device: ${layout.device} has serial ${layout.serial}$`, "m"));
+            });
+        }
+
+        it("finds the disk by its by-id link while lsblk has no serial for it yet, and by lsblk alone", function () {
+            const [root, , data] = LAYOUTS["SCSI (Jetstream2)"].disks;
+            host.setDisks([root, { ...data, serial: undefined }]);
+            assertOk(host.run("nfs-server", env));
+            const other = new StubHost();
+            try {
+                other.setDisks([root, { ...data, byId: [] }]);
+                const result = other.run("nfs-server", env);
+                assertOk(result);
+                assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), [`-q -L esiphub-data ${device}`]);
+            } finally {
+                other.cleanup();
+            }
+        });
+
+        it("refuses to choose when two disks carry the volume's serial", function () {
+            const [root, , data] = LAYOUTS["SCSI (Jetstream2)"].disks;
+            host.setDisks([root, data, { name: "sdd", serial: VOLUME }]);
+            const result = host.run("nfs-server", env);
+            assertFailedAt(result, "device", /more than one disk has serial 1b7c3e2a-5d4f-4a6b-9c8d-7e6f5a4b3c2d: /);
+            assert.deepStrictEqual(callsOf(result, "mkfs.xfs"), []);
+        });
+
+        it("waits for the disk only as long as allowed, then names the step and the disks it saw", function () {
+            host.setDisks(LAYOUTS["SCSI (Jetstream2)"].disks.slice(0, 2));
             const result = host.run("nfs-server", { ...env, ESIPHUB_DEVICE_TIMEOUT: "10" });
-            assertFailedAt(result, "device", /did not appear within 10s/);
+            assertFailedAt(result, "device", /no disk with serial 1b7c3e2a-5d4f-4a6b-9c8d-7e6f5a4b3c2d appeared within 10s of the volume attachment \(disks: \/dev\/sda without serial, \/dev\/sdb 1b7c3e2a-0000-4c1d-8e2f-3a4b5c6d7e8f\)$/m);
             assert.deepStrictEqual(callsOf(result, "sleep"), ["5", "5"]);
             assert.deepStrictEqual(callsOf(result, "blkid"), []);
         });

@@ -60,7 +60,7 @@ function fakeHosts(config: SiteConfig, opts: { dedicatedNfs: boolean }): Cluster
         workers,
         nfs,
         publicIp: pulumi.output("203.0.113.10"),
-        dataVolume: { id: pulumi.output("vol-1"), devicePath: pulumi.output("/dev/disk/by-id/virtio-0123456789abcdef0123"), attachment },
+        dataVolume: { id: pulumi.output("vol-1"), serial: pulumi.output("0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d"), attachment },
         sshCommand: pulumi.output("ssh ubuntu@203.0.113.10"),
     };
 }
@@ -192,15 +192,15 @@ describe("NfsStorage", function () {
             const result = await planStorage("jetstream");
             const command = findResource(result, COMMAND, "storage-nfs-server");
             const server = storageScript("nfs-server");
-            const device = "/dev/disk/by-id/virtio-0123456789abcdef0123";
-            assert.strictEqual(command.inputs.stdin, renderScript(server, nfsServerParams(testConfig("jetstream"), device)));
+            const serial = "0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d";
+            assert.strictEqual(command.inputs.stdin, renderScript(server, nfsServerParams(testConfig("jetstream"), serial)));
             assert.deepStrictEqual(command.inputs.triggers, [scriptHash(server), scriptHash(storageScript("nfs-quota"))]);
             assert.ok(command.dependencies.includes(urnOf(result, "test:index:VolumeAttachment", "data-attachment")));
             assert.strictEqual(hostOf(result, command), "10.9.0.10");
             assert.strictEqual(command.inputs.connection, "[secret]");
             assert.strictEqual(command.inputs.create, REMOTE_SHELL);
             const stdin = String(command.inputs.stdin);
-            assert.match(stdin, /^export ESIPHUB_DEVICE='\/dev\/disk\/by-id\/virtio-0123456789abcdef0123'$/m);
+            assert.match(stdin, /^export ESIPHUB_VOLUME_SERIAL='0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d'$/m);
             assert.match(stdin, /^export ESIPHUB_EXPORT_CIDR='10\.42\.0\.0\/24'$/m);
             assert.match(stdin, /^export ESIPHUB_QUOTA_BYTES='10737418240'$/m);
             assert.match(stdin, /^export ESIPHUB_QUOTA_PARENT='jhub'$/m);

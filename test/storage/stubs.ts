@@ -13,6 +13,13 @@ import { storageScript, StorageScriptName } from "../../components/storage/value
 
 export const SCRIPTS_DIR = path.resolve(__dirname, "../../components/storage/scripts");
 
+/** A block device: its kernel name, the serial lsblk shows, and the /dev/disk/by-id names udev gives it. */
+export interface Disk {
+    name: string;
+    serial?: string;
+    byId?: string[];
+}
+
 /** A command invocation as the stub saw it. */
 export interface Call {
     command: string;
@@ -48,6 +55,9 @@ if [[ -e "$state/pkg-$pkg" ]]; then printf installed; else echo "dpkg-query: no 
 for arg in "$@"; do
   if [[ "$arg" == install ]]; then seen_install=1; elif ((seen_install)) && [[ "$arg" != -* ]]; then touch "$state/pkg-$arg"; fi
 done`,
+    // util-linux lsblk as nfs-server.sh calls it: whole disks, raw, PATH and SERIAL (the layout is the test's).
+    lsblk: `[[ "$*" == "-dnr -o PATH,SERIAL" ]] || { echo "lsblk stub: unexpected $*" >&2; exit 1; }
+cat "$state/lsblk" 2>/dev/null || true`,
     blkid: `if [[ -e "$state/blkid-rc" ]]; then exit "$(cat "$state/blkid-rc")"; fi
 if [[ -f "$state/blkid" ]]; then cat "$state/blkid"; else exit 2; fi`,
     "mkfs.xfs": `dev="\${!#}"
@@ -152,6 +162,22 @@ export class StubHost {
     /** The block hard limit of a project as the kernel keeps it (512-byte blocks), in bytes; undefined without one. */
     limitOf(id: number): number | undefined {
         return this.hasState(`limit-${id}`) ? Number(this.readState(`limit-${id}`).trim()) * 512 : undefined;
+    }
+
+    /**
+     * The disks of the host as the kernel and udev present them: a node under /dev, its /dev/disk/by-id links
+     * (relative, as udev makes them) and its line of `lsblk -dnr -o PATH,SERIAL` (empty serial: none, or udev has
+     * not read it yet).
+     */
+    setDisks(disks: readonly Disk[]): void {
+        const byId = this.at("dev/disk/by-id");
+        fs.rmSync(this.at("dev"), { recursive: true, force: true });
+        fs.mkdirSync(byId, { recursive: true });
+        for (const disk of disks) {
+            fs.writeFileSync(this.at(`dev/${disk.name}`), "");
+            for (const link of disk.byId ?? []) fs.symlinkSync(`../../${disk.name}`, path.join(byId, link));
+        }
+        this.setState("lsblk", disks.map((d) => `/dev/${d.name} ${d.serial ?? ""}\n`).join(""));
     }
 
     /** The project id the xfs_io stub reports for a directory. */

@@ -93,7 +93,7 @@ describe("storage values", function () {
 
     it("user directories are <namespace>/<claim>, where the quota enforcer looks for them", function () {
         const config = testConfig("nebula", { "esiphub:hubNamespace": "workshop" });
-        const env = nfsServerParams(config, "/dev/vdb");
+        const env = nfsServerParams(config, "0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d");
         assert.strictEqual(USER_DIR_PATTERN.replace("${.PVC.namespace}", "workshop").replace("${.PVC.name}", "claim-workshop-01"), "workshop/claim-workshop-01");
         assert.strictEqual(env.ESIPHUB_QUOTA_PARENT, "workshop");
     });
@@ -104,8 +104,8 @@ describe("storage values", function () {
     });
 
     it("passes the site's subnet, per-user size and the enforcer to nfs-server.sh", function () {
-        const env = nfsServerParams(testConfig("aws", { "esiphub:storagePerUser": "5Gi" }), "/dev/nvme1n1");
-        assert.strictEqual(env.ESIPHUB_DEVICE, "/dev/nvme1n1");
+        const env = nfsServerParams(testConfig("aws", { "esiphub:storagePerUser": "5Gi" }), "vol0123456789abcdef0");
+        assert.strictEqual(env.ESIPHUB_VOLUME_SERIAL, "vol0123456789abcdef0");
         assert.strictEqual(env.ESIPHUB_EXPORT_CIDR, "10.44.0.0/24");
         assert.strictEqual(env.ESIPHUB_QUOTA_BYTES, String(5 * 1024 ** 3));
         assert.strictEqual(env.ESIPHUB_NFS_ANON_UID, "1000");
@@ -123,10 +123,10 @@ describe("storage values", function () {
     it("nfs-server.sh accepts exactly the environment the program gives it", function () {
         const host = new StubHost();
         try {
-            const device = path.join(host.dir, "vdb");
-            fs.writeFileSync(device, "");
+            const serial = "0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d";
+            host.setDisks([{ name: "sda" }, { name: "sdb", serial, byId: [`scsi-0QEMU_QEMU_HARDDISK_${serial.slice(0, 20)}`] }]);
             const env = {
-                ...nfsServerParams(testConfig("jetstream"), device),
+                ...nfsServerParams(testConfig("jetstream"), serial),
                 ESIPHUB_DEVICE_TIMEOUT: "0",
                 // Ownership the test's user can give without root.
                 ESIPHUB_NFS_ANON_UID: String(process.getuid!()),
@@ -147,7 +147,7 @@ describe("storage values", function () {
 
     it("each script gets every parameter it requires, and only parameters it reads", function () {
         const given: [StorageScriptName, ScriptParams][] = [
-            ["nfs-server", nfsServerParams(testConfig("jetstream"), "/dev/vdb")],
+            ["nfs-server", nfsServerParams(testConfig("jetstream"), "0c9d2a4e-5b7f-4e3a-9c1d-2f6e8a0b4c7d")],
             ["hub-db-dir", hubDbDirParams()],
         ];
         for (const [name, params] of given) {

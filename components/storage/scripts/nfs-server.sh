@@ -8,7 +8,8 @@
 # nothing (no package, mount, unit or export command runs).
 #
 # Parameters:
-#   ESIPHUB_DEVICE              block device of the data volume, e.g. /dev/disk/by-id/virtio-...
+#   ESIPHUB_VOLUME_SERIAL       serial the cloud gives the data volume's disk: the Cinder volume id (OpenStack),
+#                               the EBS volume id without its dash (AWS, vol0123...)
 #   ESIPHUB_EXPORT_DIR          mount point and NFS export, e.g. /srv/esiphub
 #   ESIPHUB_EXPORT_CIDR         the node subnet, the only clients allowed
 #   ESIPHUB_NFS_ANON_UID/GID    who root on a client becomes (the notebook user, see the exports below)
@@ -17,7 +18,7 @@
 #   ESIPHUB_QUOTA_BYTES         per-user hard limit in bytes
 #   ESIPHUB_QUOTA_SHARED        space-separated NAME=BYTES: directories under the parent with a limit of their own (may be empty)
 #   ESIPHUB_QUOTA_SCRIPT_B64    the quota enforcer as installed (nfs-quota.sh rendered with lib.sh), base64
-#   ESIPHUB_DEVICE_TIMEOUT      seconds to wait for the device to appear after attachment (default 300)
+#   ESIPHUB_DEVICE_TIMEOUT      seconds to wait for the disk to appear after attachment (default 300)
 set -Eeuo pipefail
 
 QUOTA_UNIT="esiphub-nfs-quota"
@@ -28,12 +29,13 @@ NFS_CONF_CHANGED=false
 EXPORTS_CHANGED=false
 
 check_parameters() {
-    step check "NFS server for ${ESIPHUB_EXPORT_CIDR:-} on ${ESIPHUB_DEVICE:-}"
+    step check "NFS server for ${ESIPHUB_EXPORT_CIDR:-} on the disk with serial ${ESIPHUB_VOLUME_SERIAL:-}"
     [[ "$(id -u)" == 0 ]] || die "must run as root"
-    require_env ESIPHUB_DEVICE ESIPHUB_EXPORT_DIR ESIPHUB_EXPORT_CIDR ESIPHUB_NFS_ANON_UID ESIPHUB_NFS_ANON_GID
+    require_env ESIPHUB_VOLUME_SERIAL ESIPHUB_EXPORT_DIR ESIPHUB_EXPORT_CIDR ESIPHUB_NFS_ANON_UID ESIPHUB_NFS_ANON_GID
     require_env ESIPHUB_NFSD_THREADS ESIPHUB_QUOTA_PARENT ESIPHUB_QUOTA_BYTES ESIPHUB_QUOTA_SCRIPT_B64
     : "${ESIPHUB_QUOTA_SHARED:=}"
-    DEVICE="${ESIPHUB_DEVICE}"
+    SERIAL="${ESIPHUB_VOLUME_SERIAL}"
+    [[ "${SERIAL}" =~ ^[A-Za-z0-9-]{8,}$ ]] || die "ESIPHUB_VOLUME_SERIAL must be a volume id such as 1b7c3e2a-... or vol0123..."
     EXPORT_DIR="${ESIPHUB_EXPORT_DIR}"
     MOUNT="${ROOT}${EXPORT_DIR}"
     [[ "${EXPORT_DIR}" == /* && "${EXPORT_DIR}" != / ]] || die "ESIPHUB_EXPORT_DIR must be an absolute path other than /"
@@ -66,15 +68,43 @@ install_packages() {
     apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
 }
 
-wait_for_device() {
-    step device "waiting for ${DEVICE}"
+# The disk whose serial is the volume's, on whatever bus the cloud attached it; never a bus-specific path:
+#   virtio-blk:        by-id virtio-<first 20 characters> (the kernel's VIRTIO_BLK_ID_BYTES), lsblk SERIAL the same 20;
+#   virtio-scsi (Jetstream2): by-id scsi-0QEMU_QEMU_HARDDISK_<first 20> (QEMU scsi-disk.c MAX_SERIAL_LEN_FOR_DEVID),
+#                      lsblk SERIAL the whole id (VPD page 0x80, MAX_SERIAL_LEN 36);
+#   NVMe (EBS on Nitro): by-id nvme-Amazon_Elastic_Block_Store_vol<id>, lsblk SERIAL vol<id>.
+# Sets DEVICE (e.g. /dev/sdb) when one disk has it; leaves it empty while udev has not seen the disk yet.
+disk_with_serial() {
+    local short="${SERIAL:0:20}" dev serial link name
+    local -A found=()
+    # Whole disks (-d), raw output (-r: blanks escaped, one line per disk).
+    while read -r dev serial; do
+        if [[ -n "${serial:-}" && ("${serial}" == "${SERIAL}" || "${serial}" == "${short}") ]]; then found["${dev}"]=1; fi
+    done < <(lsblk -dnr -o PATH,SERIAL)
+    for link in "${ROOT}"/dev/disk/by-id/*; do
+        [[ -L "${link}" ]] || continue
+        name="${link##*/}"
+        if [[ "${name}" == *[-_]"${SERIAL}" || "${name}" == *[-_]"${short}" ]]; then
+            dev="$(readlink -f "${link}")"
+            found["${dev#"${ROOT}"}"]=1
+        fi
+    done
+    ((${#found[@]} <= 1)) || die "more than one disk has serial ${SERIAL}: ${!found[*]}; not choosing one"
+    DEVICE="${!found[*]}"
+}
+
+find_device() {
+    step device "waiting for the disk with serial ${SERIAL}"
     local waited=0
-    until [[ -e "${DEVICE}" ]]; do
-        ((waited < ${ESIPHUB_DEVICE_TIMEOUT:-300})) || die "${DEVICE} did not appear within ${waited}s of the volume attachment"
+    disk_with_serial
+    until [[ -n "${DEVICE}" ]]; do
+        ((waited < ${ESIPHUB_DEVICE_TIMEOUT:-300})) ||
+            die "no disk with serial ${SERIAL} appeared within ${waited}s of the volume attachment (disks: $(lsblk -dnr -o PATH,SERIAL | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), ($2 == "" ? $1 " without serial" : $1 " " $2) }'))"
         sleep 5
         waited=$((waited + 5))
+        disk_with_serial
     done
-    log "${DEVICE} present"
+    log "${DEVICE} has serial ${SERIAL}"
 }
 
 # Low-level probe (-p: no cache): exit 0 with KEY=VALUE lines when something is on the device, 2 when nothing is.
@@ -278,7 +308,7 @@ export_share() {
 main() {
     check_parameters
     install_packages
-    wait_for_device
+    find_device
     ensure_filesystem
     mount_volume
     lay_out_share
