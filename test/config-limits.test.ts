@@ -12,11 +12,14 @@ import { PROJECT_DIR, runStack, stackConfig } from "./mocks";
 
 type Bound = { key: string; kind: "integer" | "version" | "prefix"; min: string; max: string };
 
+/** A bound that depends on the site: "from 1 to the number of accounts" (esiphub:maxServers). */
+const ACCOUNTS_BOUND = "the number of accounts";
+
 /** The bounds the descriptions document, e.g. "Number of workshop accounts (1 to 1000)." */
 function documentedBounds(): Bound[] {
     const bounds: Bound[] = [];
     for (const k of CONFIG_KEYS) {
-        const m = /`?(\/?)(\d+(?:\.\d+)?)`? to `?\/?(\d+(?:\.\d+)?)`?/.exec(k.description);
+        const m = /`?(\/?)(\d+(?:\.\d+)?)`? to `?\/?(\d+(?:\.\d+)?|the number of accounts)`?/.exec(k.description);
         if (!m) continue;
         const kind = m[1] ? "prefix" : m[2].includes(".") ? "version" : "integer";
         bounds.push({ key: k.key, kind, min: m[2], max: m[3] });
@@ -56,11 +59,18 @@ describe("documented limits: checked once, in validation; nothing after it throw
                 "cullIdleTimeout 300..86400",
                 "userPlaceholders 0..1000",
                 "dnsTtl 60..86400",
+                "dnsWaitTimeout 60..14400",
+                `maxServers 1..${ACCOUNTS_BOUND}`,
             ],
         );
     });
 
-    for (const bound of bounds) {
+    // BASE's accounts: its 2 workshop accounts and Jetstream's 2 extra users.
+    const accounts = String(parseSiteConfig(stackConfig("jetstream", BASE).config, "jetstream", PROJECT_DIR).hub.users.length);
+    it(`BASE has ${accounts} accounts (the bound "${ACCOUNTS_BOUND}" below)`, () => assert.strictEqual(accounts, "4"));
+
+    for (const documented of bounds) {
+        const bound = documented.max === ACCOUNTS_BOUND ? { ...documented, max: accounts } : documented;
         const key = `${NAMESPACE}:${bound.key}`;
         // A smaller prefix is a larger subnet: "below" the documented range is /15.
         const outside = [valueAt(bound, bound.min, -1), valueAt(bound, bound.max, +1)];
