@@ -589,6 +589,12 @@ export function userCapacity(
     return { workers, master, total: workers + master };
 }
 
+/** userCapacity of a parsed site: the users' servers its nodes hold at the memory guarantee. */
+export function siteCapacity(config: SiteConfig): number {
+    const { nodes } = config;
+    return userCapacity({ ...nodes.sizing, masterFlavor: nodes.masterFlavor, onMaster: nodes.scheduleOnMaster }, parseQuantity(config.hub.memoryGuarantee)!).total;
+}
+
 /** Addresses every subnet keeps back: AWS the first four and the last; OpenStack the network, gateway, DHCP port(s) and broadcast. */
 export const SUBNET_RESERVED = 5;
 // AWS: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html ("The first four IP addresses and the last
