@@ -67,6 +67,8 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         sshCommand: site.hosts.sshCommand,
         workers: config.nodes.workers,
         usersPerWorker: config.nodes.sizing.usersPerWorker,
+        /** Users' servers at once (esiphub:maxServers, resolved): `esiphub scale` reads what the hub enforces. */
+        maxServers: config.hub.maxServers,
         adminUsers: site.hub.adminUsers,
         credentials: site.hub.credentials,
         kubeconfig: site.cluster.kubeconfig,

@@ -38,7 +38,7 @@ function valueAt(bound: Bound, value: string, step: number): string {
 }
 
 /** Jetstream with 2 workshop accounts and small storage, so that every bound of the others fits beside it. */
-const BASE = { "esiphub:users": "2", "esiphub:storagePerUser": "1Gi", "esiphub:scratchSize": "1Gi" };
+const BASE = { "esiphub:users": "2", "esiphub:storagePerUser": "1Gi", "esiphub:scratchSize": "1Gi", "esiphub:materialsSize": "1Gi" };
 
 describe("documented limits: checked once, in validation; nothing after it throws", function () {
     // Guards, not measures: the largest plans (100 workers, 1000 accounts each with a bcrypt hash) take minutes on a busy machine.
@@ -93,6 +93,7 @@ describe("documented limits: checked once, in validation; nothing after it throw
                 const config = parseSiteConfig(stackConfig("jetstream", overrides).config, "jetstream", PROJECT_DIR);
                 const result = await runStack("jetstream", overrides);
                 assert.strictEqual(result.outputs.workers, config.nodes.workers);
+                assert.strictEqual(result.outputs.maxServers, config.hub.maxServers);
                 // The accounts are counted once: Jetstream's 2 extra users come on top of esiphub:users (1000 + 2 at the
                 // maximum, where the cost estimate used to throw "users must be an integer from 1 to 1000, got 1002").
                 assert.strictEqual((result.outputs.cost as { users: number }).users, config.hub.users.length);
