@@ -388,8 +388,8 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         else sizing = result;
     }
     if (sizing && masterFlavor && memoryGuarantee && users && accounts && maxServers !== undefined) {
-        const demand = { accounts, maxServers, placeholders: userPlaceholders!, guarantee: memoryGuarantee, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster };
-        problems.push(...capacityProblems(sizing, { ...demand, limited: maxServers < users.length }));
+        const demand = { accounts, maxServers, limited: maxServers < users.length, placeholders: userPlaceholders!, guarantee: memoryGuarantee };
+        problems.push(...capacityProblems(sizing, { ...demand, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster }));
     }
     if (sizing && subnetCidr && sizing.workers <= MAX_WORKERS) {
         const nodes = 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers;
