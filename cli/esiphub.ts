@@ -297,12 +297,13 @@ interface CostCommandOptions {
 
 /**
  * `--users N` is `esiphub:users: N` in the stack file, counted by the same rules (extra accounts on top, the same
- * limits, the same sizing); a fixed worker count is re-sized for the new count, and an explicit list of names
- * (with its admins) gives way to the pattern.
+ * limits, the same sizing); a fixed worker count and a limit of servers at once are re-sized for the new count (all
+ * of them at once), and an explicit list of names (with its admins) gives way to the pattern.
  */
 function costCommand(deps: CliDeps, site: string, options: CostCommandOptions): void {
     const { stack } = readSite(deps, site, options.configFile);
     const fixedWorkers = (stack.config[`${NAMESPACE}:workers`] ?? "auto") !== "auto";
+    const limited = (stack.config[`${NAMESPACE}:maxServers`] ?? "all") !== "all";
     const overrides: Record<string, string | undefined> =
         options.users === undefined
             ? {}
@@ -311,6 +312,7 @@ function costCommand(deps: CliDeps, site: string, options: CostCommandOptions): 
                   [`${NAMESPACE}:userNames`]: undefined,
                   [`${NAMESPACE}:adminUsers`]: undefined,
                   ...(fixedWorkers ? { [`${NAMESPACE}:workers`]: "auto" } : {}),
+                  ...(limited ? { [`${NAMESPACE}:maxServers`]: "all" } : {}),
               };
     let config;
     try {
@@ -322,6 +324,9 @@ function costCommand(deps: CliDeps, site: string, options: CostCommandOptions): 
     const estimate = estimateCost(config, { hours: options.hours });
     if (options.users !== undefined && fixedWorkers) {
         estimate.notes.push(`${NAMESPACE}:workers is fixed at ${stack.config[`${NAMESPACE}:workers`]} in the stack; workshop scale is auto-sized for ${options.users} users instead`);
+    }
+    if (options.users !== undefined && limited) {
+        estimate.notes.push(`${NAMESPACE}:maxServers is ${stack.config[`${NAMESPACE}:maxServers`]} in the stack; workshop scale is sized for every account's server at once instead`);
     }
     deps.stdout.write(options.json ? JSON.stringify(estimate, null, 2) + "\n" : formatCost(estimate));
 }

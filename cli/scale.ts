@@ -1,11 +1,10 @@
 import { Command, InvalidArgumentError } from "commander";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { NAMESPACE, SiteConfig, parseSiteConfig } from "../components/config";
+import { ConfigError, MAX_WORKERS, NAMESPACE, SiteConfig, parseSiteConfig, siteCapacity, userCapacity } from "../components/config";
 import { nodeLayout } from "../components/cloud";
 import { CostUnit, estimateCost } from "../components/cost";
 import { formatAmount } from "../components/cost/format";
 import { parseQuantity } from "../components/quantity";
-import { sizeWorkers } from "../components/sizing";
 import { Automation, cloudCredentialsProblem, findExecutable, PULUMI_INSTALL_HINT, SiteStack } from "./automation";
 import { ProgressDisplay, stepCount, summarizeChanges } from "./progress";
 import { CliError } from "./deps";
@@ -16,7 +15,9 @@ import { ClusterAccess, ClusterError, kubernetesAccess, UserServer } from "./use
 /**
  * `esiphub scale SITE --workers N | --users N`: more workers when more people come, fewer at lunch.
  *
- * It sets `esiphub:workers` in the stack's config and runs `up`. The program numbers workers from 01
+ * It sets `esiphub:workers` and `esiphub:maxServers` in the stack's config and runs `up`. Fewer places than accounts
+ * (lunch) is said with `esiphub:maxServers`: the hub then refuses the server beyond it (429) instead of leaving it
+ * Pending on full workers. The program numbers workers from 01
  * (components/cloud.ts nodeLayout), so going down removes the highest numbers. Each worker has a removal resource
  * on the master (components/kubeadm/cluster.ts, scripts/remove-node.sh) whose delete drains the node and deletes its
  * Node before the VM goes; the drain evicts whatever runs there, users' servers included. So this command refuses
@@ -25,8 +26,7 @@ import { ClusterAccess, ClusterError, kubernetesAccess, UserServer } from "./use
  */
 
 export const WORKERS_KEY = `${NAMESPACE}:workers`;
-/** `esiphub:workers` accepts 0 to 100 (components/config.ts). */
-export const MAX_WORKERS = 100;
+export const MAX_SERVERS_KEY = `${NAMESPACE}:maxServers`;
 
 export interface ScaleDeps {
     readonly projectDir: string;
@@ -63,6 +63,11 @@ export interface ScalePlan {
     readonly to: number;
     /** What `esiphub:workers` becomes: a count, or `auto`. */
     readonly configValue: string;
+    /** What `esiphub:maxServers` becomes: a count, or `all`. */
+    readonly maxServersValue: string;
+    /** Users' servers that may run at once, before and after (the accounts when there is no limit). */
+    readonly maxServersBefore: number;
+    readonly maxServersAfter: number;
     readonly added: string[];
     /** Highest numbers first, as they go. */
     readonly removed: string[];
@@ -82,14 +87,6 @@ export interface ScalePlan {
     readonly stopping: UserServer[];
 }
 
-/** How many users' servers fit at their memory guarantee: the workers', and the master's when it takes servers. */
-export function userCapacity(config: SiteConfig): number {
-    const onWorkers = config.nodes.workers * config.nodes.sizing.usersPerWorker;
-    if (!config.nodes.scheduleOnMaster) return onWorkers;
-    const master = sizeWorkers({ users: 1, memoryGuaranteeBytes: parseQuantity(config.hub.memoryGuarantee)!, flavor: config.nodes.masterFlavor });
-    return onWorkers + (typeof master === "string" ? 0 : master.usersPerWorker);
-}
-
 /** The site at the workshop scale for one hour (components/cost), for the plan's cost per hour. */
 export function hourlyCost(config: SiteConfig): HourlyCost {
     const estimate = estimateCost(config, { hours: 1 });
@@ -98,24 +95,72 @@ export function hourlyCost(config: SiteConfig): HourlyCost {
 
 const workerNames = (config: SiteConfig) => nodeLayout(config).filter((n) => n.role === "worker").map((n) => n.name);
 
-/** The site's config with `esiphub:workers` set to `value`, parsed as the program will parse it. */
-export function withWorkers(raw: Record<string, string>, site: string, projectDir: string, value: string): SiteConfig {
-    return parseSiteConfig({ ...raw, [WORKERS_KEY]: value }, site, projectDir);
+/** What this command writes: `esiphub:workers` and `esiphub:maxServers`, as the stack file has them. */
+export interface ScaleSettings {
+    readonly workers: string;
+    readonly maxServers: string;
 }
 
-/** What `esiphub:workers` becomes for the request; refuses a count the program would not take, naming the flag. */
-export function targetWorkers(current: SiteConfig, request: Pick<ScaleOptions, "workers" | "users">): { ask: string; value: string } {
+const DEFAULTS: ScaleSettings = { workers: "auto", maxServers: "all" };
+const SETTING_KEYS: Record<keyof ScaleSettings, string> = { workers: WORKERS_KEY, maxServers: MAX_SERVERS_KEY };
+
+/** `esiphub:maxServers` for `servers` at once: `all` when that is every account. */
+const maxServersValue = (servers: number, accounts: number) => (servers >= accounts ? "all" : String(servers));
+
+/** The site's config with the settings, parsed as the program will parse it; `what` names it in a refusal. */
+export function withSettings(raw: Record<string, string>, site: string, projectDir: string, settings: ScaleSettings, what = "scale"): SiteConfig {
+    try {
+        return parseSiteConfig({ ...raw, [WORKERS_KEY]: settings.workers, [MAX_SERVERS_KEY]: settings.maxServers }, site, projectDir);
+    } catch (e) {
+        if (e instanceof ConfigError) throw new CliError(`${what}: ${e.problems.join("; ")}. Nothing was changed`);
+        throw e;
+    }
+}
+
+/**
+ * The users' servers `workers` workers hold at the memory guarantee besides the placeholders (the master counts when
+ * it takes servers: `esiphub:scheduleOnMaster`, or no workers), by the rule the config's capacity check uses.
+ */
+export function serversHeld(config: SiteConfig, raw: Record<string, string>, workers: number): { capacity: number; servers: number; onMaster: boolean } {
+    const onMaster = raw[`${NAMESPACE}:scheduleOnMaster`] === "true" || workers === 0;
+    const nodes = { workers, usersPerWorker: config.nodes.sizing.usersPerWorker, masterFlavor: config.nodes.masterFlavor, onMaster };
+    const capacity = userCapacity(nodes, parseQuantity(config.hub.memoryGuarantee)!).total;
+    return { capacity, servers: capacity - config.hub.userPlaceholders, onMaster };
+}
+
+/**
+ * The settings for the request, refusing one the program would not take, naming the flag. `--users N`: N servers at
+ * once, workers sized for them. `--workers N`: N workers, and as many servers at once as they hold.
+ */
+export function targetSettings(current: SiteConfig, raw: Record<string, string>, request: Pick<ScaleOptions, "workers" | "users">): { ask: string; settings: ScaleSettings } {
     if (request.workers !== undefined && request.users !== undefined) throw new CliError("scale: give --workers or --users, not both");
-    if (request.workers !== undefined) return { ask: `--workers ${request.workers}`, value: String(request.workers) };
-    if (request.users === undefined) throw new CliError("scale: say how far: --workers N (0 to 100, or auto) or --users N (servers to make room for)");
+    const accounts = current.hub.users.length;
+    if (request.workers === "auto") return { ask: "--workers auto", settings: DEFAULTS };
+    if (request.workers !== undefined) {
+        const n = request.workers;
+        const ask = `--workers ${n}`;
+        const held = serversHeld(current, raw, n);
+        if (held.servers < 1) {
+            const placeholders = current.hub.userPlaceholders;
+            const kept = placeholders > 0 ? `, all kept by the ${placeholders} placeholders (${NAMESPACE}:userPlaceholders)` : "";
+            const workers = `${n} worker${n === 1 ? "" : "s"} of ${current.nodes.workerFlavor.name}${held.onMaster ? " and the master" : ""}`;
+            const holders = n === 0 ? `the ${current.nodes.masterFlavor.name} master alone holds` : `${workers} hold${n === 1 && !held.onMaster ? "s" : ""}`;
+            throw new CliError(
+                `${ask}: ${holders} ${held.capacity} users' servers at the ${current.hub.memoryGuarantee} memory guarantee${kept}: no room for anyone's server; choose more workers`,
+            );
+        }
+        return { ask, settings: { workers: String(n), maxServers: maxServersValue(held.servers, accounts) } };
+    }
+    if (request.users === undefined) throw new CliError("scale: say how far: --workers N (0 to 100, or auto) or --users N (users' servers at once)");
+    const ask = `--users ${request.users}`;
     const { usersPerWorker } = current.nodes.sizing;
-    const workers = Math.ceil(request.users / usersPerWorker);
+    const workers = Math.ceil((Math.min(request.users, accounts) + current.hub.userPlaceholders) / usersPerWorker);
     if (workers > MAX_WORKERS) {
         throw new CliError(
-            `--users ${request.users}: needs ${workers} workers of ${current.nodes.workerFlavor.name} (${usersPerWorker} users each at ${current.hub.memoryGuarantee}), more than the ${MAX_WORKERS} that ${WORKERS_KEY} allows; choose a larger ${NAMESPACE}:workerFlavor`,
+            `${ask}: needs ${workers} workers of ${current.nodes.workerFlavor.name} (${usersPerWorker} users each at ${current.hub.memoryGuarantee}), more than the ${MAX_WORKERS} that ${WORKERS_KEY} allows; choose a larger ${NAMESPACE}:workerFlavor`,
         );
     }
-    return { ask: `--users ${request.users}`, value: String(workers) };
+    return { ask, settings: { workers: "auto", maxServers: maxServersValue(request.users, accounts) } };
 }
 
 /** The plan: which workers come and go, the capacity and cost per hour before and after, whose servers stop. */
@@ -123,7 +168,7 @@ export function scalePlan(args: {
     current: SiteConfig;
     next: SiteConfig;
     ask: string;
-    configValue: string;
+    settings: ScaleSettings;
     running?: UserServer[];
     clusterProblem?: string;
 }): ScalePlan {
@@ -138,15 +183,18 @@ export function scalePlan(args: {
         ask: args.ask,
         from: current.nodes.workers,
         to: next.nodes.workers,
-        configValue: args.configValue,
+        configValue: args.settings.workers,
+        maxServersValue: args.settings.maxServers,
+        maxServersBefore: current.hub.maxServers,
+        maxServersAfter: next.hub.maxServers,
         added: [...after].filter((n) => !before.includes(n)),
         removed,
         workerFlavor: next.nodes.workerFlavor.name,
         usersPerWorker: next.nodes.sizing.usersPerWorker,
         memoryGuarantee: next.hub.memoryGuarantee,
         accounts: next.hub.users.length,
-        capacityBefore: userCapacity(current),
-        capacityAfter: userCapacity(next),
+        capacityBefore: siteCapacity(current),
+        capacityAfter: siteCapacity(next),
         costBefore: hourlyCost(current),
         costAfter: hourlyCost(next),
         running: args.running,
@@ -194,22 +242,53 @@ export function formatScalePlan(plan: ScalePlan): string {
     lines.push(
         `  capacity:  ${plan.capacityBefore} → ${plan.capacityAfter} users' servers at the ${plan.memoryGuarantee} memory guarantee (${plan.usersPerWorker} per worker; ${plan.accounts} accounts${running})`,
     );
+    lines.push(...atOnceLines(plan));
     lines.push(`  cost:      ${costText(plan.costBefore)} → ${costText(plan.costAfter)} (every node, volume and address of the site)`);
     if (plan.removed.length > 0) {
         if (!plan.running) lines.push(`  servers:   unknown: ${plan.clusterProblem}`);
         else if (plan.stopping.length === 0) lines.push("  servers:   no user's server runs on the workers to remove");
         else lines.push(`  STOPPING:  the servers of ${serverList(plan.stopping)} (--force)`);
     }
-    if (plan.capacityAfter < plan.accounts) {
-        lines.push(`  note:      room for fewer servers than there are accounts; scale up again before everyone is back`);
-    }
     return lines.join("\n") + "\n";
+}
+
+/**
+ * Users' servers at once (`esiphub:maxServers`): the change, and below the accounts that the hub refuses the server
+ * beyond it. A new limit is a new hub configuration: the chart restarts the hub for it (its Deployment's
+ * checksum/secret annotation) and leaves users' servers running (cleanup_servers = False in the chart's
+ * jupyterhub_config.py).
+ */
+function atOnceLines(plan: ScalePlan): string[] {
+    const { maxServersBefore: before, maxServersAfter: after, accounts } = plan;
+    if (before === after && after >= accounts) return [];
+    const count = (n: number) => (n >= accounts ? `all ${accounts}` : String(n));
+    const change = before === after ? `${count(after)} users' servers, as now` : `${count(before)} → ${count(after)} users' servers`;
+    const lines = [`  at once:   ${change} (${MAX_SERVERS_KEY}: ${plan.maxServersValue})`];
+    if (after < accounts) {
+        const running = plan.running && plan.running.length >= after ? `; ${plan.running.length} run now, so no new one starts until fewer than ${after} do` : "";
+        lines.push(`             the hub refuses a server beyond ${after} (429 "Active user limit exceeded") until one stops${running}; scale up again before everyone is back`);
+    }
+    if (before !== after) lines.push("  hub:       restarts to take the new limit: logins and starts wait for it, running servers go on");
+    return lines;
 }
 
 /** The deployed worker count: the stack's `workers` output, else the stack file's. */
 function deployedWorkers(outputs: OutputMap, config: SiteConfig): number {
     const value = outputs.workers?.value;
     return typeof value === "number" && Number.isInteger(value) ? value : config.nodes.workers;
+}
+
+/**
+ * The site as deployed: its workers, and its servers at once (the stack's `maxServers` output, else the stack
+ * file's), as far as those workers hold them.
+ */
+function deployedSite(deps: ScaleDeps, raw: Record<string, string>, config: SiteConfig, outputs: OutputMap): SiteConfig {
+    const workers = deployedWorkers(outputs, config);
+    const output = outputs.maxServers?.value;
+    const limit = typeof output === "number" && Number.isInteger(output) ? output : config.hub.maxServers;
+    const servers = Math.max(1, Math.min(limit, serversHeld(config, raw, workers).servers));
+    const settings = { workers: String(workers), maxServers: maxServersValue(servers, config.hub.users.length) };
+    return withSettings(raw, config.site, deps.projectDir, settings, `site "${config.site}" as deployed (${workers} workers)`);
 }
 
 /** The users' servers, or why they could not be listed. */
@@ -231,10 +310,47 @@ function preflight(deps: ScaleDeps, config: SiteConfig, raw: Record<string, stri
     if (problem) throw new CliError(`site "${config.site}" (${config.cloud}): ${problem}`);
 }
 
-/** Puts `esiphub:workers` back as it was before this command. */
-async function restoreWorkers(stack: SiteStack, previous: string | undefined): Promise<void> {
-    if (previous === undefined) await stack.removeConfig(WORKERS_KEY);
-    else await stack.setConfig(WORKERS_KEY, previous);
+/** A setting this command changes: its key, the stack's value before (undefined: not set) and the new one. */
+interface SettingChange {
+    readonly key: string;
+    readonly previous: string | undefined;
+    readonly value: string;
+}
+
+/**
+ * The settings that differ from the stack's, in an order that keeps the stack file valid after each write: a lower
+ * limit of servers at once before fewer workers, more workers before a higher limit.
+ */
+async function settingChanges(stack: SiteStack, target: ScaleSettings, limitGoesDown: boolean): Promise<SettingChange[]> {
+    const changes: SettingChange[] = [];
+    for (const name of limitGoesDown ? (["maxServers", "workers"] as const) : (["workers", "maxServers"] as const)) {
+        const key = SETTING_KEYS[name];
+        const previous = await stack.getConfig(key);
+        if ((previous ?? DEFAULTS[name]) !== target[name]) changes.push({ key, previous, value: target[name] });
+    }
+    return changes;
+}
+
+async function writeSettings(stack: SiteStack, changes: readonly SettingChange[]): Promise<void> {
+    for (const c of changes) await stack.setConfig(c.key, c.value);
+}
+
+/** Puts the settings back as they were before this command, the last written first. */
+async function restoreSettings(stack: SiteStack, changes: readonly SettingChange[]): Promise<void> {
+    for (const c of [...changes].reverse()) {
+        if (c.previous === undefined) await stack.removeConfig(c.key);
+        else await stack.setConfig(c.key, c.previous);
+    }
+}
+
+/** "esiphub:workers is back to auto, esiphub:maxServers to its default" or "esiphub:workers is now 4, esiphub:maxServers 60". */
+function settingsText(changes: readonly SettingChange[], state: "back" | "now"): string {
+    return changes
+        .map((c, i) => {
+            const value = state === "now" ? c.value : (c.previous ?? "its default");
+            return i === 0 ? `${c.key} is ${state === "back" ? "back to" : "now"} ${value}` : `${c.key} ${state === "back" ? "to " : ""}${value}`;
+        })
+        .join(", ");
 }
 
 /** The update's preview with its live display; fails with the reason to show. */
@@ -253,50 +369,52 @@ async function preview(deps: ScaleDeps, stack: SiteStack): Promise<OpMap> {
 
 export async function runScale(deps: ScaleDeps, site: string, options: ScaleOptions): Promise<void> {
     const { config, stack: { config: raw } } = validatedSite(deps, site);
-    const target = targetWorkers(config, options);
+    const target = targetSettings(config, raw, options);
+    const next = withSettings(raw, site, deps.projectDir, target.settings, target.ask);
     preflight(deps, config, raw);
     const stack = await deps.automation.stack(site, "select");
     const outputs = await stack.outputs();
-    const current = withWorkers(raw, site, deps.projectDir, String(deployedWorkers(outputs, config)));
-    const next = withWorkers(raw, site, deps.projectDir, target.value);
-    if (next.nodes.workers === current.nodes.workers) {
-        // The same count, perhaps written another way (auto): the stack's config follows, no node changes.
-        const previous = (await stack.getConfig(WORKERS_KEY)) ?? "auto";
-        if (previous !== target.value) await stack.setConfig(WORKERS_KEY, target.value);
-        const written = previous !== target.value ? ` (${WORKERS_KEY} is now ${target.value})` : "";
+    const current = deployedSite(deps, raw, config, outputs);
+    const changes = await settingChanges(stack, target.settings, next.hub.maxServers < config.hub.maxServers);
+    if (next.nodes.workers === current.nodes.workers && next.hub.maxServers === current.hub.maxServers) {
+        // The same site, perhaps written another way (auto, all): the stack's config follows, nothing else changes.
+        await writeSettings(stack, changes);
+        const written = changes.length > 0 ? ` (${settingsText(changes, "now")})` : "";
         deps.stdout.write(`Site "${site}" already has ${current.nodes.workers} workers; no node changes${written}\n`);
         return;
     }
 
     const { cluster, running, problem } = await listServers(outputs, config.hub.namespace);
-    const plan = scalePlan({ current, next, ask: target.ask, configValue: target.value, running, clusterProblem: problem });
+    const plan = scalePlan({ current, next, ask: target.ask, settings: target.settings, running, clusterProblem: problem });
     const refusals = scaleRefusals(plan, !!options.force);
     if (refusals.length > 0) throw new CliError(`${refusals.join("; ")}. Nothing was changed`);
     deps.stdout.write(formatScalePlan(plan));
     if (!plan.running && plan.removed.length > 0) deps.stdout.write(`Warning: --force: any server on ${plan.removed.join(", ")} will stop\n`);
 
-    const previous = await stack.getConfig(WORKERS_KEY);
-    await stack.setConfig(WORKERS_KEY, target.value);
+    await writeSettings(stack, changes);
+    const restore = () => restoreSettings(stack, changes);
     const undo = async (why: string): Promise<never> => {
-        await restoreWorkers(stack, previous);
-        throw new CliError(`${why}; ${WORKERS_KEY} is back to ${previous ?? "its default"} and nothing was changed`);
+        await restore();
+        const restored = changes.length > 0 ? `; ${settingsText(changes, "back")}` : "";
+        throw new CliError(`${why}${restored}${changes.length > 1 ? "," : ""} and nothing was changed`);
     };
 
     deps.stdout.write(`\nPreviewing the update of site "${site}"\n`);
-    let changes: OpMap;
+    let changesPlanned: OpMap;
     try {
-        changes = await preview(deps, stack);
+        changesPlanned = await preview(deps, stack);
     } catch (e) {
         return undo(`the preview of site "${site}" failed: ${(e as Error).message}`);
     }
     if (!options.yes) {
         if (!deps.confirm) return undo(`scaling site "${site}" needs confirmation: pass --yes (there is no terminal to ask on)`);
-        if (!(await deps.confirm(`Scale site "${site}" to ${plan.to} workers? [y/N] `))) return undo(`scaling of site "${site}" cancelled`);
+        const atOnce = plan.maxServersAfter < plan.accounts ? `, ${plan.maxServersAfter} servers at once` : "";
+        if (!(await deps.confirm(`Scale site "${site}" to ${plan.to} workers${atOnce}? [y/N] `))) return undo(`scaling of site "${site}" cancelled`);
     }
 
     if (plan.removed.length > 0 && cluster) {
         try {
-            await cordon(deps, cluster, plan, !!options.force, () => restoreWorkers(stack, previous));
+            await cordon(deps, cluster, plan, !!options.force, restore);
         } catch (e) {
             if (!(e instanceof ClusterError)) throw e;
             // Some may be cordoned already: take them back before giving up.
@@ -306,17 +424,19 @@ export async function runScale(deps: ScaleDeps, site: string, options: ScaleOpti
     }
 
     deps.stdout.write(`\nUpdating site "${site}"\n`);
-    const display = new ProgressDisplay(deps.stdout, { operation: "up", total: stepCount(changes) });
+    const display = new ProgressDisplay(deps.stdout, { operation: "up", total: stepCount(changesPlanned) });
     try {
         await stack.run("up", { onEvent: (e) => display.handle(e) });
     } catch (e) {
         const report = display.finish();
         const why = report.failures.length > 0 ? `${report.failures.length} failure(s), listed above` : (e as Error).message;
         const cordoned = plan.removed.length > 0 ? `; ${plan.removed.join(", ")} ${plan.removed.length === 1 ? "stays" : "stay"} cordoned (kubectl uncordon NODE takes one back)` : "";
-        throw new CliError(`the update of site "${site}" failed: ${why}. ${WORKERS_KEY} is now ${target.value}${cordoned}; \`esiphub up ${site}\` finishes it`);
+        const settings = changes.length > 0 ? settingsText(changes, "now") : "The stack's settings are as they were";
+        throw new CliError(`the update of site "${site}" failed: ${why}. ${settings}${cordoned}; \`esiphub up ${site}\` finishes it`);
     }
     display.finish();
-    deps.stdout.write(`\nSite "${site}" has ${plan.to} workers: room for ${plan.capacityAfter} users' servers, ${costText(plan.costAfter)}\n`);
+    const atOnce = plan.maxServersAfter < plan.accounts ? `, at most ${plan.maxServersAfter} at once of ${plan.accounts} accounts (the hub refuses more)` : "";
+    deps.stdout.write(`\nSite "${site}" has ${plan.to} workers: room for ${plan.capacityAfter} users' servers${atOnce}, ${costText(plan.costAfter)}\n`);
 }
 
 /**
@@ -355,10 +475,10 @@ function userCount(text: string): number {
 export function registerScaleCommand(program: Command, deps: ScaleDeps): void {
     program
         .command("scale")
-        .description("add workers when more people come, or drain and remove some (sets esiphub:workers, shows the plan, runs up)")
+        .description("add workers when more people come, or drain and remove some (sets esiphub:workers and esiphub:maxServers, shows the plan, runs up)")
         .argument("<site>", "site name: the stack file Pulumi.<site>.yaml")
-        .option("--workers <n>", `worker count: 0 to ${MAX_WORKERS}, or auto (sized from the accounts)`, workerCount)
-        .option("--users <n>", "make room for this many users' servers at the memory guarantee (the accounts stay as they are)", userCount)
+        .option("--workers <n>", `worker count: 0 to ${MAX_WORKERS} (servers at once: as many as they hold), or auto (sized for every account)`, workerCount)
+        .option("--users <n>", "users' servers at once, with workers sized for them (all: N at least the accounts; the accounts stay as they are)", userCount)
         .option("--force", "remove workers even when users' servers run on them: those servers stop (they are listed first)")
         .option("-y, --yes", "go ahead without asking (after the plan and the preview)")
         .addHelpText(
@@ -367,6 +487,8 @@ export function registerScaleCommand(program: Command, deps: ScaleDeps): void {
                 "",
                 "The plan comes first: the workers added or removed (the highest numbers go first), the room for users' servers",
                 "and the site's cost per hour before and after. Then Pulumi's preview, a question (unless --yes), and the update.",
+                "Fewer servers at once than accounts is set as esiphub:maxServers: the hub then refuses a server beyond it",
+                "(429 \"Active user limit exceeded\") instead of leaving it pending; --workers auto lifts the limit again.",
                 "A worker that goes is cordoned, then drained and deleted from the master before its VM is deleted. A worker",
                 "that runs someone's server is only removed with --force, and the command lists whose servers stop.",
                 "",

@@ -3,9 +3,8 @@
  * whether every account fits, where the hub is, how much storage, and what it costs. Pure: from the validated config,
  * its cost estimate and the hub's address.
  */
-import { SiteConfig, userCapacity } from "../components/config";
+import { SiteConfig, siteCapacity } from "../components/config";
 import { CostEstimate, CostUnit, formatAmount } from "../components/cost";
-import { parseQuantity } from "../components/quantity";
 
 export interface NodeGroupSummary {
     readonly role: "master" | "nfs" | "worker";
@@ -30,6 +29,8 @@ export interface SiteSummary {
         readonly onMaster: boolean;
         readonly memoryGuarantee: string;
         readonly memoryLimit: string;
+        /** Users' servers that may run at once (esiphub:maxServers): the accounts, or fewer, beyond which the hub refuses. */
+        readonly maxServers: number;
     };
     /** Null without `esiphub:hubHostname`: the hub is then plain HTTP on a public IP known only once deployed. */
     readonly hubUrl: string | null;
@@ -55,8 +56,6 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
         ...(nodes.workers > 0 ? [group("worker", nodes.workers, nodes.workerFlavor)] : []),
     ];
     const sum = (f: (g: NodeGroupSummary) => number) => groups.reduce((n, g) => n + g.count * f(g), 0);
-    const guarantee = parseQuantity(config.hub.memoryGuarantee)!;
-    const capacity = userCapacity({ ...nodes.sizing, masterFlavor: nodes.masterFlavor, onMaster: nodes.scheduleOnMaster }, guarantee);
     return {
         site: config.site,
         cloud: config.cloud,
@@ -66,10 +65,11 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
             accounts: config.hub.users.length,
             usersPerWorker: nodes.sizing.usersPerWorker,
             workersAuto: nodes.sizing.auto,
-            capacity: capacity.total,
+            capacity: siteCapacity(config),
             onMaster: nodes.scheduleOnMaster,
             memoryGuarantee: config.hub.memoryGuarantee,
             memoryLimit: config.hub.memoryLimit,
+            maxServers: config.hub.maxServers,
         },
         hubUrl: config.hub.hostname && typeof hubUrl === "string" ? hubUrl : null,
         storage: { perUser: config.storage.perUser, scratch: config.storage.scratchSize, dataVolumeGb: config.storage.dataVolumeSizeGb, keptOnDestroy: config.storage.keepDataOnDestroy },
@@ -89,7 +89,11 @@ export function formatSummary(s: SiteSummary): string {
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
     const nodes = s.nodes.groups.map((g) => `${g.count} × ${g.flavor} ${g.role}${g.role === "worker" && g.count !== 1 ? "s" : ""} (${g.vcpus} vCPU, ${g.ramGiB} GiB)`).join(" + ");
     const u = s.users;
-    const fits = u.capacity >= u.accounts ? "every account fits" : "NOT every account fits";
+    // Fewer servers at once than accounts: the sizing holds those, and the hub refuses the one beyond.
+    const limited = u.maxServers < u.accounts;
+    const everyone = limited ? `all ${u.maxServers} at once` : "every account";
+    const fits = `${u.capacity >= (limited ? u.maxServers : u.accounts) ? "" : "NOT "}${everyone} ${limited ? "fit" : "fits"}`;
+    const accounts = limited ? `${plural(u.accounts, "account")}, ${u.maxServers} servers at once (esiphub:maxServers; the hub refuses more)` : plural(u.accounts, "account");
     const perWorker = s.nodes.groups.some((g) => g.role === "worker") ? `${u.usersPerWorker} per worker${u.workersAuto ? " (workers sized automatically)" : ""}` : "user servers on the master";
     const money = (n: number) => formatAmount(n, s.cost.unit);
     const incomplete = s.cost.complete ? "" : " (incomplete: some prices are missing)";
@@ -102,7 +106,7 @@ export function formatSummary(s: SiteSummary): string {
     return [
         `Site "${s.site}" (${s.cloud}, ${s.region})`,
         `  Nodes:   ${nodes} = ${plural(s.nodes.count, "VM")}, ${s.nodes.vcpus} vCPU, ${s.nodes.ramGiB} GiB RAM`,
-        `  Users:   ${plural(u.accounts, "account")}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`,
+        `  Users:   ${accounts}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`,
         `  Hub:     ${s.hubUrl ?? "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)"}`,
         `  Storage: ${s.storage.perUser} per user, ${s.storage.scratch} shared scratch, on a ${s.storage.dataVolumeGb} GB data volume (${kept})`,
         `  Cost:    ${money(s.cost.perWorkshop)} per ${s.cost.workshopHours} h workshop; ${money(s.cost.perMonth)} per month for the master alone (development)${incomplete}`,

@@ -80,6 +80,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "materialsMountPath", type: "string", default: "/materials", description: "Where the materials folder is mounted in each server (beside, not inside, `sharedMountPath`)." },
     { key: "publicIp", type: "string", default: "", description: "An existing floating IP (OpenStack) or Elastic IP (AWS) for the hub, allocated beforehand; the stack associates it with the master but never creates or releases it, so DNS set once stays right across rebuilds. A new address per stack when empty." },
     { key: "existingRouter", type: "string", default: "", description: "OpenStack: name or id of a router of the project to attach the node subnet to, instead of creating one (Jetstream2 allows one router per project: often `auto_allocated_router`)." },
+    {
+        key: "maxServers",
+        type: "string",
+        default: "all",
+        description:
+            "Users' servers that may run at once: `all` (one per account) or a number from 1 to the number of accounts. Workers are sized for it, and the hub refuses a server beyond it (JupyterHub's `active_server_limit`, answered 429) instead of leaving it pending; `esiphub scale` sets it.",
+    },
 ];
 
 export type Cloud = "openstack" | "aws";
@@ -152,6 +159,11 @@ export interface SiteConfig {
         readonly startTimeoutSeconds: number;
         readonly cullIdleTimeoutSeconds: number;
         readonly userPlaceholders: number;
+        /**
+         * Users' servers that may run at once (`esiphub:maxServers`; the number of accounts for `all`): the workers are
+         * sized for it, and below the accounts the hub refuses the server beyond it.
+         */
+        readonly maxServers: number;
         /** Quickstart README text, or undefined for the built-in one. */
         readonly quickstartReadme?: string;
         /** Every account: workshop accounts then extra users. */
@@ -310,6 +322,10 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             problems.push(`${NAMESPACE}:adminUsers: "${admin}" is not one of the accounts; admins must be among the users (add it to ${NAMESPACE}:extraUsers)`);
         }
     }
+    const baseKey = userNames.length > 0 ? "userNames" : "users";
+    const accounts = users && (baseKey === "userNames" || userCount !== undefined) ? accountsText(users.length, baseKey, users.length - (userNames.length || userCount!)) : undefined;
+    const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
+    const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
 
     const notebookImage = r.string("notebookImage", { pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?$/, allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag)" });
     const notebookTag = r.string("notebookTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, allowed: "an image tag such as 2025-03-14" });
@@ -380,16 +396,17 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     }
 
     let sizing: WorkerSizing | undefined;
-    if (workerFlavor && memoryGuarantee && users && userPlaceholders !== undefined && workersRaw && (workersFixed === undefined || workersFixed <= MAX_WORKERS)) {
-        // Placeholder pods hold a user's guarantee each: the workers must have room for them too.
-        const result = sizeWorkers({ users: users.length + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
+    const sizable = workerFlavor && memoryGuarantee && users && maxServers !== undefined && userPlaceholders !== undefined && workersRaw;
+    if (sizable && (workersFixed === undefined || workersFixed <= MAX_WORKERS)) {
+        // The servers that may run at once, not every account; placeholder pods hold a user's guarantee each, so the
+        // workers must have room for them too.
+        const result = sizeWorkers({ users: maxServers + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
         if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
         else sizing = result;
     }
-    if (sizing && masterFlavor && memoryGuarantee && users && userCount !== undefined) {
-        const accounts = accountsText(users.length, userNames.length > 0 ? "userNames" : "users", users.length - (userNames.length || userCount));
-        const demand = { accounts, users: users.length, guarantee: memoryGuarantee, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster };
-        problems.push(...capacityProblems(sizing, demand));
+    if (sizing && masterFlavor && memoryGuarantee && users && accounts && maxServers !== undefined) {
+        const demand = { accounts, maxServers, limited: maxServers < users.length, placeholders: userPlaceholders!, guarantee: memoryGuarantee };
+        problems.push(...capacityProblems(sizing, { ...demand, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster }));
     }
     if (sizing && sizing.workers <= MAX_WORKERS && subnetCidr && cloud && dedicatedNfsNode !== undefined) {
         checkSubnetHoldsNodes(subnetCidr, cloud, 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers, problems);
@@ -444,6 +461,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             startTimeoutSeconds: startTimeout!,
             cullIdleTimeoutSeconds: cullIdleTimeout!,
             userPlaceholders: userPlaceholders!,
+            maxServers: maxServers!,
             quickstartReadme,
             users: users!,
             adminUsers,
@@ -512,34 +530,58 @@ function accountsText(total: number, baseKey: "users" | "userNames", extra: numb
 }
 
 /**
- * A fixed `esiphub:workers` that cannot hold every account at its memory guarantee (the master counts when user
- * servers run on it), or an auto size beyond the documented limit of workers.
+ * "45 servers at once (esiphub:maxServers) of 62 accounts (...) and 4 placeholders (esiphub:userPlaceholders)": what
+ * the workers are sized for, as the capacity messages say it.
+ */
+function demandText(site: { accounts: string; maxServers: number; limited: boolean; placeholders: number }): string {
+    const servers = site.limited ? `${site.maxServers} servers at once (${NAMESPACE}:maxServers) of ${site.accounts}` : site.accounts;
+    return site.placeholders > 0 ? `${servers} and ${site.placeholders} placeholders (${NAMESPACE}:userPlaceholders)` : servers;
+}
+
+/**
+ * A fixed `esiphub:workers` that cannot hold the servers that may run at once (every account unless
+ * `esiphub:maxServers` says fewer) and the placeholders at their memory guarantee (the master counts when user servers
+ * run on it), or an auto size beyond the documented limit of workers.
  */
 function capacityProblems(
     sizing: WorkerSizing,
-    site: { accounts: string; users: number; guarantee: { text: string; bytes: number }; masterFlavor: Flavor; workerFlavor: Flavor; scheduleOnMaster: boolean },
+    site: {
+        accounts: string;
+        /** Servers that may run at once; `limited` when that is fewer than the accounts. */
+        maxServers: number;
+        limited: boolean;
+        placeholders: number;
+        guarantee: { text: string; bytes: number };
+        masterFlavor: Flavor;
+        workerFlavor: Flavor;
+        scheduleOnMaster: boolean;
+    },
 ): string[] {
     const key = `${NAMESPACE}:workers`;
     const at = `at the ${site.guarantee.text} memory guarantee (${NAMESPACE}:memoryGuarantee)`;
     if (sizing.auto) {
         if (sizing.workers <= MAX_WORKERS) return [];
         return [
-            `${key}: auto needs ${sizing.workers} workers of ${site.workerFlavor.name} (${sizing.usersPerWorker} users each ${at}) for ${site.accounts}, ` +
+            `${key}: auto needs ${sizing.workers} workers of ${site.workerFlavor.name} (${sizing.usersPerWorker} users each ${at}) for ${demandText(site)}, ` +
                 `more than ${MAX_WORKERS}; choose a larger ${NAMESPACE}:workerFlavor`,
         ];
     }
+    const demand = site.maxServers + site.placeholders;
     const onMaster = site.scheduleOnMaster || sizing.workers === 0;
     const capacity = userCapacity({ ...sizing, masterFlavor: site.masterFlavor, onMaster }, site.guarantee.bytes);
-    if (capacity.total >= site.users) return [];
+    if (capacity.total >= demand) return [];
     const holders = [
         ...(sizing.workers > 0 ? [`${sizing.workers} worker${sizing.workers === 1 ? "" : "s"} of ${site.workerFlavor.name} hold ${sizing.usersPerWorker} users each`] : []),
         ...(onMaster ? [`the ${site.masterFlavor.name} master holds ${capacity.master} users`] : []),
     ];
     const keptOnMaster = site.scheduleOnMaster ? capacity.master : 0;
-    const needed = Math.ceil((site.users - keptOnMaster) / sizing.usersPerWorker);
-    const fix = needed <= MAX_WORKERS ? `set ${key} to ${needed} or "auto"` : `choose a larger ${NAMESPACE}:workerFlavor`;
+    const needed = Math.ceil((demand - keptOnMaster) / sizing.usersPerWorker);
+    const fixes = [needed <= MAX_WORKERS ? `set ${key} to ${needed} or "auto"` : `choose a larger ${NAMESPACE}:workerFlavor`];
+    // Fewer servers at once is the other way: what the workers hold besides the placeholders.
+    const fits = capacity.total - site.placeholders;
+    if (fits >= 1) fixes.push(`${NAMESPACE}:maxServers to ${fits} (servers at once)`);
     const label = sizing.workers === 0 ? "0 (master only)" : String(sizing.workers);
-    return [`${key}: ${label}: ${holders.join(" and ")} ${at}, a capacity of ${capacity.total} for ${site.accounts}; ${fix}`];
+    return [`${key}: ${label}: ${holders.join(" and ")} ${at}, a capacity of ${capacity.total} for ${demandText(site)}; ${fixes.join(", or ")}`];
 }
 
 /**
@@ -554,6 +596,12 @@ export function userCapacity(
     const master = sized && typeof sized !== "string" ? sized.usersPerWorker : 0;
     const workers = nodes.workers * nodes.usersPerWorker;
     return { workers, master, total: workers + master };
+}
+
+/** userCapacity of a parsed site: the users' servers its nodes hold at the memory guarantee. */
+export function siteCapacity(config: SiteConfig): number {
+    const { nodes } = config;
+    return userCapacity({ ...nodes.sizing, masterFlavor: nodes.masterFlavor, onMaster: nodes.scheduleOnMaster }, parseQuantity(config.hub.memoryGuarantee)!).total;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -669,6 +717,19 @@ class Reader {
         if (v === undefined || this.rewrittenText(key)) return undefined;
         if (check && !check.pattern.test(v)) return this.bad(key, check.allowed, v, check.secret);
         return v;
+    }
+
+    /**
+     * `word` (such as "all") or an integer from `min` to `max` (unchecked while `max` is unknown). A number is taken
+     * as the number it is, however YAML wrote it.
+     */
+    wordOrInteger<T extends string>(key: string, word: T, min: number, max: number | undefined, allowed: string): T | number | undefined {
+        const v = this.value(key);
+        if (v === undefined) return undefined;
+        if (v === word) return word as T;
+        const n = Number(v);
+        if (!/^\d+$/.test(v.trim()) || n < min || (max !== undefined && n > max)) return this.bad(key, allowed, v);
+        return n;
     }
 
     oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {

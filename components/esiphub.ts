@@ -69,6 +69,8 @@ export function deploy(config: SiteConfig): Record<string, unknown> {
         workers: config.nodes.workers,
         usersPerWorker: config.nodes.sizing.usersPerWorker,
         sizing: config.nodes.sizing.explanation,
+        /** Users' servers at once (esiphub:maxServers, resolved): `esiphub scale` reads what the hub enforces. */
+        maxServers: config.hub.maxServers,
         adminUsers: site.hub.adminUsers,
         credentials: site.hub.credentials,
         kubeconfig: site.cluster.kubeconfig,

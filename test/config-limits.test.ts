@@ -16,11 +16,14 @@ const UNLIMITED = Object.fromEntries(quotaNames("openstack").map((name) => [name
 
 type Bound = { key: string; kind: "integer" | "version" | "prefix"; min: string; max: string };
 
+/** A bound that depends on the site: "from 1 to the number of accounts" (esiphub:maxServers). */
+const ACCOUNTS_BOUND = "the number of accounts";
+
 /** The bounds the descriptions document, e.g. "Number of workshop accounts (1 to 1000)." */
 function documentedBounds(): Bound[] {
     const bounds: Bound[] = [];
     for (const k of CONFIG_KEYS) {
-        const m = /`?(\/?)(\d+(?:\.\d+)?)`? to `?\/?(\d+(?:\.\d+)?)`?/.exec(k.description);
+        const m = /`?(\/?)(\d+(?:\.\d+)?)`? to `?\/?(\d+(?:\.\d+)?|the number of accounts)`?/.exec(k.description);
         if (!m) continue;
         const kind = m[1] ? "prefix" : m[2].includes(".") ? "version" : "integer";
         bounds.push({ key: k.key, kind, min: m[2], max: m[3] });
@@ -39,7 +42,7 @@ function valueAt(bound: Bound, value: string, step: number): string {
 }
 
 /** Jetstream with 2 workshop accounts and small storage, so that every bound of the others fits beside it. */
-const BASE = { "esiphub:users": "2", "esiphub:storagePerUser": "1Gi", "esiphub:scratchSize": "1Gi" };
+const BASE = { "esiphub:users": "2", "esiphub:storagePerUser": "1Gi", "esiphub:scratchSize": "1Gi", "esiphub:materialsSize": "1Gi" };
 
 describe("documented limits: checked once, in validation; nothing after it throws", function () {
     // Guards, not measures: the largest plans (100 workers, 1000 accounts each with a bcrypt hash) take minutes on a busy machine.
@@ -60,11 +63,18 @@ describe("documented limits: checked once, in validation; nothing after it throw
                 "cullIdleTimeout 300..86400",
                 "userPlaceholders 0..1000",
                 "dnsTtl 60..86400",
+                "dnsWaitTimeout 60..14400",
+                `maxServers 1..${ACCOUNTS_BOUND}`,
             ],
         );
     });
 
-    for (const bound of bounds) {
+    // BASE's accounts: its 2 workshop accounts and Jetstream's 2 extra users.
+    const accounts = String(parseSiteConfig(stackConfig("jetstream", BASE).config, "jetstream", PROJECT_DIR).hub.users.length);
+    it(`BASE has ${accounts} accounts (the bound "${ACCOUNTS_BOUND}" below)`, () => assert.strictEqual(accounts, "4"));
+
+    for (const documented of bounds) {
+        const bound = documented.max === ACCOUNTS_BOUND ? { ...documented, max: accounts } : documented;
         const key = `${NAMESPACE}:${bound.key}`;
         // A smaller prefix is a larger subnet: "below" the documented range is /15.
         const outside = [valueAt(bound, bound.min, -1), valueAt(bound, bound.max, +1)];
@@ -89,6 +99,7 @@ describe("documented limits: checked once, in validation; nothing after it throw
                 // test/quota); here every quota is unlimited, so that what is planned is the value itself.
                 const result = await withOfflineQuotas(UNLIMITED, () => runStack("jetstream", overrides));
                 assert.strictEqual(result.outputs.workers, config.nodes.workers);
+                assert.strictEqual(result.outputs.maxServers, config.hub.maxServers);
                 // The accounts are counted once: Jetstream's 2 extra users come on top of esiphub:users (1000 + 2 at the
                 // maximum, where the cost estimate used to throw "users must be an integer from 1 to 1000, got 1002").
                 assert.strictEqual((result.outputs.cost as { users: number }).users, config.hub.users.length);

@@ -65,7 +65,28 @@ describe("config", () => {
             assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "4" }).nodes.workers, 5);
             assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14" }).nodes.workers, 6);
             assert.strictEqual(testConfig("jetstream").nodes.workers, 5);
-            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14", "esiphub:workers": "6" }).nodes.workers, 6);
+            // A fixed count holds the placeholders too: 3 × 15 = 45 = 31 servers at once + 14 placeholders.
+            assert.strictEqual(testConfig("jetstream", { "esiphub:userPlaceholders": "14", "esiphub:workers": "3", "esiphub:maxServers": "31" }).nodes.workers, 3);
+        });
+
+        it("servers at once (esiphub:maxServers): every account by default, or fewer, and the workers sized for them", () => {
+            assert.strictEqual(testConfig("jetstream").hub.maxServers, 62);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:maxServers": "all" }).hub.maxServers, 62);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:maxServers": "62" }).hub.maxServers, 62);
+            // 45 at once on m3.large (15 each): 3 workers, not the 5 that 62 accounts take; + 4 placeholders: ceil(49 / 15) = 4.
+            const lunch = testConfig("jetstream", { "esiphub:maxServers": "45" });
+            assert.strictEqual(lunch.hub.maxServers, 45);
+            assert.deepStrictEqual([lunch.nodes.sizing.workers, lunch.nodes.sizing.usersPerWorker, lunch.nodes.sizing.auto], [3, 15, true]);
+            assert.strictEqual(lunch.hub.users.length, 62, "the accounts stay");
+            assert.strictEqual(testConfig("jetstream", { "esiphub:maxServers": "45", "esiphub:userPlaceholders": "4" }).nodes.workers, 4);
+            assert.strictEqual(testConfig("jetstream", { "esiphub:maxServers": "1" }).nodes.workers, 1);
+            // A fixed count that holds the servers at once passes: 2 × 15 = 30; the master alone holds 7.
+            assert.strictEqual(testConfig("jetstream", { "esiphub:workers": "2", "esiphub:maxServers": "30" }).nodes.workers, 2);
+            const masterOnly = testConfig("jetstream", { "esiphub:workers": "0", "esiphub:maxServers": "7" });
+            assert.strictEqual(masterOnly.nodes.scheduleOnMaster, true);
+            assert.strictEqual(masterOnly.hub.maxServers, 7);
+            // YAML's number 45 reaches the program as "45" (Pulumi stores config as text).
+            assert.strictEqual(parseSiteConfig(stackConfig("jetstream", { "esiphub:maxServers": "45" }).config, "jetstream", PROJECT_DIR, { yamlNumbers: {} }).hub.maxServers, 45);
         });
 
         it("the shared folders and the DNS wait have their defaults", () => {
@@ -141,23 +162,45 @@ describe("config", () => {
             [
                 "fixed workers too few for the accounts",
                 { "esiphub:workers": "2" },
-                ['esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto"'],
+                ['esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto", or esiphub:maxServers to 30 (servers at once)'],
             ],
             [
                 "master only, too small for the accounts",
                 { "esiphub:workers": "0" },
-                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto"'],
+                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto", or esiphub:maxServers to 7 (servers at once)'],
             ],
             [
                 "workers and master together still too few",
                 { "esiphub:workers": "3", "esiphub:scheduleOnMaster": "true" },
-                ['esiphub:workers: 3: 3 workers of m3.large hold 15 users each and the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 52 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 4 or "auto"'],
+                ['esiphub:workers: 3: 3 workers of m3.large hold 15 users each and the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 52 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 4 or "auto", or esiphub:maxServers to 52 (servers at once)'],
             ],
             [
                 "explicit names count as the accounts",
                 { "esiphub:workers": "0", "esiphub:users": "9", "esiphub:userNames": '["a1","a2","a3","a4","a5","a6","a7","a8","a9"]', "esiphub:extraUsers": "[]", "esiphub:adminUsers": "[]" },
-                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 9 accounts (esiphub:userNames 9); set esiphub:workers to 1 or "auto"'],
+                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 9 accounts (esiphub:userNames 9); set esiphub:workers to 1 or "auto", or esiphub:maxServers to 7 (servers at once)'],
             ],
+            [
+                "fixed workers too few for the servers at once (esiphub:maxServers)",
+                { "esiphub:workers": "2", "esiphub:maxServers": "45" },
+                ['esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 45 servers at once (esiphub:maxServers) of 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 3 or "auto", or esiphub:maxServers to 30 (servers at once)'],
+            ],
+            [
+                "fixed workers hold the placeholders too",
+                { "esiphub:workers": "3", "esiphub:maxServers": "40", "esiphub:userPlaceholders": "14" },
+                ['esiphub:workers: 3: 3 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 45 for 40 servers at once (esiphub:maxServers) of 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers) and 14 placeholders (esiphub:userPlaceholders); set esiphub:workers to 4 or "auto", or esiphub:maxServers to 31 (servers at once)'],
+            ],
+            [
+                "placeholders that take all the room leave no number of servers to suggest",
+                { "esiphub:workers": "0", "esiphub:maxServers": "1", "esiphub:userPlaceholders": "7" },
+                ['esiphub:workers: 0 (master only): the m3.medium master holds 7 users at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 7 for 1 servers at once (esiphub:maxServers) of 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers) and 7 placeholders (esiphub:userPlaceholders); set esiphub:workers to 1 or "auto"'],
+            ],
+            ["servers at once not a number", { "esiphub:maxServers": "many" }, ['esiphub:maxServers: must be "all" or an integer from 1 to the 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers), got "many"']],
+            ["servers at once 0", { "esiphub:maxServers": "0" }, ['esiphub:maxServers: must be "all" or an integer from 1 to the 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers), got "0"']],
+            ["servers at once negative", { "esiphub:maxServers": "-3" }, ['esiphub:maxServers: must be "all" or an integer from 1 to the 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers), got "-3"']],
+            ["servers at once a fraction", { "esiphub:maxServers": "4.5" }, ['esiphub:maxServers: must be "all" or an integer from 1 to the 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers), got "4.5"']],
+            ["more servers at once than accounts", { "esiphub:maxServers": "63" }, ['esiphub:maxServers: must be "all" or an integer from 1 to the 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers), got "63"']],
+            ["servers at once against explicit names", { "esiphub:maxServers": "4", "esiphub:users": "3", "esiphub:userNames": '["ada","grace","katherine"]', "esiphub:extraUsers": "[]", "esiphub:adminUsers": "[]" }, ['esiphub:maxServers: must be "all" or an integer from 1 to the 3 accounts (esiphub:userNames 3), got "4"']],
+            ["servers at once when the accounts are wrong too", { "esiphub:maxServers": "none", "esiphub:users": "0" }, ['esiphub:users: must be an integer from 1 to 1000, got "0"', 'esiphub:maxServers: must be "all" or an integer from 1 to the number of accounts, got "none"']],
             [
                 "auto beyond the documented 100 workers",
                 { "esiphub:users": "1000", "esiphub:workerFlavor": "m3.quad" },

@@ -45,8 +45,10 @@ export interface CostEstimate {
     readonly site: string;
     readonly cloud: SiteConfig["cloud"];
     readonly unit: CostUnit;
-    /** Accounts the workshop scale is sized for (workshop accounts and extra users). */
+    /** Accounts of the site (workshop accounts and extra users). */
     readonly users: number;
+    /** Users' servers at once the workshop scale is sized for (esiphub:maxServers): `users`, or fewer. */
+    readonly maxServers: number;
     /** Where the rates come from (for AWS: region and date of the price table). */
     readonly pricing: string;
     readonly development: ScaleEstimate;
@@ -83,6 +85,7 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
     const hours = options.hours ?? DEFAULT_WORKSHOP_HOURS;
     if (!(hours > 0) || !Number.isFinite(hours)) throw new RangeError(`hours must be a number above 0, got ${hours}`);
     const users = config.hub.users.length;
+    const maxServers = config.hub.maxServers;
     const notes: string[] = [];
     const workers = config.nodes.workers;
 
@@ -97,7 +100,8 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
     const sized = `${workers} worker${workers === 1 ? "" : "s"} of ${config.nodes.workerFlavor.name}`;
     const workshop = scale(
         "workshop",
-        `${users} users for ${hours} h: the master${config.nodes.dedicatedNfsNode ? ", an NFS node" : ""} and ${sized}`,
+        `${maxServers < users ? `${maxServers} servers at once (${NAMESPACE}:maxServers) of ${users} accounts` : `${users} users`} for ${hours} h: ` +
+            `the master${config.nodes.dedicatedNfsNode ? ", an NFS node" : ""} and ${sized}`,
         workshopGroups,
         hours,
         config,
@@ -108,6 +112,7 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
         cloud: config.cloud,
         unit: pricing.unit,
         users,
+        maxServers,
         pricing: pricing.description,
         development,
         workshop,

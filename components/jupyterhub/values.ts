@@ -136,6 +136,12 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
             // a few failures (a full node, a slow image pull) are normal and a hub restart only interrupts everyone
             // else's login; only when as many starts fail in a row as there are accounts is a restart worth trying.
             consecutiveFailureLimit: hub.users.length,
+            // Fewer servers at once than accounts (esiphub:maxServers): the workers hold only that many, and a server
+            // beyond it would wait Pending until its start timeout. The hub refuses it at once instead: the chart hands
+            // hub.activeServerLimit to JupyterHub.active_server_limit (files/hub/jupyterhub_config.py), and JupyterHub
+            // answers the start with 429 "Active user limit exceeded. Try again in a few minutes." (no Retry-After)
+            // while that many servers are not fully stopped (jupyterhub/handlers/base.py, spawn_single_user).
+            ...(hub.maxServers < hub.users.length ? { activeServerLimit: hub.maxServers } : {}),
         },
         proxy: {
             secretToken: input.proxySecretToken,

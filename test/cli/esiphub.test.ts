@@ -131,7 +131,7 @@ describe("esiphub CLI (through the Automation double)", () => {
             assert.strictEqual(
                 r.stderr,
                 "esiphub: Pulumi.jetstream.yaml has 1 problem(s):\n" +
-                    '  - esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto"\n',
+                    '  - esiphub:workers: 2: 2 workers of m3.large hold 15 users each at the 4G memory guarantee (esiphub:memoryGuarantee), a capacity of 30 for 62 accounts (esiphub:users 60 + 2 esiphub:extraUsers); set esiphub:workers to 5 or "auto", or esiphub:maxServers to 30 (servers at once)\n',
             );
             assert.deepStrictEqual(r.calls, []);
         });
@@ -476,6 +476,17 @@ describe("esiphub CLI (through the Automation double)", () => {
             const max = JSON.parse((await run(["cost", "jetstream", "--users", "1000", "--json"], full)).stdout);
             assert.strictEqual(max.users, 1002);
             assert.strictEqual(max.workshop.workers, 67);
+        });
+
+        it("a limit of servers at once: sized for it; --users N sizes for every account of N and says so", async () => {
+            const dir = projectWith(path.join(tmp, "cost-limited"), "jetstream", { "esiphub:maxServers": 45 });
+            const limited = await run(["cost", "jetstream"], { projectDir: dir });
+            assert.match(limited.stdout, /^Workshop scale: 45 servers at once \(esiphub:maxServers\) of 62 accounts for 4 h: the master and 3 workers of m3\.large$/m);
+            // 30 + 2 extra = 32 accounts, all at once: 3 workers (45 would be more than the accounts).
+            const users = await run(["cost", "jetstream", "--users", "30"], { projectDir: dir });
+            assert.strictEqual(users.code, 0, users.stderr);
+            assert.match(users.stdout, /^Workshop scale: 32 users for 4 h: the master and 3 workers of m3\.large$/m);
+            assert.match(users.stdout, /^Note: esiphub:maxServers is 45 in the stack; workshop scale is sized for every account's server at once instead$/m);
         });
 
         it("the kept data volume is a line of its own, per month after destroy", async () => {

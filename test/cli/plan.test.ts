@@ -120,7 +120,7 @@ describe("esiphub plan", () => {
                 { role: "worker", count: 4, flavor: "r5.2xlarge", vcpus: 8, ramGiB: 64 },
             ],
         });
-        assert.deepStrictEqual(doc.summary.users, { accounts: 61, usersPerWorker: 16, workersAuto: true, capacity: 64, onMaster: false, memoryGuarantee: "4G", memoryLimit: "8G" });
+        assert.deepStrictEqual(doc.summary.users, { accounts: 61, usersPerWorker: 16, workersAuto: true, capacity: 64, onMaster: false, memoryGuarantee: "4G", memoryLimit: "8G", maxServers: 61 });
         assert.strictEqual(doc.summary.hubUrl, "https://aws-hub.esipfed.org");
         assert.deepStrictEqual(doc.summary.storage, { perUser: "10Gi", scratch: "100Gi", dataVolumeGb: 800, keptOnDestroy: true });
         // The figures of `esiphub cost aws` (test/cost/estimate.test.ts).

@@ -57,6 +57,8 @@ const NEEDS: Record<string, "offline" | "deployed" | "network"> = {
     ssh: "network",
     loadtest: "network",
     "admin-ip": "network",
+    // The deployed site's Kubernetes API as well (whose servers run where): run in test/cli/scale.test.ts.
+    scale: "network",
 };
 
 /** The Pulumi CLI's own commands the docs may use (the Pulumi CLI reference, pulumi.com/docs/iac/cli/commands). */

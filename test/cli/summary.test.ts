@@ -9,13 +9,31 @@ describe("the summary that opens plan and up", () => {
         const config = testConfig("nebula", { "esiphub:workers": "0", "esiphub:users": "3", "esiphub:keepDataOnDestroy": "false" });
         const summary = siteSummary(config, estimateCost(config), "http://203.0.113.31");
         assert.strictEqual(summary.hubUrl, null, "the offline plan's address is a stand-in, not the hub's");
-        assert.deepStrictEqual(summary.users, { accounts: 3, usersPerWorker: 8, workersAuto: false, capacity: 3, onMaster: true, memoryGuarantee: "4G", memoryLimit: "8G" });
+        assert.deepStrictEqual(summary.users, { accounts: 3, usersPerWorker: 8, workersAuto: false, capacity: 3, onMaster: true, memoryGuarantee: "4G", memoryLimit: "8G", maxServers: 3 });
         assert.deepStrictEqual(summary.nodes, { count: 1, vcpus: 8, ramGiB: 16, groups: [{ role: "master", count: 1, flavor: "m1.xlarge", vcpus: 8, ramGiB: 16 }] });
         assert.strictEqual(summary.cost.afterDestroyPerMonth, null);
         const text = formatSummary(summary);
         assert.match(text, /^ {2}Users: {3}3 accounts; user servers on the master at the 4G guarantee \(limit 8G\); capacity 3: every account fits$/m);
         assert.match(text, /^ {2}Hub: {5}plain HTTP on the public IP, known once deployed/m);
         assert.match(text, /on a 500 GB data volume \(deleted with the site \(esiphub:keepDataOnDestroy false\)\)$/m);
+    });
+
+    it("fewer servers at once than accounts (esiphub:maxServers): sized for them, and the hub refuses more", () => {
+        // 45 at once on m3.large (15 each): 3 workers, for 62 accounts.
+        const config = testConfig("jetstream", { "esiphub:maxServers": "45" });
+        const summary = siteSummary(config, estimateCost(config), "https://hub.esipfed.org");
+        assert.strictEqual(summary.users.maxServers, 45);
+        assert.strictEqual(summary.users.accounts, 62);
+        assert.strictEqual(summary.users.capacity, 45);
+        const text = formatSummary(summary);
+        assert.match(
+            text,
+            /^ {2}Users: {3}62 accounts, 45 servers at once \(esiphub:maxServers; the hub refuses more\); 15 per worker \(workers sized automatically\) at the 4G guarantee \(limit 8G\); capacity 45: all 45 at once fit$/m,
+        );
+        assert.match(text, /^ {2}Nodes: {3}1 × m3\.medium master \(8 vCPU, 30 GiB\) \+ 3 × m3\.large workers/m);
+        // Every account at once is no limit: the line says accounts only.
+        const all = formatSummary(siteSummary(testConfig("jetstream", { "esiphub:maxServers": "62" }), estimateCost(testConfig("jetstream")), null));
+        assert.match(all, /^ {2}Users: {3}62 accounts; 15 per worker .*capacity 75: every account fits$/m);
     });
 
     it("a dedicated NFS node and master scheduling count in nodes and capacity", () => {

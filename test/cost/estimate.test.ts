@@ -167,6 +167,20 @@ describe("cost estimate", () => {
         assert.strictEqual(max.workshop.workers, 67);
     });
 
+    it("fewer servers at once than accounts (esiphub:maxServers): the workshop scale is sized for them, and says so", () => {
+        // 45 at once on m3.large (15 each): 3 workers; (8 + 3 × 16) SU/h × 4 h = 224 SU, against 352 for all 62.
+        const e = estimateCost(testConfig("jetstream", { "esiphub:maxServers": "45" }));
+        assert.strictEqual(e.users, 62);
+        assert.strictEqual(e.maxServers, 45);
+        assert.strictEqual(e.workshop.workers, 3);
+        assert.strictEqual(e.workshop.total, 224);
+        assert.strictEqual(e.workshop.description, "45 servers at once (esiphub:maxServers) of 62 accounts for 4 h: the master and 3 workers of m3.large");
+        assert.match(formatCost(e), /^Workshop scale: 45 servers at once \(esiphub:maxServers\) of 62 accounts for 4 h: the master and 3 workers of m3\.large$/m);
+        const all = estimateCost(testConfig("jetstream"));
+        assert.strictEqual(all.maxServers, 62);
+        assert.match(all.workshop.description, /^62 users for 4 h/);
+    });
+
     it("the kept data volume, per month after destroy: its own line, absent when the data goes with the site", () => {
         // AWS: 800 GB × $0.08 per GB-month = $64.00 a month until it is deleted.
         const aws = estimateCost(testConfig("aws")).afterDestroy!;

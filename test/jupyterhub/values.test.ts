@@ -89,6 +89,15 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
             assert.deepStrictEqual(errors, [], describeErrors(errors));
         });
 
+        it("accepts the values with fewer servers at once than accounts (hub.activeServerLimit)", function () {
+            const values = valuesFor(testConfig("jetstream", { "esiphub:maxServers": "45" }));
+            assert.strictEqual(values.hub.activeServerLimit, 45);
+            const errors = chart!.validate(values);
+            assert.deepStrictEqual(errors, [], describeErrors(errors));
+            // The schema types it: a text where the chart wants a number would fail the release.
+            assert.notDeepStrictEqual(chart!.validate({ ...values, hub: { ...values.hub, activeServerLimit: "45" } }), []);
+        });
+
         it("rejects a misspelled key, deep or at the top", function () {
             const values = valuesFor(testConfig("jetstream"));
             values.singleuser.memory.limt = values.singleuser.memory.limit;
@@ -141,6 +150,16 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         assert.strictEqual(hub.db.upgrade, true);
         assert.ok(hub.consecutiveFailureLimit === 0 || hub.consecutiveFailureLimit >= config.hub.users.length, `consecutiveFailureLimit ${hub.consecutiveFailureLimit}`);
         assert.strictEqual(hub.consecutiveFailureLimit, 62);
+    });
+
+    it("the hub refuses servers beyond esiphub:maxServers only when that is fewer than the accounts", function () {
+        assert.strictEqual(valuesFor(testConfig("jetstream", { "esiphub:maxServers": "45" })).hub.activeServerLimit, 45);
+        assert.strictEqual(valuesFor(testConfig("jetstream", { "esiphub:maxServers": "1" })).hub.activeServerLimit, 1);
+        // Every account (62 on jetstream), written either way: no limit, as the chart's default (null) has it.
+        for (const maxServers of ["all", "62"]) {
+            assert.ok(!("activeServerLimit" in valuesFor(testConfig("jetstream", { "esiphub:maxServers": maxServers })).hub), maxServers);
+        }
+        assert.ok(!("activeServerLimit" in valuesFor(testConfig("nebula")).hub));
     });
 
     it("publishes the proxy on the master's private IP, without a cloud load balancer", function () {
