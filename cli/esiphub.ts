@@ -12,6 +12,8 @@ import { registerPlanCommand } from "./plan";
 import { registerScaleCommand } from "./scale";
 import { backupBeforeDestroy, registerBackupCommands } from "./backup";
 import { registerTlsRetryCommand } from "./tlsretry";
+import { registerDoctorCommand, SiteCommandContext } from "./doctor";
+import { registerRehearseCommand } from "./rehearse";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import {
     Automation,
@@ -384,6 +386,19 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         hubNamespace: (site) => siteConfig(deps, site).config.hub.namespace,
         error: (message) => new CliError(message),
     });
+    const site: SiteCommandContext = {
+        deps,
+        outcome,
+        siteConfig: (name) => siteConfig(deps, name).config,
+        siteStack: async (name, mode) => {
+            preflight(deps, name, mode === "create");
+            return deps.automation.stack(name, mode);
+        },
+        runCommand: (args) => runCli(args, deps),
+        error: (message) => new CliError(message),
+    };
+    registerDoctorCommand(program, site);
+    registerRehearseCommand(program, site);
     return program;
 }
 

@@ -15,6 +15,9 @@ export interface KeyPair {
     readonly cert: string;
 }
 
+/** subjectAltName entries: DNS names, or "IP:a.b.c.d". */
+const altNames = (names: string[] = []) => names.map((n) => (n.startsWith("IP:") ? n : `DNS:${n}`)).join(",");
+
 export class CertFactory {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-certs-"));
     private serial = 1;
@@ -35,7 +38,7 @@ export class CertFactory {
     selfSigned(name: string, subject: string, options: { ca?: boolean; names?: string[]; days?: number } = {}): KeyPair {
         const ext = options.ca
             ? ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
-            : ["-addext", "basicConstraints=critical,CA:FALSE", "-addext", `subjectAltName=${(options.names ?? []).map((n) => `DNS:${n}`).join(",")}`];
+            : ["-addext", "basicConstraints=critical,CA:FALSE", "-addext", `subjectAltName=${altNames(options.names)}`];
         this.openssl([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", this.file(`${name}.key`), "-out", this.file(`${name}.crt`),
@@ -44,15 +47,20 @@ export class CertFactory {
         return this.read(name);
     }
 
-    /** A certificate signed by `issuer`: an intermediate CA when `ca`, else a server certificate for `names`. */
-    signed(name: string, subject: string, issuer: KeyPair, options: { ca?: boolean; names?: string[]; days?: number } = {}): KeyPair {
+    /**
+     * A certificate signed by `issuer`: an intermediate CA when `ca`, a client certificate when `client`, else a
+     * server certificate for `names`.
+     */
+    signed(name: string, subject: string, issuer: KeyPair, options: { ca?: boolean; client?: boolean; names?: string[]; days?: number } = {}): KeyPair {
         const issuerName = `issuer-${this.serial}`;
         fs.writeFileSync(this.file(`${issuerName}.crt`), issuer.cert);
         fs.writeFileSync(this.file(`${issuerName}.key`), issuer.key);
         this.openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", this.file(`${name}.key`), "-out", this.file(`${name}.csr`), "-subj", subject]);
         const extensions = options.ca
             ? "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
-            : `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${(options.names ?? []).map((n) => `DNS:${n}`).join(",")}\n`;
+            : options.client
+              ? "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n"
+              : `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${altNames(options.names)}\n`;
         fs.writeFileSync(this.file(`${name}.ext`), extensions);
         this.openssl([
             "x509", "-req", "-in", this.file(`${name}.csr`), "-CA", this.file(`${issuerName}.crt`), "-CAkey", this.file(`${issuerName}.key`),
