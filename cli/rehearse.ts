@@ -15,7 +15,7 @@ import type { CostUnit } from "../components/cost";
 import { parseCredentials } from "./credentials";
 import { doctorOptions, runDoctor, SiteCommandContext, siteTarget, STAGING_KEY } from "./doctor";
 import type { DoctorReport } from "./doctor";
-import { formatCheck, formatSummary } from "./doctor/check";
+import { countChecks, formatCheck, formatSummary } from "./doctor/check";
 import type { LoadtestReport, SiteAccess } from "./loadtest";
 
 export interface RehearseOptions {
@@ -64,13 +64,16 @@ export function rehearsalVerdict(outcome: RehearsalOutcome): { go: boolean; reas
     return { go: reasons.length === 0, reasons };
 }
 
-const hoursText = (h: number) => (h < 1 ? `${Math.round(h * 60)} min` : `${Math.floor(h)} h ${Math.round((h % 1) * 60)} min`);
+function hoursText(hours: number): string {
+    const minutes = Math.round(hours * 60);
+    if (minutes < 1) return "under a minute";
+    return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
 
 export function formatRehearsal(outcome: RehearsalOutcome): string {
     const { go, reasons } = rehearsalVerdict(outcome);
     const lt = outcome.loadtest;
     const doctor = outcome.doctor;
-    const count = (status: string) => doctor?.checks.filter((c) => c.status === status).length ?? 0;
     const errors = lt ? Object.entries(lt.errors).map(([c, n]) => `${c} ${n}`).join(", ") || "none" : "-";
     const p95 = lt?.phases.spawn?.p95;
     const cost = outcome.cost;
@@ -78,7 +81,7 @@ export function formatRehearsal(outcome: RehearsalOutcome): string {
         "",
         `Rehearsal of site "${outcome.site}": ${go ? "GO" : "NO-GO"}${reasons.length > 0 ? ` (${reasons.join("; ")})` : ""}`,
         `  up:            ${outcome.up ? "done" : "failed"}`,
-        `  doctor:        ${doctor ? `${count("pass")} passed, ${count("fail")} failed, ${count("warn")} warnings, ${count("skip")} skipped` : "not run"}`,
+        `  doctor:        ${doctor ? countChecks(doctor.checks) : "not run"}`,
         `  users served:  ${lt ? `${lt.succeeded} of ${lt.settings.users}` : `- (${outcome.loadtestSkipped ?? "no load test"})`}`,
         `  spawn p95:     ${p95 === null || p95 === undefined ? "-" : `${p95.toFixed(1)} s`} (no-go above ${outcome.maxSpawnP95} s)`,
         `  errors:        ${errors}`,
@@ -123,7 +126,7 @@ async function exercise(ctx: SiteCommandContext, site: string, users: number, re
     const { runLoadtestCommand } = await import("./loadtest");
     const { report } = await runLoadtestCommand(
         { site, users, execute: true, stop: true, report: reportFile },
-        { stdout: out, stderr: ctx.deps.stderr, siteAccess: (s) => siteAccess(ctx, s), trust: { acceptStaging: staging } },
+        { stdout: out, stderr: ctx.deps.stderr, siteAccess: (s) => siteAccess(ctx, s), connect: { acceptStaging: staging } },
     );
     return { doctor, loadtest: report };
 }

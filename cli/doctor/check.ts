@@ -122,8 +122,14 @@ export function formatCheck(result: CheckResult): string {
     return result.fix ? `${line}\n      fix: ${result.fix}\n` : `${line}\n`;
 }
 
+/** "12 passed, 1 failed, 2 warnings, 1 skipped". */
+export function countChecks(checks: readonly CheckResult[]): string {
+    const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
+    const warnings = count("warn");
+    return `${count("pass")} passed, ${count("fail")} failed, ${warnings} warning${warnings === 1 ? "" : "s"}, ${count("skip")} skipped`;
+}
+
 export function formatSummary(report: DoctorReport): string {
-    const count = (status: CheckStatus) => report.checks.filter((c) => c.status === status).length;
     const verdict = report.ok ? "ready" : "NOT ready";
-    return `${report.site ? `Site "${report.site}"` : report.hub}: ${verdict} (${count("pass")} passed, ${count("fail")} failed, ${count("warn")} warnings, ${count("skip")} skipped)\n`;
+    return `${report.site ? `Site "${report.site}"` : report.hub}: ${verdict} (${countChecks(report.checks)})\n`;
 }

@@ -405,7 +405,7 @@ async function checkProbe(apis: Apis, target: ClusterTarget, options: Required<C
 
 const CLUSTER_CHECKS = ["nodes", "calico", "provisioner", "probe-claim", "image", "capacity", "crashloop"] as const;
 
-const DEFAULTS: Required<ClusterOptions> = { requestTimeoutMs: 15_000, probeTimeoutMs: 180_000, pollMs: 2_000 };
+const DEFAULTS: Required<ClusterOptions> = { requestTimeoutMs: 10_000, probeTimeoutMs: 180_000, pollMs: 2_000 };
 
 /** Runs the cluster checks; when the API server cannot be reached, the first check says so and the rest are skipped. */
 export async function runClusterChecks(run: CheckRun, target: ClusterTarget, options: ClusterOptions = {}): Promise<void> {

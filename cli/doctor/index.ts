@@ -16,6 +16,7 @@ import type { CliDeps, CliOutcome } from "../esiphub";
 import { CredentialsError, readCredentialsFile } from "../loadtest/credentials";
 import type { Account } from "../loadtest/credentials";
 import { LoadtestUsageError, normalizeHubUrl } from "../loadtest/options";
+import { resolverLookup } from "../loadtest/trust";
 import { DoctorReport, formatCheck, formatSummary } from "./check";
 import type { ClusterTarget } from "./cluster";
 import { chooseAccount, DoctorOptions, DoctorTarget, jupyterhubBytes, runDoctor } from "./run";
@@ -158,7 +159,8 @@ export function doctorOptions(ctx: SiteCommandContext, options: DoctorCommandOpt
         execute: !!options.execute,
         spawnTimeoutMs: (options.timeout ?? spawnTimeoutS) * 1000,
         dns: options.resolver ? { servers: [options.resolver] } : undefined,
-        tls: extraCa ? { extraCa } : undefined,
+        // The resolver asked for is the one every check goes by: the hub is reached where it says.
+        tls: { extraCa, lookup: options.resolver ? resolverLookup([options.resolver]) : undefined },
         onResult,
     };
 }
@@ -196,7 +198,7 @@ export function registerDoctorCommand(program: Command, ctx: SiteCommandContext)
         .option("--user <name>", "the account to test with (default: the first admin, else the first account)")
         .option("--execute", "also run the load tester's cell in a kernel")
         .option("--json", 'print {"site", "hub", "ok", "checks": [{"name", "status", "detail", "seconds", "fix"}]}')
-        .option("--resolver <address>", "ask this DNS server (IP[:port]) instead of the system's, e.g. 1.1.1.1")
+        .option("--resolver <address>", "resolve the hub's name with this DNS server (IP[:port]) instead of the system's, e.g. 1.1.1.1")
         .option("--ca <file>", "also trust these PEM certificates (e.g. Let's Encrypt's staging roots)")
         .option("--timeout <seconds>", "time the test server may take to start (default: the site's startTimeout, else 300)", seconds)
         .action(async (site: string | undefined, options: DoctorCommandOptions) => {

@@ -1,7 +1,7 @@
 /** Runs the doctor's checks from the outside in: DNS, TLS, the hub, one real user, then the cluster. */
 import type { Account } from "../loadtest/credentials";
 import { HubClient } from "../loadtest/http";
-import { hubAgent } from "../loadtest/trust";
+import { ConnectOptions, hubAgent } from "../loadtest/trust";
 import { CheckResult, CheckRun, DoctorReport, fail, reportOf, warn } from "./check";
 import { ClusterOptions, ClusterTarget, runClusterChecks } from "./cluster";
 import { checkDns, DnsOptions } from "./dns";
@@ -79,9 +79,10 @@ export async function runDoctor(target: DoctorTarget, options: DoctorOptions): P
     const run = new CheckRun(target.hubUrl, target.namespace, options.onResult);
     await dnsAndTls(run, target, options);
 
-    const dispatcher = hubAgent({ extraCa: options.tls?.extraCa, acceptStaging: target.stagingExpected });
+    const connect: ConnectOptions = { extraCa: options.tls?.extraCa, acceptStaging: target.stagingExpected, lookup: options.tls?.lookup };
+    const dispatcher = hubAgent(connect);
     try {
-        const client = new HubClient(target.hubUrl, dispatcher);
+        const client = new HubClient(target.hubUrl, dispatcher, {}, connect);
         const hub = await run.run("hub", () => checkHubApi(client));
         const userChecks = USER_CHECKS.filter((c) => c !== "execute" || options.execute);
         if (hub.status === "fail") {
@@ -89,7 +90,7 @@ export async function runDoctor(target: DoctorTarget, options: DoctorOptions): P
         } else {
             await run.run("login-page", () => checkLoginPage(client));
             // A client of its own: the login page's cookies must not stand in for the user's login.
-            await runUserChecks(run, new HubClient(target.hubUrl, dispatcher), target.user, { execute: options.execute, spawnTimeoutMs: options.spawnTimeoutMs, pollMs: options.pollMs });
+            await runUserChecks(run, new HubClient(target.hubUrl, dispatcher, {}, connect), target.user, { execute: options.execute, spawnTimeoutMs: options.spawnTimeoutMs, pollMs: options.pollMs });
         }
     } finally {
         await dispatcher.close();

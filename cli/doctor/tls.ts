@@ -3,6 +3,7 @@
  * Encrypt's staging server unless the stack asked for staging, and how long it has left.
  */
 import * as crypto from "crypto";
+import type { LookupFunction } from "net";
 import * as tls from "tls";
 import { isStagingName, stagingRefusal } from "../loadtest/trust";
 import { CheckFailure, fail, pass, Verdict, warn } from "./check";
@@ -22,6 +23,8 @@ export interface TlsOptions {
     readonly connectHost?: string;
     /** PEM certificates trusted besides Node's roots. */
     readonly extraCa?: readonly string[];
+    /** Resolves the hub's name instead of the system (the doctor's --resolver). */
+    readonly lookup?: LookupFunction;
     readonly timeoutMs?: number;
 }
 
@@ -90,7 +93,7 @@ export function fetchCertificate(target: TlsTarget, options: TlsOptions = {}): P
     const host = options.connectHost ?? target.hostname;
     const ca = options.extraCa?.length ? [...tls.rootCertificates, ...options.extraCa] : undefined;
     return new Promise((resolve, reject) => {
-        const socket = tls.connect({ host, port: target.port, servername: target.hostname, rejectUnauthorized: false, ...(ca ? { ca } : {}) });
+        const socket = tls.connect({ host, port: target.port, servername: target.hostname, rejectUnauthorized: false, ...(ca ? { ca } : {}), ...(options.lookup ? { lookup: options.lookup } : {}) });
         const timeout = options.timeoutMs ?? 10_000;
         socket.setTimeout(timeout, () => socket.destroy(Object.assign(new Error(`no TLS handshake within ${timeout / 1000} s`), { code: "ETIMEDOUT" })));
         socket.once("secureConnect", () => {

@@ -75,7 +75,8 @@ export async function checkHome(client: HubClient, serverUrl: string, target: Us
     if (!listing) {
         return fail(`${target.sharedName} is in the home but cannot be opened (a link to an unmounted folder)`, `kubectl -n ${target.namespace} get pvc esiphub-scratch; ${podHint}`);
     }
-    return pass(`${target.readmeName} and ${target.sharedName}/ (${listing.content?.length ?? 0} entries) in ${target.account.username}'s home`);
+    const entries = listing.content?.length ?? 0;
+    return pass(`${target.readmeName} and ${target.sharedName}/ (${entries} ${entries === 1 ? "entry" : "entries"}) in ${target.account.username}'s home`);
 }
 
 export async function checkMemory(client: HubClient, serverUrl: string, target: UserTarget): Promise<Verdict> {

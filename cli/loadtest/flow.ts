@@ -5,6 +5,7 @@ import { classifyError, Failure, LoadtestError, Phase, statusError } from "./err
 import type { Dispatcher } from "undici";
 import { Deadline, HubClient } from "./http";
 import { executeCell } from "./kernel";
+import type { ConnectOptions } from "./trust";
 
 export interface UserOptions {
     readonly execute: boolean;
@@ -183,6 +184,8 @@ export interface RunUserArgs {
     readonly hubUrl: string;
     /** Shared connection pool of the run. */
     readonly dispatcher: Dispatcher;
+    /** How that pool reaches and trusts the hub (the kernel's websocket connects the same way). */
+    readonly connect?: ConnectOptions;
     readonly account: Account;
     readonly options: UserOptions;
     /** performance.now() at the start of the run: result times are seconds since then. */
@@ -198,13 +201,18 @@ export async function runUser(args: RunUserArgs): Promise<UserResult> {
     const phases: Partial<Record<Phase, PhaseTiming>> = {};
     const failures: Failure[] = [];
     const throttled = { responses: 0, waitedSeconds: 0 };
-    const client = new HubClient(args.hubUrl, args.dispatcher, {
-        onThrottle(seconds) {
-            throttled.responses++;
-            throttled.waitedSeconds += seconds;
-            events.throttled?.(account.username, seconds);
+    const client = new HubClient(
+        args.hubUrl,
+        args.dispatcher,
+        {
+            onThrottle(seconds) {
+                throttled.responses++;
+                throttled.waitedSeconds += seconds;
+                events.throttled?.(account.username, seconds);
+            },
         },
-    });
+        args.connect,
+    );
     const pollMs = options.pollIntervalMs ?? 1000;
     const userPath = `/hub/api/users/${encodeURIComponent(account.username)}`;
 

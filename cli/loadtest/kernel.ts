@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import WebSocket from "ws";
 import { LoadtestError, statusError } from "./errors";
 import { Deadline, HubClient, USER_AGENT } from "./http";
+import { websocketOptions } from "./trust";
 
 /** A cell whose answer the tester can check: the sum of 0..n-1 for a random n, computed by the kernel. */
 export function checkCell(n: number): { code: string; expected: string } {
@@ -41,11 +42,11 @@ export const CONNECTING_POLL_MS = 500;
  * status while they connect. It matters: Notebook 6.4 (Debian trixie's) completes a handshake that waited for the
  * kernel's first kernel_info reply only when some other request wakes its event loop; front ends always send one.
  */
-function runOnWebsocket(url: string, headers: Record<string, string>, code: string, username: string, deadline: Deadline, poll: () => Promise<void>): Promise<string> {
+function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: string, username: string, deadline: Deadline, poll: () => Promise<void>): Promise<string> {
     return new Promise((resolve, reject) => {
         const remaining = deadline.remainingMs();
         if (remaining <= 0) return reject(new LoadtestError("timeout", "kernel websocket: out of time"));
-        const ws = new WebSocket(url, { headers, handshakeTimeout: Math.ceil(remaining) });
+        const ws = new WebSocket(url, { ...options, handshakeTimeout: Math.ceil(remaining) });
         const msgId = crypto.randomUUID();
         let stdout = "";
         let replied = false;
@@ -126,7 +127,7 @@ export async function runCode(client: HubClient, username: string, serverUrl: st
         if (model.status === 404) throw new LoadtestError("execute-failed", "the kernel is gone (404 on its model) while connecting");
         if (model.status !== 200) throw statusError(model.status, "kernel model", model.body);
     };
-    const stdout = await runOnWebsocket(wsUrl, headers, code, username, deadline, readModel);
+    const stdout = await runOnWebsocket(wsUrl, { ...websocketOptions(client.connect), headers }, code, username, deadline, readModel);
 
     const shutdown = await client.call({ method: "DELETE", path: kernel, mode: "api", xsrfFrom, deadline, what: "shut down kernel" });
     if (shutdown.status !== 204 && shutdown.status !== 200) throw statusError(shutdown.status, "shut down kernel", shutdown.body);

@@ -8,6 +8,7 @@ import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import * as tls from "tls";
 import { execFileSync } from "child_process";
 
 export interface KeyPair {
@@ -91,6 +92,32 @@ export async function startHttpsServer(leaf: KeyPair, chain: string[] = [], body
         close: () =>
             new Promise<void>((resolve) => {
                 server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
+}
+
+/** A TLS-terminating proxy on 127.0.0.1 in front of a plain-HTTP port, as the chart's autohttps (Traefik) is. */
+export async function startTlsProxy(leaf: KeyPair, chain: string[], targetPort: number): Promise<TlsServer & { readonly connections: () => number }> {
+    let connections = 0;
+    const sockets = new Set<net.Socket>();
+    const server = tls.createServer({ key: leaf.key, cert: [leaf.cert, ...chain].join("") }, (client) => {
+        connections++;
+        const upstream = net.connect(targetPort, "127.0.0.1");
+        for (const s of [client, upstream]) {
+            sockets.add(s);
+            s.on("close", () => sockets.delete(s));
+            s.on("error", () => (s === client ? upstream : client).destroy());
+        }
+        client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        port: (server.address() as net.AddressInfo).port,
+        connections: () => connections,
+        close: () =>
+            new Promise<void>((resolve) => {
+                for (const s of sockets) s.destroy();
                 server.close(() => resolve());
             }),
     };
