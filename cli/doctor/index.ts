@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
 import type { OutputMap } from "@pulumi/pulumi/automation";
-import { NAMESPACE, SiteConfig } from "../../components/config";
+import { CONFIG_KEYS, NAMESPACE, SiteConfig } from "../../components/config";
 import { parseQuantity } from "../../components/quantity";
 import { PROVISIONER_NAMESPACE } from "../../components/storage/values";
 import type { SiteStack } from "../automation";
@@ -41,9 +41,13 @@ export interface SiteCommandContext {
 
 /** The key of the hub-and-storage layer's staging setting (Let's Encrypt's staging server for rehearsals). */
 export const STAGING_KEY = `${NAMESPACE}:letsEncryptStaging`;
-/** Without a stack: Z2JH's and ESIPHub's defaults. */
-const DEFAULT_HUB_NAMESPACE = "jhub";
+/** Without a stack: ESIPHub's defaults. */
+const configDefault = (key: string) => String(CONFIG_KEYS.find((k) => k.key === key)!.default);
+const DEFAULT_HUB_NAMESPACE = configDefault("hubNamespace");
+const DEFAULT_SHARED_NAME = path.posix.basename(configDefault("sharedMountPath"));
 const DEFAULT_SPAWN_TIMEOUT_S = 300;
+/** The postStart hook's name for the quickstart README in the home (poststart.sh: ESIPHUB_README_NAME, unset). */
+const README_NAME = "README.md";
 
 export interface DoctorCommandOptions {
     hub?: string;
@@ -93,7 +97,7 @@ export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: 
     if (!accounts) throw undeployed("credentials");
     const admins = Array.isArray(outputs.adminUsers?.value) ? (outputs.adminUsers.value as string[]) : config.hub.adminUsers;
     const account = chooseAccount(accounts, admins, asked);
-    if (typeof account === "string") throw ctx.error(account);
+    if (typeof account === "string") throw ctx.error(`doctor: ${account}`);
     const kubeconfig = outputs.kubeconfig?.value;
     const memoryLimitBytes = jupyterhubBytes(config.hub.memoryLimit);
     return {
@@ -106,7 +110,7 @@ export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: 
         reportAllLayers: true,
         user: {
             account,
-            readmeName: "README.md",
+            readmeName: README_NAME,
             sharedName: path.posix.basename(config.storage.sharedMountPath),
             memoryLimitBytes,
             memoryLimitSetting: memoryLimitBytes === undefined ? undefined : `${NAMESPACE}:memoryLimit ${config.hub.memoryLimit}`,
@@ -138,7 +142,7 @@ export function hubTarget(ctx: SiteCommandContext, options: DoctorCommandOptions
         hostname: isIpAddress(host) || host === "localhost" ? undefined : host,
         stagingExpected: false,
         reportAllLayers: false,
-        user: { account, readmeName: "README.md", sharedName: "shared", namespace: DEFAULT_HUB_NAMESPACE },
+        user: { account, readmeName: README_NAME, sharedName: DEFAULT_SHARED_NAME, namespace: DEFAULT_HUB_NAMESPACE },
         cluster: undefined,
     };
 }

@@ -62,7 +62,7 @@ describe("doctor --hub URL --credentials FILE against a real JupyterHub 5 on 127
         const detail = (name: string) => report.checks.find((c) => c.name === name)!.detail;
         assert.match(detail("hub"), /^JupyterHub 5\.\d+\.\d+ answers at /);
         assert.match(detail("login"), /^instructor logged in/, "the first account (no stack: no admins known) is the test account");
-        assert.match(detail("home"), /^README\.md and shared\/ \(1 entries\) in instructor's home$/);
+        assert.match(detail("home"), /^README\.md and shared\/ \(1 entry\) in instructor's home$/);
         // JupyterHub reads "8G" as 8 × 1024³ (jupyterhub/traitlets.py ByteSpecification).
         assert.strictEqual(detail("memory"), "MEM_LIMIT 8589934592 (8.0 GiB)");
         for (const c of report.checks) assert.ok(c.seconds >= 0 && !("fix" in c), JSON.stringify(c));

@@ -41,7 +41,7 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
         const noAccounts = await doctor(["--hub", "http://127.0.0.1:1"], new AutomationDouble({}));
         assert.match(noAccounts.stderr, /^esiphub: doctor: --hub needs --credentials FILE/);
         const unknownUser = await doctor(["rehearsal", "--user", "nobody"], new AutomationDouble({ rehearsal: { exists: true, outputs: { hubUrl: plain("http://127.0.0.1:1"), credentials: secret([{ username: "instructor", password: "p" }]) } } }));
-        assert.match(unknownUser.stderr, /^esiphub: --user nobody: no such account \(accounts: instructor\)\n$/);
+        assert.match(unknownUser.stderr, /^esiphub: doctor: --user nobody: no such account \(accounts: instructor\)\n$/);
     });
 
     describe("every layer: DNS (a real named), TLS (a proxy with a staging-shaped chain), JupyterHub 5 and a scripted cluster", () => {
