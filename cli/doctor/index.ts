@@ -42,7 +42,10 @@ export interface SiteCommandContext {
 /** The key of the hub-and-storage layer's staging setting (Let's Encrypt's staging server for rehearsals). */
 export const STAGING_KEY = `${NAMESPACE}:letsEncryptStaging`;
 /** Without a stack: ESIPHub's defaults. */
-const configDefault = (key: string) => String(CONFIG_KEYS.find((k) => k.key === key)!.default);
+const configDefault = (key: string) => {
+    const value = CONFIG_KEYS.find((k) => k.key === key)!.default;
+    return typeof value === "string" ? value : JSON.stringify(value);
+};
 const DEFAULT_HUB_NAMESPACE = configDefault("hubNamespace");
 const DEFAULT_SHARED_NAME = path.posix.basename(configDefault("sharedMountPath"));
 const DEFAULT_SPAWN_TIMEOUT_S = 300;
@@ -106,6 +109,7 @@ export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: 
         namespace: config.hub.namespace,
         hostname: config.hub.hostname,
         publicIp: typeof outputs.publicIp?.value === "string" ? outputs.publicIp.value : undefined,
+        dns: { resolvers: config.dns.checkResolvers, ttl: config.dns.ttl },
         stagingExpected: await stagingRequested(stack, outputs),
         reportAllLayers: true,
         user: {
@@ -140,6 +144,7 @@ export function hubTarget(ctx: SiteCommandContext, options: DoctorCommandOptions
         hubUrl,
         namespace: DEFAULT_HUB_NAMESPACE,
         hostname: isIpAddress(host) || host === "localhost" ? undefined : host,
+        dns: { resolvers: JSON.parse(configDefault("dnsCheckResolvers")) as string[] },
         stagingExpected: false,
         reportAllLayers: false,
         user: { account, readmeName: README_NAME, sharedName: DEFAULT_SHARED_NAME, namespace: DEFAULT_HUB_NAMESPACE },
@@ -202,7 +207,7 @@ export function registerDoctorCommand(program: Command, ctx: SiteCommandContext)
         .option("--user <name>", "the account to test with (default: the first admin, else the first account)")
         .option("--execute", "also run the load tester's cell in a kernel")
         .option("--json", 'print {"site", "hub", "ok", "checks": [{"name", "status", "detail", "seconds", "fix"}]}')
-        .option("--resolver <address>", "resolve the hub's name with this DNS server (IP[:port]) instead of the system's, e.g. 1.1.1.1")
+        .option("--resolver <address>", "the DNS server (IP[:port]) to ask for the hub's name, in every check (default: the dns check asks esiphub:dnsCheckResolvers, the others the system's resolver)")
         .option("--ca <file>", "also trust these PEM certificates (e.g. Let's Encrypt's staging roots)")
         .option("--timeout <seconds>", "time the test server may take to start (default: the site's startTimeout, else 300)", seconds)
         .action(async (site: string | undefined, options: DoctorCommandOptions) => {

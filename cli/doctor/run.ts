@@ -20,6 +20,8 @@ export interface DoctorTarget {
     readonly hostname?: string;
     /** The site's public IP, which the name must resolve to. */
     readonly publicIp?: string;
+    /** Resolvers outside the cluster that the dns check asks (esiphub:dnsCheckResolvers), and the record's TTL. */
+    readonly dns: { readonly resolvers: readonly string[]; readonly ttl?: number };
     /** The stack asked Let's Encrypt's staging server for its certificate. */
     readonly stagingExpected: boolean;
     /** Site mode reports the DNS and TLS checks even when they do not apply (why, and a warning for plain HTTP). */
@@ -32,6 +34,7 @@ export interface DoctorTarget {
 export interface DoctorOptions {
     readonly execute: boolean;
     readonly spawnTimeoutMs: number;
+    /** Resolvers to ask instead of the target's (--resolver). */
     readonly dns?: DnsOptions;
     readonly tls?: TlsOptions;
     readonly cluster?: ClusterOptions;
@@ -65,7 +68,8 @@ async function dnsAndTls(run: CheckRun, target: DoctorTarget, options: DoctorOpt
         return;
     }
     const hostname = target.hostname;
-    await run.run("dns", () => checkDns({ hostname, expectedIp: target.publicIp, site: target.site ?? undefined }, options.dns));
+    const dns = options.dns ?? { servers: target.dns.resolvers };
+    await run.run("dns", () => checkDns({ hostname, expectedIp: target.publicIp, ttl: target.dns.ttl, site: target.site ?? undefined }, dns));
     if (url.protocol !== "https:") {
         await run.run("tls", async () => warn(`plain HTTP at ${target.hubUrl}: passwords cross the network in clear`, "use the hub's https:// address"));
         return;

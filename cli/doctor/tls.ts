@@ -44,12 +44,13 @@ const RENEWAL_OVERDUE_DAYS = 14;
 const dnField = (dn: string, key: string) => dn.split("\n").find((p) => p.startsWith(`${key}=`))?.slice(key.length + 1);
 const describeDn = (dn: string) => dnField(dn, "CN") ?? dnField(dn, "O") ?? dn.replace(/\n/g, ", ");
 
-const restartAutohttps = (target: TlsTarget) => `kubectl -n ${target.namespace} delete pod -l component=autohttps`;
+/** `esiphub tls-retry` restarts the autohttps pod so that Traefik asks Let's Encrypt again, and waits for the certificate. */
+const tlsRetry = (target: TlsTarget) => `esiphub tls-retry ${target.site ?? "SITE"}`;
 
 function acmeFix(target: TlsTarget): string {
     return (
         "the chart's autohttps (Traefik) asks Let's Encrypt once, when its pod starts, and never again: make the name resolve to the hub " +
-        `(${target.site ? `esiphub dns ${target.site}` : "the DNS check"}), then restart it: ${restartAutohttps(target)}`
+        `(${target.site ? `esiphub dns ${target.site}` : "the DNS check"}), then ${tlsRetry(target)}`
     );
 }
 
@@ -75,7 +76,7 @@ export function judgeCertificate(served: ServedCertificate, target: TlsTarget, n
     if (staging && !target.stagingExpected) {
         return fail(
             `the certificate comes from Let's Encrypt's STAGING server (${issuer}); browsers refuse it`,
-            `the stack does not ask for staging: with esiphub:letsEncryptStaging false, run esiphub up${target.site ? ` ${target.site}` : ""}, then ${restartAutohttps(target)}`,
+            `the stack does not ask for staging (any more): Traefik keeps a stored certificate when its server changes; ${tlsRetry(target)} forgets it and waits for a real one`,
         );
     }
     if (served.authorizationError) {

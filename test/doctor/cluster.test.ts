@@ -6,7 +6,6 @@ import { parseSiteConfig } from "../../components/config";
 import { readStackConfig, stackFilePath } from "../../plan/stackfile";
 import { requireTool } from "../dns/named";
 import { PROJECT_DIR } from "../mocks";
-import { CertFactory } from "./certs";
 import { Scenario, ScriptedCluster, startScriptedCluster } from "./kubeapi";
 
 /** The Jetstream2 stack, as the recorded cluster is: 62 accounts, 4G guarantee, a master and five workers. */
@@ -23,22 +22,19 @@ async function examine(cluster: ScriptedCluster, target: Partial<ClusterTarget> 
 const statuses = (checks: Record<string, CheckResult>) => Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, c.status]));
 
 describe("doctor: the cluster checks against a scripted Kubernetes API on 127.0.0.1", function () {
-    let certs: CertFactory;
     const clusters: ScriptedCluster[] = [];
     const start = async (scenario: Scenario) => {
-        const cluster = await startScriptedCluster(scenario, certs);
+        const cluster = await startScriptedCluster(scenario);
         clusters.push(cluster);
         return cluster;
     };
 
     before(function () {
         requireTool(this, "openssl", "openssl");
-        certs = new CertFactory();
     });
 
     after(async () => {
         await Promise.all(clusters.map((c) => c.close()));
-        certs?.remove();
     });
 
     it("a healthy cluster: every check passes, and the probe claim is made, bound, written, read and removed", async () => {
@@ -155,12 +151,16 @@ describe("doctor: the cluster checks against a scripted Kubernetes API on 127.0.
         );
     });
 
-    it("a kubeconfig without a valid client certificate gets the API server's 401", async () => {
+    it("credentials the API server does not accept: its 401, or its 403 for the anonymous user", async () => {
         const cluster = await start("healthy");
-        const anonymous = cluster.kubeconfig.replace(/ {4}client-certificate-data: .*\n {4}client-key-data: .*\n/, "    token: not-a-token\n");
+        const withToken = cluster.kubeconfig.replace(/ {4}client-certificate-data: .*\n {4}client-key-data: .*\n/, "    token: not-a-token\n");
         const run = new CheckRun("https://hub.esipfed.org", "jhub");
-        await runClusterChecks(run, clusterTarget(JETSTREAM, anonymous, 62), FAST);
+        await runClusterChecks(run, clusterTarget(JETSTREAM, withToken, 62), FAST);
         assert.strictEqual(run.results[0].detail, "the Kubernetes API did not answer: HTTP 401: Unauthorized");
+        const anonymous = cluster.kubeconfig.replace(/ {4}client-certificate-data: .*\n {4}client-key-data: .*\n/, "    {}\n");
+        const anonymousRun = new CheckRun("https://hub.esipfed.org", "jhub");
+        await runClusterChecks(anonymousRun, clusterTarget(JETSTREAM, anonymous, 62), FAST);
+        assert.match(anonymousRun.results[0].detail, /^the Kubernetes API did not answer: HTTP 403: forbidden: User "system:anonymous" cannot get path "\/api\/v1\/nodes"$/);
     });
 });
 

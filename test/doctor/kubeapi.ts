@@ -2,7 +2,9 @@
  * A scripted Kubernetes API on 127.0.0.1 for the doctor's cluster checks. It answers reads with the recorded
  * objects of a scenario (fixtures/cluster/, see its README) and models the few objects the doctor writes (its probe
  * claim and pod) the way the API server and its controllers treat them:
- * - HTTPS with client-certificate authentication, like a kubeadm admin.conf (no valid client certificate: 401);
+ * - HTTPS with client-certificate authentication, like a kubeadm admin.conf, on the PKI and kubeconfig of the CLI's
+ *   other scripted API (test/cli/k8s-api.ts): a bearer token the server does not know is 401, no credentials at all
+ *   are the anonymous user, whom kubeadm's RBAC forbids everything (403);
  * - errors as metav1.Status objects (404 NotFound, 409 AlreadyExists) with the API server's messages;
  * - a created claim is Pending; the NFS provisioner binds it to a new volume `pvc-<uid>` (reclaim policy Retain, as
  *   the site's StorageClass) on the next read, unless the scenario's provisioner cannot run; the persistent volume
@@ -19,7 +21,7 @@ import * as https from "https";
 import * as net from "net";
 import * as path from "path";
 import type { IncomingMessage, ServerResponse } from "http";
-import { CertFactory, KeyPair } from "./certs";
+import { adminKubeconfig, makePki } from "../cli/k8s-api";
 
 export const SCENARIOS = ["healthy", "node-notready", "calico-degraded", "claim-pending", "hub-crashloop"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -364,15 +366,12 @@ function route(state: ClusterState, scenario: Scenario, method: string, url: URL
     return [404, status(404, "NotFound", "the server could not find the requested resource")];
 }
 
-/** Starts the scripted API for a scenario; its certificates (cluster CA, server, admin client) are made by `certs`. */
-export async function startScriptedCluster(scenario: Scenario, certs: CertFactory): Promise<ScriptedCluster> {
-    // kubeadm's CA is CN=kubernetes; admin.conf's user is kubernetes-admin in kubeadm:cluster-admins (kubeadm ≥ 1.29).
-    const ca: KeyPair = certs.selfSigned(`k8s-ca-${scenario}`, "/CN=kubernetes", { ca: true, days: 3650 });
-    const serverCert = certs.signed(`k8s-apiserver-${scenario}`, "/CN=kube-apiserver", ca, { names: ["kubernetes", "kubernetes.default", "IP:127.0.0.1"] });
-    const admin = certs.signed(`k8s-admin-${scenario}`, "/O=kubeadm:cluster-admins/CN=kubernetes-admin", ca, { client: true });
+/** Starts the scripted API for a scenario. */
+export async function startScriptedCluster(scenario: Scenario): Promise<ScriptedCluster> {
+    const pki = makePki();
     const state = new ClusterState(scenario);
     const requests: string[] = [];
-    const server = https.createServer({ key: serverCert.key, cert: serverCert.cert, ca: ca.cert, requestCert: true, rejectUnauthorized: false }, (req: IncomingMessage, res: ServerResponse) => {
+    const server = https.createServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert, requestCert: true, rejectUnauthorized: false }, (req: IncomingMessage, res: ServerResponse) => {
         const url = new URL(req.url ?? "/", "https://127.0.0.1");
         requests.push(`${req.method} ${url.pathname}${url.search}`);
         const send = (code: number, answer: Obj | string) => {
@@ -380,7 +379,11 @@ export async function startScriptedCluster(scenario: Scenario, certs: CertFactor
             res.writeHead(code, { "content-type": typeof answer === "string" ? "text/plain" : "application/json", "audit-id": crypto.randomUUID(), "cache-control": "no-cache, private" });
             res.end(text);
         };
-        if (!(req.socket as import("tls").TLSSocket).authorized) return send(401, status(401, "Unauthorized", "Unauthorized"));
+        if (!(req.socket as import("tls").TLSSocket).authorized) {
+            // k8s.io/apiserver: a token no authenticator accepts is 401; no credentials at all is system:anonymous.
+            if (req.headers.authorization) return send(401, status(401, "Unauthorized", "Unauthorized"));
+            return send(403, status(403, "Forbidden", `forbidden: User "system:anonymous" cannot ${req.method?.toLowerCase()} path "${url.pathname}"`));
+        }
         body(req)
             .then((payload) => {
                 state.sweep();
@@ -391,28 +394,7 @@ export async function startScriptedCluster(scenario: Scenario, certs: CertFactor
             .catch((e: Error) => send(500, status(500, "InternalError", e.message)));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    const b64 = (text: string) => Buffer.from(text).toString("base64");
-    const kubeconfig = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: ${b64(ca.cert)}
-    server: https://127.0.0.1:${port}
-  name: kubernetes
-contexts:
-- context:
-    cluster: kubernetes
-    user: kubernetes-admin
-  name: kubernetes-admin@kubernetes
-current-context: kubernetes-admin@kubernetes
-kind: Config
-preferences: {}
-users:
-- name: kubernetes-admin
-  user:
-    client-certificate-data: ${b64(admin.cert)}
-    client-key-data: ${b64(admin.key)}
-`;
+    const kubeconfig = adminKubeconfig(pki, `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
     return {
         kubeconfig,
         requests,
@@ -424,7 +406,10 @@ users:
         close: () =>
             new Promise<void>((resolve) => {
                 server.closeAllConnections();
-                server.close(() => resolve());
+                server.close(() => {
+                    fs.rmSync(pki.dir, { recursive: true, force: true });
+                    resolve();
+                });
             }),
     };
 }

@@ -10,7 +10,6 @@ import { hubRootMissing, LocalHub, startLocalHub } from "../hub/localhub";
 import { requireTool } from "../dns/named";
 import { PROJECT_DIR } from "../mocks";
 import { SAMPLE_RESULTS, SETTINGS } from "../loadtest/samples";
-import { CertFactory } from "./certs";
 import { esiphub, plain, secret, testProject } from "./doctorcli";
 import { ScriptedCluster, startScriptedCluster } from "./kubeapi";
 
@@ -94,7 +93,6 @@ describe("esiphub rehearse (on the Automation API double)", function () {
     describe("the whole rehearsal against a real JupyterHub 5 and a scripted cluster on 127.0.0.1", () => {
         let hub: LocalHub;
         let accounts: TestAccount[];
-        let certs: CertFactory;
         let cluster: ScriptedCluster;
 
         before(async function () {
@@ -110,14 +108,12 @@ describe("esiphub rehearse (on the Automation API double)", function () {
                 adminUsers: ["instructor"],
                 singleuser: { memoryLimit: "8G", readme: "# Quickstart\n", shared: true },
             });
-            certs = new CertFactory();
-            cluster = await startScriptedCluster("healthy", certs);
+            cluster = await startScriptedCluster("healthy");
         });
 
         after(async () => {
             await hub?.stop();
             await cluster?.close();
-            certs?.remove();
         });
 
         it("up, doctor, load test with the site's accounts and its HTML report, destroy: GO, with the figures and the cost", async () => {

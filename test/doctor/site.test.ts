@@ -5,7 +5,7 @@ import * as path from "path";
 import { AutomationDouble, FakeSite } from "../cli/automation-double";
 import { credentialsOf, makeAccounts, TestAccount } from "../hub/accounts";
 import { hubRootMissing, LocalHub, startLocalHub } from "../hub/localhub";
-import { NamedServer, requireTool, startNamed, zoneHead } from "../dns/named";
+import { Named, requireTool, startNamed } from "../dns/named";
 import { CertFactory, startTlsProxy, TlsServer } from "./certs";
 import { doctorJson, esiphub, LOCAL_SITE_STACK, plain, secret, testProject } from "./doctorcli";
 import { ScriptedCluster, startScriptedCluster } from "./kubeapi";
@@ -49,7 +49,7 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
         let accounts: TestAccount[];
         let certs: CertFactory;
         let cluster: ScriptedCluster;
-        let named: NamedServer;
+        let named: Named;
         let proxy: TlsServer;
 
         before(async function () {
@@ -59,13 +59,11 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
                 this.skip();
             }
             requireTool(this, "openssl", "openssl");
-            const namedPath = requireTool(this, "named", "bind9");
-            requireTool(this, "dig", "bind9-dnsutils");
             accounts = makeAccounts(["workshop-01", "workshop-02", "workshop-03", "instructor"]);
             hub = await startLocalHub({ credentials: credentialsOf(accounts), adminUsers: ["instructor"], singleuser: { memoryLimit: "8G", readme: "# Quickstart\n", shared: true } });
             certs = new CertFactory();
-            cluster = await startScriptedCluster("healthy", certs);
-            named = await startNamed(namedPath, { zones: { "esipfed.org": `${zoneHead("esipfed.org")}hub\t300\tIN\tA\t127.0.0.1\n` } });
+            cluster = await startScriptedCluster("healthy");
+            named = await startNamed(this, "hub\t300\tIN\tA\t127.0.0.1\n");
             // What a rehearsal stack's autohttps serves: a certificate from Let's Encrypt's staging hierarchy.
             const root = certs.selfSigned("stg-root", "/C=US/O=(STAGING) Internet Security Research Group/CN=(STAGING) Pretend Pear X1", { ca: true });
             const intermediate = certs.signed("stg-int", "/C=US/O=(STAGING) Let's Encrypt/CN=(STAGING) Ersatz Edamame E1", root, { ca: true });
@@ -106,7 +104,7 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
                 ["dns", "tls", "hub", "login-page", "login", "server", "page", "home", "memory", "stop", "nodes", "calico", "provisioner", "probe-claim", "image", "capacity", "crashloop"].map((n) => `${n} pass`),
             );
             const detail = (name: string) => report.checks.find((c) => c.name === name)!.detail;
-            assert.strictEqual(detail("dns"), "hub.esipfed.org resolves to 127.0.0.1 (TTL 300 s)");
+            assert.strictEqual(detail("dns"), `hub.esipfed.org resolves to 127.0.0.1 alone (${named.address})`);
             assert.match(detail("tls"), /^valid for hub\.esipfed\.org, issued by \(STAGING\) Ersatz Edamame E1 \(Let's Encrypt staging, as the stack asks: browsers will warn\), \d+ days left$/);
             assert.match(detail("login"), /^instructor logged in/);
             assert.strictEqual(detail("memory"), "MEM_LIMIT 8589934592 (8.0 GiB), as esiphub:memoryLimit 8G");
