@@ -390,9 +390,10 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         deps,
         outcome,
         siteConfig: (name) => siteConfig(deps, name).config,
-        siteStack: async (name, mode) => {
-            preflight(deps, name, mode === "create");
-            return deps.automation.stack(name, mode);
+        preflight: (name, cloud) => void preflight(deps, name, cloud),
+        deployedStack: async (name) => {
+            preflight(deps, name, false);
+            return deps.automation.stack(name, "select");
         },
         runCommand: (args) => runCli(args, deps),
         error: (message) => new CliError(message),

@@ -13,7 +13,8 @@ import { estimateCost } from "../components/cost";
 import { formatAmount } from "../components/cost/format";
 import type { CostUnit } from "../components/cost";
 import { parseCredentials } from "./credentials";
-import { doctorOptions, runDoctor, SiteCommandContext, siteTarget, STAGING_KEY } from "./doctor";
+import { doctorOptions, runDoctor, SiteCommandContext, siteTarget } from "./doctor";
+import { NAMESPACE } from "../components/config";
 import type { DoctorReport } from "./doctor";
 import { countChecks, formatCheck, formatSummary } from "./doctor/check";
 import type { LoadtestReport, SiteAccess } from "./loadtest";
@@ -99,7 +100,7 @@ export function formatRehearsal(outcome: RehearsalOutcome): string {
 }
 
 async function siteAccess(ctx: SiteCommandContext, site: string): Promise<SiteAccess> {
-    const outputs = await (await ctx.siteStack(site, "select")).outputs();
+    const outputs = await (await ctx.deployedStack(site)).outputs();
     const credentials = parseCredentials(outputs.credentials?.value);
     if (!credentials) throw ctx.error(`site "${site}" has no credentials output`);
     return { credentials, hubUrl: typeof outputs.hubUrl?.value === "string" ? outputs.hubUrl.value : undefined };
@@ -133,14 +134,14 @@ async function exercise(ctx: SiteCommandContext, site: string, users: number, re
 
 export async function rehearseCommand(ctx: SiteCommandContext, site: string, options: RehearseOptions): Promise<number> {
     const config = ctx.siteConfig(site);
-    const stack = await ctx.siteStack(site, "create");
-    const staging = (await stack.getConfig(STAGING_KEY)) === "true";
+    const staging = config.hub.letsEncryptStaging;
     if (config.hub.hostname && !staging && !options.productionCerts) {
         throw ctx.error(
             `site "${site}" is not a rehearsal stack: it asks Let's Encrypt for production certificates for ${config.hub.hostname} (5 per week for the same names, and every rehearsal asks anew); ` +
-                `set ${STAGING_KEY} to true for rehearsals, or pass --production-certs`,
+                `set ${NAMESPACE}:letsEncryptStaging to true in Pulumi.${site}.yaml for rehearsals, or pass --production-certs`,
         );
     }
+    ctx.preflight(site, true);
     const users = options.users ?? config.hub.users.length;
     if (users > config.hub.users.length) throw ctx.error(`rehearse: --users ${users} is more than the site's ${config.hub.users.length} accounts`);
     const reportFile = path.resolve(options.report ?? `${site}-rehearsal.html`);

@@ -31,16 +31,16 @@ export interface SiteCommandContext {
     readonly outcome: CliOutcome;
     /** The site's validated config from its stack file; throws the CLI's error for a bad one. */
     siteConfig(site: string): SiteConfig;
-    /** The site's stack after the CLI's preflight: `select` (it must be deployed) or `create` (about to be, cloud credentials checked). */
-    siteStack(site: string, mode: "create" | "select"): Promise<SiteStack>;
+    /** The CLI's checks before anything reaches Pulumi: the Pulumi CLI, and with `cloud` the cloud's credentials. */
+    preflight(site: string, cloud: boolean): void;
+    /** The deployed site's stack (after the preflight). */
+    deployedStack(site: string): Promise<SiteStack>;
     /** Runs another esiphub command (e.g. up, destroy) as the command line would; resolves to its exit status. */
     runCommand(args: string[]): Promise<number>;
     /** The CLI's error for a problem the operator can fix: one line, no stack trace. */
     error(message: string): Error;
 }
 
-/** The key of the hub-and-storage layer's staging setting (Let's Encrypt's staging server for rehearsals). */
-export const STAGING_KEY = `${NAMESPACE}:letsEncryptStaging`;
 /** Without a stack: ESIPHub's defaults. */
 const configDefault = (key: string) => {
     const value = CONFIG_KEYS.find((k) => k.key === key)!.default;
@@ -65,10 +65,10 @@ export interface DoctorCommandOptions {
 
 const isIpAddress = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[");
 
-/** True when the stack asked for Let's Encrypt staging: the hub layer's `tlsStaging` output, else the stack's setting. */
-export async function stagingRequested(stack: SiteStack, outputs: OutputMap): Promise<boolean> {
+/** True when the deployed hub asked for Let's Encrypt staging: its `tlsStaging` output, else the stack file's setting. */
+export function stagingRequested(config: SiteConfig, outputs: OutputMap): boolean {
     if (typeof outputs.tlsStaging?.value === "boolean") return outputs.tlsStaging.value;
-    return (await stack.getConfig(STAGING_KEY)) === "true";
+    return config.hub.hostname !== undefined && config.hub.letsEncryptStaging;
 }
 
 /** What the cluster checks expect of a site: its settings, its kubeconfig and its number of accounts. */
@@ -91,7 +91,7 @@ export function clusterTarget(config: SiteConfig, kubeconfig: string, users: num
 /** The doctor's target for a deployed site: its stack outputs and its stack file's settings. */
 export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: string): Promise<DoctorTarget> {
     const config = ctx.siteConfig(site);
-    const stack = await ctx.siteStack(site, "select");
+    const stack = await ctx.deployedStack(site);
     const outputs = await stack.outputs();
     const undeployed = (what: string) => ctx.error(`site "${site}" has no ${what} output (is it deployed? run \`esiphub up ${site}\`)`);
     const hubUrl = outputs.hubUrl?.value;
@@ -110,7 +110,7 @@ export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: 
         hostname: config.hub.hostname,
         publicIp: typeof outputs.publicIp?.value === "string" ? outputs.publicIp.value : undefined,
         dns: { resolvers: config.dns.checkResolvers, ttl: config.dns.ttl },
-        stagingExpected: await stagingRequested(stack, outputs),
+        stagingExpected: stagingRequested(config, outputs),
         reportAllLayers: true,
         user: {
             account,

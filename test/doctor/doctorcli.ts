@@ -94,7 +94,16 @@ export const LOCAL_SITE_STACK = `config:
   esiphub:memoryGuarantee: 4G
 `;
 
-/** A project folder with the site `rehearsal` (LOCAL_SITE_STACK), and a folder with a `pulumi` to put on PATH. */
+/** The local site with a hostname, as a rehearsal stack: Let's Encrypt staging certificates. */
+export const STAGING_SITE_STACK = `${LOCAL_SITE_STACK}  esiphub:hubHostname: hub.esipfed.org
+  esiphub:letsEncryptEmail: esiphub-admins@esipfed.org
+  esiphub:letsEncryptStaging: true
+`;
+
+/**
+ * A project folder with the sites `rehearsal` (LOCAL_SITE_STACK) and `staging` (STAGING_SITE_STACK), and a folder
+ * with a `pulumi` to put on PATH.
+ */
 export function testProject(tmp: string): { projectDir: string; binDir: string } {
     const projectDir = path.join(tmp, "project");
     const binDir = path.join(tmp, "bin");
@@ -102,6 +111,7 @@ export function testProject(tmp: string): { projectDir: string; binDir: string }
     fs.mkdirSync(binDir);
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(projectDir, "Pulumi.yaml"));
     fs.writeFileSync(path.join(projectDir, "Pulumi.rehearsal.yaml"), LOCAL_SITE_STACK);
+    fs.writeFileSync(path.join(projectDir, "Pulumi.staging.yaml"), STAGING_SITE_STACK);
     // Only found on PATH, never run: the double stands in for it.
     fs.writeFileSync(path.join(binDir, "pulumi"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
     return { projectDir, binDir };

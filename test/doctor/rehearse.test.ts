@@ -39,25 +39,24 @@ describe("esiphub rehearse (on the Automation API double)", function () {
         const double = new AutomationDouble({ jetstream: { exists: false } });
         const run = await rehearse(["jetstream", "--yes"], double, PROJECT_DIR);
         assert.strictEqual(run.code, 1);
-        assert.match(run.stderr, /^esiphub: site "jetstream" is not a rehearsal stack: .*hub\.esipfed\.org .*set esiphub:letsEncryptStaging to true for rehearsals, or pass --production-certs\n$/);
-        assert.deepStrictEqual(double.calls, ["stack jetstream create", "getConfig jetstream esiphub:letsEncryptStaging"]);
+        assert.match(run.stderr, /^esiphub: site "jetstream" is not a rehearsal stack: .*hub\.esipfed\.org .*set esiphub:letsEncryptStaging to true in Pulumi\.jetstream\.yaml for rehearsals, or pass --production-certs\n$/);
+        assert.deepStrictEqual(double.calls, []);
     });
 
     it("a rehearsal stack whose up fails: destroy still runs, NO-GO, exit 1", async () => {
         const double = new AutomationDouble({
-            jetstream: {
+            staging: {
                 exists: false,
-                config: { "esiphub:letsEncryptStaging": "true" },
                 events: { "preview-up": loadEvents("jetstream-update.preview.jsonl"), up: loadEvents("jetstream-up-failed.jsonl") },
                 failures: { up: "update failed" },
                 resources: [{ ...DATA_VOLUME, retainOnDelete: true }],
             },
         });
-        const run = await rehearse(["jetstream", "--yes"], double, PROJECT_DIR);
+        const run = await rehearse(["staging", "--yes"], double);
         assert.strictEqual(run.code, 1, run.stdout + run.stderr);
-        assert.match(run.stdout, /^Rehearsal of site "jetstream": up \(Let's Encrypt staging certificates\), doctor, load test of 62 users .*then destroy; about [\d,.]+ SU per hour while it runs$/m);
-        assert.deepStrictEqual(double.calls.filter((c) => /^(preview-)?(up|destroy) /.test(c)), ["preview-up jetstream", "up jetstream", "preview-destroy jetstream", "destroy jetstream"]);
-        assert.match(run.stdout, /^Rehearsal of site "jetstream": NO-GO \(`up` failed\)$/m);
+        assert.match(run.stdout, /^Rehearsal of site "staging": up \(Let's Encrypt staging certificates\), doctor, load test of 4 users .*then destroy; about [\d,.]+ SU per hour while it runs$/m);
+        assert.deepStrictEqual(double.calls.filter((c) => /^(preview-)?(up|destroy) /.test(c)), ["preview-up staging", "up staging", "preview-destroy staging", "destroy staging"]);
+        assert.match(run.stdout, /^Rehearsal of site "staging": NO-GO \(`up` failed\)$/m);
         assert.match(run.stdout, /^ {2}doctor: {8}not run$/m);
         assert.match(run.stdout, /^ {2}destroyed: {5}yes$/m);
     });

@@ -78,11 +78,11 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
             await hub?.stop();
         });
 
-        const site = (config: Record<string, string>): AutomationDouble => {
+        const site = (tlsStaging: boolean): AutomationDouble => {
             const fake: FakeSite = {
                 exists: true,
-                config,
                 outputs: {
+                    tlsStaging: plain(tlsStaging),
                     // The stack's hubUrl is https://hub.esipfed.org; the port is the test proxy's.
                     hubUrl: plain(`https://${HOST}:${proxy.port}`),
                     publicIp: plain("127.0.0.1"),
@@ -94,8 +94,8 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
             return new AutomationDouble({ tlssite: fake });
         };
 
-        it("a rehearsal stack (letsEncryptStaging): every check passes, through the staging certificate, with the admin", async () => {
-            const run = await doctor(["tlssite", "--json", "--resolver", named.address], site({ "esiphub:letsEncryptStaging": "true" }));
+        it("a hub deployed with letsEncryptStaging (tlsStaging output): every check passes, through the staging certificate, with the admin", async () => {
+            const run = await doctor(["tlssite", "--json", "--resolver", named.address], site(true));
             const report = doctorJson(run);
             assert.strictEqual(run.code, 0, run.stdout + run.stderr);
             assert.strictEqual(report.site, "tlssite");
@@ -111,8 +111,8 @@ describe("esiphub doctor SITE (on the Automation API double)", function () {
             assert.deepStrictEqual(cluster.leftovers(), []);
         });
 
-        it("the same hub when the stack asks for production certificates: tls fails, and the hub is not trusted either", async () => {
-            const run = await doctor(["tlssite", "--json", "--resolver", named.address], site({}));
+        it("the same hub when the stack asked for production certificates: tls fails, and the hub is not trusted either", async () => {
+            const run = await doctor(["tlssite", "--json", "--resolver", named.address], site(false));
             const report = doctorJson(run);
             assert.strictEqual(run.code, 1);
             const tls = report.checks.find((c) => c.name === "tls")!;
