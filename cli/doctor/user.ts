@@ -33,7 +33,8 @@ export interface UserOptions {
     readonly pollMs?: number;
 }
 
-const STEP_MS = { login: 30_000, page: 60_000, contents: 30_000, kernel: 120_000, stop: 120_000 };
+/** Bounds of hung steps, far above what a working hub takes (a stopped one fails at connect, in seconds). */
+const STEP_MS = { login: 60_000, page: 120_000, contents: 60_000, kernel: 180_000, stop: 180_000 };
 
 /** The cell that reads the memory limit: KubeSpawner (like every JupyterHub spawner, Spawner.get_env) puts mem_limit in MEM_LIMIT. */
 export const MEM_LIMIT_CODE = 'import os; print(os.environ.get("MEM_LIMIT", ""))';
