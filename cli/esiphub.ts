@@ -21,6 +21,8 @@ import { registerAccessCommands } from "./access";
 import { backupBeforeDestroy, registerBackupCommands } from "./backup";
 import { registerScaleCommand } from "./scale";
 import { registerTlsRetryCommand } from "./tlsretry";
+import { registerDoctorCommand, SiteCommandContext } from "./doctor";
+import { registerRehearseCommand } from "./rehearse";
 
 export { CliDeps, CliError, CliOutcome } from "./deps";
 
@@ -447,6 +449,17 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         hubNamespace: (site) => validatedSite(deps, site).config.hub.namespace,
         error: (message) => new CliError(message),
     });
+    const site: SiteCommandContext = {
+        deps,
+        outcome,
+        siteConfig: (name) => validatedSite(deps, name).config,
+        preflight: (name, cloud) => (cloud ? pulumiAndCloud(deps, name, readSite(deps, name).stack.config) : requirePulumiCli(deps)),
+        deployedStack: async (name) => (await deployedStack(deps, name)).stack,
+        runCommand: (args) => runCli(args, deps),
+        error: (message) => new CliError(message),
+    };
+    registerDoctorCommand(program, site);
+    registerRehearseCommand(program, site);
     return program;
 }
 

@@ -5,6 +5,7 @@ import { classifyError, Failure, LoadtestError, Phase, statusError } from "./err
 import type { Dispatcher } from "undici";
 import { Deadline, HubClient } from "./http";
 import { executeCell } from "./kernel";
+import type { ConnectOptions } from "./trust";
 
 export interface UserOptions {
     readonly execute: boolean;
@@ -83,7 +84,7 @@ async function followProgress(client: HubClient, userPath: string, deadline: Dea
     return verdict?.url;
 }
 
-async function userModel(client: HubClient, userPath: string, deadline: Deadline): Promise<{ server?: string | null; pending?: string | null }> {
+export async function userModel(client: HubClient, userPath: string, deadline: Deadline): Promise<{ server?: string | null; pending?: string | null }> {
     const answer = await client.call({ path: userPath, mode: "api", deadline, what: "user model" });
     if (answer.status !== 200) throw statusError(answer.status, "user model", answer.body);
     try {
@@ -104,7 +105,7 @@ async function pollUntilReady(client: HubClient, userPath: string, deadline: Dea
     }
 }
 
-async function login(client: HubClient, account: Account, deadline: Deadline): Promise<void> {
+export async function login(client: HubClient, account: Account, deadline: Deadline): Promise<void> {
     const page = await client.call({ path: "/hub/login", mode: "navigate", deadline, what: "login page" });
     if (page.status !== 200) throw statusError(page.status, "login page", page.body);
     // JupyterHub ≥ 4 puts the token in the form and in a cookie; older hubs have neither.
@@ -134,8 +135,20 @@ async function requestServer(client: HubClient, userPath: string, deadline: Dead
     throw statusError(answer.status, "start server", answer.body);
 }
 
+/**
+ * Asks the hub for the user's server and waits until it is ready (the progress stream, or the user model where the
+ * stream is cut); resolves with the server's absolute URL (ending in "/"). `onRequested` runs once the hub has taken
+ * the request, so that a caller knows there is a server to stop even when the wait fails.
+ */
+export async function startServer(client: HubClient, userPath: string, deadline: Deadline, pollMs: number, onRequested?: () => void): Promise<string> {
+    await requestServer(client, userPath, deadline);
+    onRequested?.();
+    const url = (await followProgress(client, userPath, deadline)) ?? (await pollUntilReady(client, userPath, deadline, pollMs));
+    return new URL(url, client.base).toString().replace(/\/?$/, "/");
+}
+
 /** Follows redirects (the single-user server's OAuth dance with the hub) to the server's page. */
-async function openServerPage(client: HubClient, serverUrl: string, deadline: Deadline): Promise<void> {
+export async function openServerPage(client: HubClient, serverUrl: string, deadline: Deadline): Promise<void> {
     const maxRedirects = 12;
     let url = serverUrl;
     for (let hop = 0; hop <= maxRedirects; hop++) {
@@ -155,7 +168,7 @@ async function openServerPage(client: HubClient, serverUrl: string, deadline: De
     throw new LoadtestError("protocol", `server page: more than ${maxRedirects} redirects (a redirect loop between the server and the hub's OAuth)`);
 }
 
-async function stopServer(client: HubClient, userPath: string, deadline: Deadline, intervalMs: number): Promise<void> {
+export async function stopServer(client: HubClient, userPath: string, deadline: Deadline, intervalMs: number): Promise<void> {
     const answer = await client.call({ method: "DELETE", path: `${userPath}/server`, mode: "api", deadline, what: "stop server" });
     if (answer.status === 204) return;
     if (answer.status !== 202) throw statusError(answer.status, "stop server", answer.body);
@@ -171,6 +184,8 @@ export interface RunUserArgs {
     readonly hubUrl: string;
     /** Shared connection pool of the run. */
     readonly dispatcher: Dispatcher;
+    /** How that pool reaches and trusts the hub (the kernel's websocket connects the same way). */
+    readonly connect?: ConnectOptions;
     readonly account: Account;
     readonly options: UserOptions;
     /** performance.now() at the start of the run: result times are seconds since then. */
@@ -186,13 +201,18 @@ export async function runUser(args: RunUserArgs): Promise<UserResult> {
     const phases: Partial<Record<Phase, PhaseTiming>> = {};
     const failures: Failure[] = [];
     const throttled = { responses: 0, waitedSeconds: 0 };
-    const client = new HubClient(args.hubUrl, args.dispatcher, {
-        onThrottle(seconds) {
-            throttled.responses++;
-            throttled.waitedSeconds += seconds;
-            events.throttled?.(account.username, seconds);
+    const client = new HubClient(
+        args.hubUrl,
+        args.dispatcher,
+        {
+            onThrottle(seconds) {
+                throttled.responses++;
+                throttled.waitedSeconds += seconds;
+                events.throttled?.(account.username, seconds);
+            },
         },
-    });
+        args.connect,
+    );
     const pollMs = options.pollIntervalMs ?? 1000;
     const userPath = `/hub/api/users/${encodeURIComponent(account.username)}`;
 
@@ -214,14 +234,11 @@ export async function runUser(args: RunUserArgs): Promise<UserResult> {
 
     let serverUrl = client.url(`/user/${encodeURIComponent(account.username)}/`);
     let serverRequested = false;
-    const startServer = async (deadline: Deadline) => {
-        await requestServer(client, userPath, deadline);
-        serverRequested = true;
-        const url = (await followProgress(client, userPath, deadline)) ?? (await pollUntilReady(client, userPath, deadline, pollMs));
-        serverUrl = new URL(url, client.base).toString().replace(/\/?$/, "/");
+    const spawn = async (deadline: Deadline) => {
+        serverUrl = await startServer(client, userPath, deadline, pollMs, () => (serverRequested = true));
     };
     if (await phase("login", (d) => login(client, account, d))) {
-        if (await phase("spawn", startServer)) {
+        if (await phase("spawn", spawn)) {
             if (await phase("page", (d) => openServerPage(client, serverUrl, d))) {
                 if (options.execute) await phase("execute", (d) => executeCell(client, account.username, serverUrl, d));
             }

@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from "http";
 import { CookieJar } from "tough-cookie";
 import { Dispatcher, request } from "undici";
 import { classifyError, LoadtestError } from "./errors";
+import type { ConnectOptions } from "./trust";
 
 export const USER_AGENT = "esiphub-loadtest";
 
@@ -85,6 +86,8 @@ export class HubClient {
         baseUrl: string,
         private readonly dispatcher: Dispatcher,
         private readonly hooks: ClientHooks = {},
+        /** How `dispatcher` reaches and trusts the hub, for the connections made outside it (the kernel's websocket). */
+        readonly connect: ConnectOptions = {},
     ) {
         this.base = new URL(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
     }

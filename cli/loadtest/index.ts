@@ -11,6 +11,7 @@ import { LoadtestCommandOptions, LoadtestUsageError, normalizeHubUrl, parseLoadt
 import { LoadtestProgress, ProgressOutput } from "./progress";
 import { formatReport, LoadtestReport, phasesOf } from "./report";
 import { runLoadtest } from "./runner";
+import type { ConnectOptions } from "./trust";
 
 export { parseCredentialsCsv, readCredentialsFile, CredentialsError } from "./credentials";
 export type { Account } from "./credentials";
@@ -35,6 +36,8 @@ export interface LoadtestCommandDeps {
     readonly stderr: ProgressOutput;
     /** For --site: reads the stack's outputs (the CLI passes its Automation API wrapper). */
     readonly siteAccess?: (site: string) => Promise<SiteAccess>;
+    /** How the simulated users reach and trust the hub (`esiphub rehearse` accepts a rehearsal stack's staging certificate). */
+    readonly connect?: ConnectOptions;
 }
 
 export interface LoadtestCommandResult {
@@ -83,7 +86,7 @@ export async function runLoadtestCommand(options: LoadtestCommandOptions, deps: 
     const progress = new LoadtestProgress(deps.stderr, users, phasesOf(settings));
     let report: LoadtestReport;
     try {
-        report = await runLoadtest(accounts, { hubUrl: hub, ...settings }, progress);
+        report = await runLoadtest(accounts, { hubUrl: hub, ...settings, connect: deps.connect }, progress);
     } finally {
         progress.finish();
     }

@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import WebSocket from "ws";
 import { LoadtestError, statusError } from "./errors";
 import { Deadline, HubClient, USER_AGENT } from "./http";
+import { websocketOptions } from "./trust";
 
 /** A cell whose answer the tester can check: the sum of 0..n-1 for a random n, computed by the kernel. */
 export function checkCell(n: number): { code: string; expected: string } {
@@ -41,11 +42,11 @@ export const CONNECTING_POLL_MS = 500;
  * status while they connect. It matters: Notebook 6.4 (Debian trixie's) completes a handshake that waited for the
  * kernel's first kernel_info reply only when some other request wakes its event loop; front ends always send one.
  */
-function runOnWebsocket(url: string, headers: Record<string, string>, code: string, username: string, deadline: Deadline, poll: () => Promise<void>): Promise<string> {
+function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: string, username: string, deadline: Deadline, poll: () => Promise<void>): Promise<string> {
     return new Promise((resolve, reject) => {
         const remaining = deadline.remainingMs();
         if (remaining <= 0) return reject(new LoadtestError("timeout", "kernel websocket: out of time"));
-        const ws = new WebSocket(url, { headers, handshakeTimeout: Math.ceil(remaining) });
+        const ws = new WebSocket(url, { ...options, handshakeTimeout: Math.ceil(remaining) });
         const msgId = crypto.randomUUID();
         let stdout = "";
         let replied = false;
@@ -96,8 +97,11 @@ function runOnWebsocket(url: string, headers: Record<string, string>, code: stri
     });
 }
 
-/** The execute phase for a logged-in user whose server lives at `serverUrl` (e.g. "http://hub/user/alice/"). */
-export async function executeCell(client: HubClient, username: string, serverUrl: string, deadline: Deadline): Promise<void> {
+/**
+ * Runs `code` in a new kernel of the logged-in user's server at `serverUrl` (e.g. "http://hub/user/alice/"), shuts
+ * the kernel down again, and resolves with what the code printed.
+ */
+export async function runCode(client: HubClient, username: string, serverUrl: string, code: string, deadline: Deadline): Promise<string> {
     const kernels = new URL("api/kernels", serverUrl).toString();
     const xsrfFrom = serverUrl;
     const started = await client.call({ method: "POST", path: kernels, mode: "api", xsrfFrom, json: {}, deadline, what: "start kernel" });
@@ -118,17 +122,23 @@ export async function executeCell(client: HubClient, username: string, serverUrl
         cookie: await client.jar.getCookieString(kernel),
     };
     const wsUrl = `${kernel}/channels?session_id=${crypto.randomUUID()}`.replace(/^http/, "ws");
-    const cell = checkCell(1000 + crypto.randomInt(1_000_000));
     const readModel = async () => {
         const model = await client.call({ path: kernel, mode: "api", xsrfFrom, deadline, what: "kernel model" });
         if (model.status === 404) throw new LoadtestError("execute-failed", "the kernel is gone (404 on its model) while connecting");
         if (model.status !== 200) throw statusError(model.status, "kernel model", model.body);
     };
-    const stdout = await runOnWebsocket(wsUrl, headers, cell.code, username, deadline, readModel);
-    if (stdout.trim() !== cell.expected) {
-        throw new LoadtestError("execute-failed", `the cell printed ${JSON.stringify(stdout.trim().slice(0, 80))}, expected ${cell.expected}`);
-    }
+    const stdout = await runOnWebsocket(wsUrl, { ...websocketOptions(client.connect), headers }, code, username, deadline, readModel);
 
     const shutdown = await client.call({ method: "DELETE", path: kernel, mode: "api", xsrfFrom, deadline, what: "shut down kernel" });
     if (shutdown.status !== 204 && shutdown.status !== 200) throw statusError(shutdown.status, "shut down kernel", shutdown.body);
+    return stdout;
+}
+
+/** The execute phase: one cell whose answer the kernel must compute right. */
+export async function executeCell(client: HubClient, username: string, serverUrl: string, deadline: Deadline): Promise<void> {
+    const cell = checkCell(1000 + crypto.randomInt(1_000_000));
+    const stdout = await runCode(client, username, serverUrl, cell.code, deadline);
+    if (stdout.trim() !== cell.expected) {
+        throw new LoadtestError("execute-failed", `the cell printed ${JSON.stringify(stdout.trim().slice(0, 80))}, expected ${cell.expected}`);
+    }
 }

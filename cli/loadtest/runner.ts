@@ -1,8 +1,8 @@
 /** Replays the burst: users started over the ramp, at most `concurrency` at a time, on one shared connection pool. */
-import { Agent } from "undici";
 import type { Account } from "./credentials";
 import { runUser, UserEvents, UserResult } from "./flow";
 import { buildReport, LoadtestReport, RunSettings } from "./report";
+import { ConnectOptions, hubAgent } from "./trust";
 
 export interface RunEvents extends UserEvents {
     userStarted?(username: string): void;
@@ -13,6 +13,8 @@ export interface LoadtestRun extends RunSettings {
     readonly hubUrl: string;
     /** Pause between looks at a user's model when the hub gives no progress stream, ms. */
     readonly pollIntervalMs?: number;
+    /** How the users reach and trust the hub (default: the system's resolver and Node's roots). */
+    readonly connect?: ConnectOptions;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -50,7 +52,7 @@ class Slots {
 export async function runLoadtest(accounts: readonly Account[], run: LoadtestRun, events: RunEvents = {}): Promise<LoadtestReport> {
     if (accounts.length < run.users) throw new RangeError(`${run.users} users asked for, only ${accounts.length} accounts`);
     const chosen = accounts.slice(0, run.users);
-    const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+    const dispatcher = hubAgent(run.connect, { keepAliveTimeout: 10_000 });
     const slots = new Slots(Math.max(1, run.concurrency));
     const startedAt = new Date();
     const runStart = performance.now();
@@ -64,6 +66,7 @@ export async function runLoadtest(accounts: readonly Account[], run: LoadtestRun
                     const result = await runUser({
                         hubUrl: run.hubUrl,
                         dispatcher,
+                        connect: run.connect,
                         account,
                         runStart,
                         events,

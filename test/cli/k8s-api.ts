@@ -105,6 +105,33 @@ export function acmeJson(caServer: string, certificates: { host: string; chain: 
     );
 }
 
+/** A kubeconfig as kubeadm's admin.conf has it (certificates inline), for the API server at `url`. */
+export function adminKubeconfig(pki: Pki, url: string, client: { cert: string; key: string } = { cert: pki.clientCert, key: pki.clientKey }): string {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    return [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- cluster:",
+        `    certificate-authority-data: ${b64(pki.caCert)}`,
+        `    server: ${url}`,
+        "  name: kubernetes",
+        "contexts:",
+        "- context:",
+        "    cluster: kubernetes",
+        "    user: kubernetes-admin",
+        "  name: kubernetes-admin@kubernetes",
+        "current-context: kubernetes-admin@kubernetes",
+        "preferences: {}",
+        "users:",
+        "- name: kubernetes-admin",
+        "  user:",
+        `    client-certificate-data: ${b64(client.cert)}`,
+        `    client-key-data: ${b64(client.key)}`,
+        "",
+    ].join("\n");
+}
+
 interface ModelPod {
     name: string;
     state: "pending" | "ready" | "terminating";
@@ -279,29 +306,7 @@ export class ScriptedCluster {
 
     /** The site's kubeconfig output, as kubeadm's admin.conf has it (certificates inline). */
     kubeconfig(client: { cert: string; key: string } = { cert: this.pki.clientCert, key: this.pki.clientKey }): string {
-        const b64 = (s: string) => Buffer.from(s).toString("base64");
-        return [
-            "apiVersion: v1",
-            "kind: Config",
-            "clusters:",
-            "- cluster:",
-            `    certificate-authority-data: ${b64(this.pki.caCert)}`,
-            `    server: ${this.url}`,
-            "  name: kubernetes",
-            "contexts:",
-            "- context:",
-            "    cluster: kubernetes",
-            "    user: kubernetes-admin",
-            "  name: kubernetes-admin@kubernetes",
-            "current-context: kubernetes-admin@kubernetes",
-            "preferences: {}",
-            "users:",
-            "- name: kubernetes-admin",
-            "  user:",
-            `    client-certificate-data: ${b64(client.cert)}`,
-            `    client-key-data: ${b64(client.key)}`,
-            "",
-        ].join("\n");
+        return adminKubeconfig(this.pki, this.url, client);
     }
 
     /** Traefik's stored state now (the Secret's acme.json), undefined without the Secret. */

@@ -10,6 +10,7 @@ import { authenticatorConfig, AUTHENTICATOR_FILE, AUTHENTICATOR_MODULE } from ".
 import { HANG_GUARD_MS, sleep, waitFor } from "../wait";
 
 const HANG_GUARD_S = HANG_GUARD_MS / 1000;
+import { POSTSTART_FILE } from "../../components/jupyterhub/values";
 
 export const HUB_ROOT = process.env.ESIPHUB_HUB_ROOT || "/var/cache/esiphub/trixie-root";
 
@@ -37,6 +38,42 @@ export interface LocalHubOptions {
     port?: number;
     /** How long to wait for /hub/api to answer before calling it a hang, ms (default: the tests' hang guard). */
     startTimeoutMs?: number;
+    /** User servers set up as the chart sets them up (its `singleuser` values); plain servers when absent. */
+    singleuser?: SingleuserOptions;
+}
+
+/**
+ * What the chart gives every user server, modelled here: `memoryLimit` becomes MEM_LIMIT (KubeSpawner and
+ * SimpleLocalProcessSpawner both inherit it from Spawner.mem_limit, jupyterhub/spawner.py get_env); the quickstart
+ * README and a shared folder are mounted outside the home, and the chart's own postStart script
+ * (components/jupyterhub/poststart.sh) copies and links them into the home. Kubernetes runs postStart next to the
+ * container's entrypoint (and kills the container if it fails, which the script never does); here it runs just
+ * before the server.
+ */
+export interface SingleuserOptions {
+    memoryLimit?: string;
+    /** Text of the quickstart README; none is mounted when absent. */
+    readme?: string;
+    /** Mount a shared folder (with one file in it). */
+    shared?: boolean;
+}
+
+/** Python config lines for `singleuser`; files go under `dir` (host path), seen by the hub as `chrootDir`. */
+function singleuserConfig(singleuser: SingleuserOptions, dir: string, chrootDir: string): string[] {
+    const lines: string[] = [];
+    if (singleuser.memoryLimit) lines.push(`c.Spawner.mem_limit = ${py(singleuser.memoryLimit)}`);
+    const filesDir = path.join(dir, "etc-esiphub");
+    fs.mkdirSync(filesDir);
+    fs.copyFileSync(POSTSTART_FILE, path.join(filesDir, "poststart.sh"));
+    if (singleuser.readme !== undefined) fs.writeFileSync(path.join(filesDir, "README.md"), singleuser.readme);
+    if (singleuser.shared) {
+        fs.mkdirSync(path.join(dir, "shared"));
+        fs.writeFileSync(path.join(dir, "shared", "welcome.txt"), "shared scratch\n");
+    }
+    // The script's log lines go to the server's own output (the hub's log here) instead of PID 1's.
+    const env = `ESIPHUB_README_SOURCE=${chrootDir}/etc-esiphub/README.md ESIPHUB_SHARED_PATH=${chrootDir}/shared ESIPHUB_LOG_TO=/dev/stderr`;
+    lines.push(`c.Spawner.cmd = ["bash", "-c", ${py(`${env} bash ${chrootDir}/etc-esiphub/poststart.sh && exec jupyterhub-singleuser "$@"`)}, "jupyterhub-singleuser"]`);
+    return lines;
 }
 
 export interface LocalHub {
@@ -210,6 +247,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
             `    spawner.port = ${serverPortBase} + spawner.user.id % ${SERVER_PORTS}`,
             `c.Spawner.pre_spawn_hook = esiphub_server_port`,
             `c.Spawner.environment = {"ESIPHUB_LOCALHUB": ${py(marker)}}`,
+            ...(options.singleuser ? singleuserConfig(options.singleuser, dir, chrootDir) : []),
             authenticatorConfig({
                 moduleDir: `${chrootDir}/esiphub`,
                 credentialsPath: `${chrootDir}/credentials.json`,
