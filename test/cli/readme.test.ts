@@ -59,6 +59,13 @@ const NEEDS: Record<string, "offline" | "deployed" | "network"> = {
     "admin-ip": "network",
     // The deployed site's Kubernetes API as well (whose servers run where): run in test/cli/scale.test.ts.
     scale: "network",
+    // A live hub, its DNS, certificate and cluster: run in test/doctor/ against local servers.
+    doctor: "network",
+    rehearse: "network",
+    // The cluster's API (test/cli/tlsretry.test.ts) and the NFS host over SSH (test/backup/).
+    "tls-retry": "network",
+    backup: "network",
+    handout: "network",
 };
 
 /** The Pulumi CLI's own commands the docs may use (the Pulumi CLI reference, pulumi.com/docs/iac/cli/commands). */
