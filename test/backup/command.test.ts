@@ -101,6 +101,14 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
                           questions.push(q);
                           return options.answer!;
                       },
+            // Deleting the data volume asks for the site's name to be typed.
+            ask:
+                options.answer === undefined
+                    ? undefined
+                    : async (q) => {
+                          questions.push(q);
+                          return options.answer ? "testsite" : "";
+                      },
             nfsAccess: { sshPort: options.sshPort ?? sshd.port, exportDir },
         };
         const code = await runCli(args, deps);
@@ -212,7 +220,7 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
             const r = await run(destroy, { sites: deletable(), answer: true, sshPort: closed });
             assert.strictEqual(r.code, 1);
             assert.match(r.questions[0], /^Back up every home and the shared folder to .*esiphub-backups\/testsite-\d{4}-\d\d-\d\d first\? \[y\/N\] $/);
-            assert.match(r.stderr, /^esiphub: the backup before the destroy failed: cannot connect to 127\.0\.0\.1 port \d+ \(ECONNREFUSED\)\. Nothing was backed up\. Nothing was destroyed\n$/);
+            assert.match(r.stderr, /^esiphub: the backup before the destroy failed: cannot connect to 127\.0\.0\.1 port \d+ \(ECONNREFUSED\)\. Nothing was backed up\. Nothing was destroyed; without esiphub: `pulumi destroy -s testsite`\n$/);
             assert.ok(!r.calls.some((c) => /destroy/.test(c)), r.calls.join("\n"));
         });
 
@@ -220,7 +228,7 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
             const r = await run(destroy, { sites: deletable(), answer: true });
             assert.strictEqual(r.code, 0, r.stderr);
             assert.strictEqual(r.questions.length, 2);
-            assert.match(r.questions[1], /DESTROY every resource of site "testsite"/);
+            assert.match(r.questions[1], /deletes every resource of site "testsite" AND its data volume/);
             const dir = /first\? \[y\/N\] $/.test(r.questions[0]) ? r.questions[0].replace(/^Back up every home and the shared folder to (.*) first\? \[y\/N\] $/, "$1") : "";
             assert.strictEqual(readManifest(dir)!.archives.length, 4);
             assert.ok(r.calls.indexOf("destroy testsite") > r.calls.indexOf("getConfig testsite esiphub:sshPrivateKey"));
@@ -231,7 +239,7 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
             const kept = site();
             kept.testsite.resources = [{ ...kept.testsite.resources![0], retainOnDelete: true }];
             kept.testsite.config!["esiphub:keepDataOnDestroy"] = "true";
-            const r = await run([...destroy, "--yes"], { sites: kept, answer: true });
+            const r = await run(["destroy", "testsite", "--yes"], { sites: kept, answer: true });
             assert.strictEqual(r.code, 0, r.stderr);
             assert.doesNotMatch(r.stdout, /goes with this destroy/);
             assert.ok(!r.questions.some((q) => /Back up/.test(q)));
