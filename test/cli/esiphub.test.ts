@@ -2,7 +2,6 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { spawnSync } from "child_process";
 import { AddressInfo } from "net";
 import { parse } from "csv-parse/sync";
 import { Automation } from "../../cli/automation";
@@ -544,29 +543,6 @@ describe("esiphub CLI (through the Automation double)", () => {
             } finally {
                 server.close();
             }
-        });
-    });
-
-    describe("the esiphub command itself (cli/esiphub.js)", () => {
-        const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
-        const exec = (args: string[], env: Record<string, string> = {}) =>
-            spawnSync(process.execPath, [bin, ...args], { cwd: tmp, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: harness.homeDir, ...env } });
-
-        it("runs from any directory and exits 0", () => {
-            const r = exec(["cost", "nebula", "--hours", "2"]);
-            assert.strictEqual(r.status, 0, r.stderr);
-            assert.match(r.stdout, /^Cost estimate for site "nebula" \(openstack\)$/m);
-        });
-
-        it("errors are one line with a non-zero exit from the real command too", () => {
-            const unknown = exec(["up", "nowhere", "--yes"]);
-            assert.strictEqual(unknown.status, 2);
-            assert.match(unknown.stderr, /^esiphub: unknown site "nowhere"/);
-            assert.strictEqual(unknown.stderr.trimEnd().split("\n").length, 1);
-            const noPulumi = exec(["outputs", "jetstream"], { PATH: path.dirname(process.execPath) });
-            assert.strictEqual(noPulumi.status, 1);
-            assert.match(noPulumi.stderr, /^esiphub: the Pulumi CLI \(pulumi\) is not on PATH: install it with/);
-            assert.strictEqual(noPulumi.stderr.trimEnd().split("\n").length, 1);
         });
     });
 });

@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { execFileSync, spawnSync } from "child_process";
 import { runPlan, EXIT } from "../../cli/plan";
 import { PROJECT_DIR, SITES } from "../mocks";
 
@@ -157,15 +156,6 @@ describe("esiphub plan", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
-    });
-
-    it("the installed command prints valid JSON and exits with the contract's codes", function () {
-        const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
-        const json = execFileSync("node", [bin, "plan", "aws", "--json"], { cwd: os.tmpdir(), encoding: "utf8" });
-        assert.strictEqual(JSON.parse(json).site, "aws");
-        const bad = spawnSync("node", [bin, "plan", "nowhere"], { encoding: "utf8" });
-        assert.strictEqual(bad.status, 2);
-        assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
     });
 
     describe("the quota check of the offline cloud, and --quota", () => {
