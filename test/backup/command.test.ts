@@ -11,15 +11,7 @@ import { AutomationDouble, FakeSite } from "../cli/automation-double";
 import { PROJECT_DIR } from "../mocks";
 import { makeHome } from "./tree";
 import { Sshd, sshdUnavailable, startSshd } from "./sshd";
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
+import { Capture } from "../capture";
 
 interface RunResult {
     code: number;

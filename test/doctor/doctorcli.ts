@@ -6,15 +6,8 @@ import { CliDeps, runCli } from "../../cli/esiphub";
 import type { Automation } from "../../cli/automation";
 import { AutomationDouble } from "../cli/automation-double";
 import { PROJECT_DIR } from "../mocks";
-
-export class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
+import { Capture } from "../capture";
+export { Capture };
 
 export interface CliRun {
     code: number;
