@@ -83,12 +83,24 @@ export function calicoParams(config: SiteConfig): ScriptParams {
     return { CALICO_VERSION, POD_CIDR: config.network.podCidr, INSTALLATION: calicoInstallationManifest(config.network.podCidr), CALICO_BGP };
 }
 
-/** join-worker.sh runs on the master; join-node.sh, rendered here, is what it sends to the worker. */
-export function joinWorkerParams(config: SiteConfig, nodeName: string, workerIp: string): ScriptParams {
+/** A known_hosts line (sshd(8), SSH_KNOWN_HOSTS FILE FORMAT: hostnames, then the key) for one address. */
+export function knownHostsLine(address: string, publicKey: string): string {
+    const key = publicKey.trim();
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) throw new Error(`known_hosts: "${address}" is not an IPv4 address`);
+    if (!/^ssh-ed25519 [A-Za-z0-9+/]+=*$/.test(key)) throw new Error(`known_hosts: the host key of ${address} is not an ssh-ed25519 public key without a comment`);
+    return `${address} ${key}`;
+}
+
+/**
+ * join-worker.sh runs on the master; join-node.sh, rendered here, is what it sends to the worker. The master's SSH to
+ * the worker checks the worker's host key (the program's, pinned like every other connection) against KNOWN_HOSTS.
+ */
+export function joinWorkerParams(config: SiteConfig, nodeName: string, workerIp: string, workerHostKey: string): ScriptParams {
     return {
         NODE_NAME: nodeName,
         WORKER_IP: workerIp,
         SSH_USER: config.ssh.user,
+        KNOWN_HOSTS: knownHostsLine(workerIp, workerHostKey),
         NODE_SCRIPT: renderScript(kubeadmScript("join-node"), { NODE_NAME: nodeName }),
     };
 }

@@ -124,7 +124,7 @@ describe("kubeadm scripts", () => {
             assertOk(worker.run("prepare-node", workerPrepare(ssh.stdout, masterIp)));
             return worker;
         });
-        const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], nodesOfSite[i].ip!);
+        const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], nodesOfSite[i].ip!, nodesOfSite[i].hostKey);
         return { cluster, master, workers: nodesOfSite, names, joinKey: ssh.stdout, joinParams };
     };
 
@@ -721,7 +721,9 @@ describe("kubeadm scripts", () => {
             // The old VM is gone; its Node is still Ready for a while. A fresh VM takes its address and name.
             const fresh = newNode(site.cluster, site.workers[0].ip);
             assertOk(fresh.run("prepare-node", workerPrepare(site.joinKey)));
-            const run = site.master.run("join-worker", site.joinParams(0));
+            // The new VM has a host key of its own, and the program pins that one.
+            assert.notStrictEqual(fresh.hostKey, site.workers[0].hostKey);
+            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, site.names[0], fresh.ip!, fresh.hostKey));
             assertOk(run);
             assert.ok(indexOfCall(run, "kubectl delete node esiphub-test-worker-1") < indexOfCall(run, "kubeadm token create"));
             assert.ok(fresh.exists("etc/kubernetes/kubelet.conf"));
@@ -748,11 +750,39 @@ describe("kubeadm scripts", () => {
             assert.strictEqual(worker.read("etc/kubernetes/pki/ca.crt"), fs.readFileSync(path.join(cluster, "ca.crt"), "utf8"));
         });
 
+        it("the master checks the worker's host key against the program's: an impostor at the worker's address gets no join, and no token is minted", () => {
+            const site = newSite(1);
+            const [worker] = site.workers;
+            // Another machine answers at the worker's address (its own host key); the program pinned the real worker's.
+            const impostor = newNode(site.cluster, worker.ip);
+            assertOk(impostor.run("prepare-node", workerPrepare(site.joinKey)));
+            const before = impostor.allCalls().length;
+            const run = site.master.run("join-worker", site.joinParams(0));
+            assertFailsAt(run, "worker-state");
+            assert.match(run.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED![\s\S]*Host key verification failed\./);
+            assert.ok(!run.calls.some((call) => call.startsWith("kubeadm token create")), "no token minted");
+            assert.deepStrictEqual(impostor.allCalls().slice(before), [], "nothing ran on the impostor");
+            // The check really is against the pinned line: with the impostor's key pinned, it gets through.
+            assertOk(site.master.run("join-worker", joinWorkerParams(CONFIG, site.names[0], worker.ip!, impostor.hostKey)));
+            // ssh is told to check strictly, with the program's known_hosts only, and the file does not outlive the run.
+            const ssh = run.calls.find((call) => call.startsWith("ssh "))!;
+            assert.match(ssh, / -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\S+ -o GlobalKnownHostsFile=\/dev\/null /);
+            assert.deepStrictEqual(fs.readdirSync(path.join(site.master.base, "tmp")), [], "the known_hosts file is removed");
+        });
+
+        it("a worker whose host key is not pinned at all is refused too (nothing learnt on first use)", () => {
+            const site = newSite(1);
+            const params = { ...site.joinParams(0), KNOWN_HOSTS: `10.42.0.99 ${site.workers[0].hostKey}` };
+            const run = site.master.run("join-worker", params);
+            assertFailsAt(run, "worker-state");
+            assert.match(run.stderr, /No ED25519 host key is known for 10\.42\.0\.21 and you have requested strict checking\.\nHost key verification failed\./);
+        });
+
         it("a worker accepts the join key only from the master's address", () => {
             const site = newSite(0);
             const worker = newNode(site.cluster, "10.42.0.21");
             assertOk(worker.run("prepare-node", workerPrepare(site.joinKey, "10.42.0.99")));
-            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, "esiphub-test-worker-1", "10.42.0.21"));
+            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, "esiphub-test-worker-1", "10.42.0.21", worker.hostKey));
             assertFailsAt(run, "worker-state");
             assert.match(run.stderr, /Permission denied \(publickey\)/);
             assert.ok(!run.calls.some((call) => call.startsWith("kubeadm token create")), "no token minted");
@@ -761,7 +791,7 @@ describe("kubeadm scripts", () => {
         it("without the master's join key it stops before touching anything", () => {
             const node = newNode();
             assertOk(node.run("init-master", MASTER));
-            const run = node.run("join-worker", joinWorkerParams(CONFIG, "w-1", "10.42.0.21"));
+            const run = node.run("join-worker", joinWorkerParams(CONFIG, "w-1", "10.42.0.21", node.hostKey));
             assertFailsAt(run, "parameters");
             assert.match(run.stderr, /no join key \/etc\/esiphub\/cluster-join\/id_ed25519: the master-ssh step makes it/);
             assert.deepStrictEqual(run.calls, []);
