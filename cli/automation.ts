@@ -78,7 +78,7 @@ export function findExecutable(name: string, searchPath: string | undefined): st
 }
 
 export const PULUMI_INSTALL_HINT =
-    "install it with `curl -fsSL https://get.pulumi.com | sh` and add ~/.pulumi/bin to PATH (see https://www.pulumi.com/docs/iac/download-install/)";
+    "install it with scripts/install-pulumi.sh (the pinned version, sha256 checked) and add ~/.pulumi/bin to PATH (see https://www.pulumi.com/docs/iac/download-install/)";
 
 type Env = Record<string, string | undefined>;
 
