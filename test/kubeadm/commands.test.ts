@@ -7,6 +7,9 @@ import {
     calicoParams,
     initMasterParams,
     isNodeName,
+    CALICO_MANIFEST_SHA256,
+    CALICO_VERSION,
+    calicoChecksums,
     JOIN_KEY_COMMENT,
     joinAuthorizedKey,
     joinWorkerParams,
@@ -52,6 +55,14 @@ describe("kubeadm commands (pure)", () => {
         assert.throws(() => knownHostsLine("10.42.0.12", `${WORKER_HOST_KEY} root@evil`), /not an ssh-ed25519 public key without a comment/);
         assert.throws(() => knownHostsLine("10.42.0.12", "ssh-rsa AAAAB3NzaC1yc2E"), /not an ssh-ed25519 public key/);
         assert.throws(() => knownHostsLine("10.42.0.12", `${WORKER_HOST_KEY}\n10.42.0.13 ${WORKER_HOST_KEY}`), /not an ssh-ed25519 public key/, "one line only");
+    });
+
+    it("calicoChecksums: the pinned version has a sha256 per manifest, CRDs first; a version without pins is refused", () => {
+        const lines = calicoChecksums(CALICO_VERSION).split("\n");
+        assert.deepStrictEqual(lines.map((l) => l.split("  ")[1]), ["operator-crds.yaml", "tigera-operator.yaml"], "the CRDs before the operator that uses them");
+        for (const line of lines) assert.match(line, /^[0-9a-f]{64} {2}[a-z-]+\.yaml$/);
+        assert.strictEqual(lines[1].split("  ")[0], CALICO_MANIFEST_SHA256[CALICO_VERSION]["tigera-operator.yaml"]);
+        assert.throws(() => calicoChecksums("v3.31.0"), /no pinned sha256 for the manifests of Calico v3\.31\.0 \(components\/kubeadm\/commands\.ts, CALICO_MANIFEST_SHA256\)/);
     });
 
     it("renderScript: parameters as exports, then lib.sh, then the script", () => {
