@@ -15,6 +15,7 @@ import { credentialsCsv, credentialsHtml, parseCredentials } from "./credentials
 import { Cancelled, CliDeps, CliError, CliOutcome, EXIT } from "./deps";
 import { writePrivateFile } from "./files";
 import { ProgressDisplay, ProgressReport, stepCount, summarizeChanges } from "./progress";
+import { redact } from "./redact";
 import { cloudOf, deployedStack, problemsText, readSite, requirePulumiCli, unvalidatedSite, validatedSite, withWayOut } from "./site";
 import { formatSummary } from "./summary";
 import { registerAccessCommands } from "./access";
@@ -195,7 +196,7 @@ async function showPreview(deps: CliDeps, stack: SiteStack, operation: StackOper
 }
 
 function failure(what: string, report: ProgressReport, e: unknown): CliError {
-    const why = report.failures.length > 0 ? `${report.failures.length} failure${report.failures.length === 1 ? "" : "s"}, listed above` : (e as Error).message;
+    const why = report.failures.length > 0 ? `${report.failures.length} failure${report.failures.length === 1 ? "" : "s"}, listed above` : redact((e as Error).message);
     return new CliError(`${what} failed: ${why}`);
 }
 
@@ -472,12 +473,13 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         return outcome.exitCode;
     } catch (e) {
         if (e instanceof CommanderError) return e.exitCode; // commander printed the message (or the help)
+        // Every error is printed through redact: a message may quote a failed command's output.
         if (e instanceof CliError || e instanceof AutomationError) {
-            deps.stderr.write(`esiphub: ${e.message}\n`);
+            deps.stderr.write(`esiphub: ${redact(e.message)}\n`);
             return e instanceof CliError ? e.exitCode : EXIT.failed;
         }
         const message = e instanceof Error ? e.message : String(e);
-        deps.stderr.write(`esiphub: unexpected error: ${message.split("\n")[0]}${deps.env.ESIPHUB_DEBUG ? `\n${(e as Error).stack}` : " (set ESIPHUB_DEBUG=1 for details)"}\n`);
+        deps.stderr.write(redact(`esiphub: unexpected error: ${message.split("\n")[0]}${deps.env.ESIPHUB_DEBUG ? `\n${(e as Error).stack}` : " (set ESIPHUB_DEBUG=1 for details)"}\n`));
         return 1;
     }
 }

@@ -279,7 +279,7 @@ describe("esiphub CLI (through the Automation double)", () => {
             fs.mkdirSync(empty, { recursive: true });
             for (const command of [["up", "jetstream", "--yes"], ["outputs", "jetstream"], ["credentials", "jetstream"], ["dns", "jetstream"], ["kubeconfig", "jetstream"]]) {
                 const r = await run(command, { sites: deployedJetstream(), env: { PATH: `${empty}:/nonexistent` } });
-                assertOneLineError(r, /the Pulumi CLI \(pulumi\) is not on PATH: install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
+                assertOneLineError(r, /the Pulumi CLI \(pulumi\) is not on PATH: install it with scripts\/install-pulumi\.sh \(the pinned version, sha256 checked\)/);
                 assert.deepStrictEqual(r.calls, []);
             }
         });
