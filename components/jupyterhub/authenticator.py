@@ -13,10 +13,11 @@ against a dummy hash of the same bcrypt cost.
 Login floods: every check costs one bcrypt hash (tens of milliseconds of CPU),
 so attempts are throttled before they are hashed, in two ways that do not
 punish a room behind one NAT address:
-- per user name: after `free_failures` failed attempts, the name waits 1 s,
-  then 2 s, 4 s ... at most `backoff_max_seconds` before its next check, and
-  only one of its checks runs at a time; a success forgets the failures
-  (unknown names are treated exactly like known ones);
+- per user name: after `free_failures` failed attempts, the name waits
+  `backoff_first_seconds` (1 s), then twice as long after each further failure,
+  at most `backoff_max_seconds`, before its next check, and only one of its
+  checks runs at a time; a success forgets the failures (unknown names are
+  treated exactly like known ones, so that the answers tell no account apart);
 - for the whole hub: at most `max_concurrent_checks` hashes run at once and
   `max_waiting_checks` more wait their turn; an attempt beyond that is refused
   at once.
@@ -95,6 +96,10 @@ class PregeneratedAuthenticator(Authenticator):
     ).tag(config=True)
 
     free_failures = Integer(5, help="Failed attempts of a user name before it waits between attempts.").tag(config=True)
+
+    backoff_first_seconds = Integer(1, help="The first wait of a user name; it doubles with every further failure.").tag(
+        config=True
+    )
 
     backoff_max_seconds = Integer(60, help="The longest wait of a user name between attempts.").tag(config=True)
 
@@ -220,7 +225,7 @@ class PregeneratedAuthenticator(Authenticator):
         record.last_failure = now
         over = record.failures - self.free_failures
         if over >= 0:
-            record.locked_until = now + min(2**over, self.backoff_max_seconds)
+            record.locked_until = now + min(self.backoff_first_seconds * 2**over, self.backoff_max_seconds)
 
     async def _checkpw(self, password, hashed):
         """One bcrypt check in a worker thread, within the bound of checks at once."""
