@@ -169,6 +169,32 @@ describe("esiphub plan", () => {
         assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
     });
 
+    it("esiphub:allowPlainHttp without a hostname: the plan passes the hub-https rule and warns that passwords cross in clear", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
+        try {
+            const file = path.join(dir, "Pulumi.jetstream.yaml");
+            const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
+            for (const key of ["esiphub:hubHostname", "esiphub:letsEncryptEmail"]) delete stack.config[key];
+            stack.config["esiphub:allowPlainHttp"] = true;
+            fs.writeFileSync(file, YAML.stringify(stack));
+            // The program's pulumi.log.warn (components/esiphub.ts) reaches the terminal as the runtime's warning.
+            const written: string[] = [];
+            const write = process.stderr.write;
+            process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+            let outcome;
+            try {
+                outcome = await runPlan("jetstream", { configFile: file });
+            } finally {
+                process.stderr.write = write;
+            }
+            assert.strictEqual(outcome.exitCode, EXIT.ok, outcome.stderr);
+            assert.match(written.join(""), /warning: .*esiphub:allowPlainHttp: true: the hub serves plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; for development only/);
+            assert.ok(!outcome.violations!.some((v) => v.policy === "hub-https"));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     describe("the quota check of the offline cloud, and --quota", () => {
         let dir: string;
         const stackFile = (site: string, changes: Record<string, unknown>) => {
