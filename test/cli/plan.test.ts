@@ -143,32 +143,6 @@ describe("esiphub plan", () => {
         }
     });
 
-    it("--config-file plans a stack file outside the project folder", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
-        try {
-            const file = path.join(dir, "Pulumi.sdsc.yaml");
-            const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
-            stack.config["esiphub:workers"] = "6";
-            fs.writeFileSync(file, YAML.stringify(stack));
-            const outcome = await runPlan("sdsc", { configFile: file, json: true });
-            assert.strictEqual(outcome.exitCode, EXIT.ok, outcome.stderr);
-            const doc = JSON.parse(outcome.stdout);
-            assert.strictEqual(doc.site, "sdsc");
-            assert.strictEqual(doc.outputs.workers, 6);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-
-    it("the installed command prints valid JSON and exits with the contract's codes", function () {
-        const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
-        const json = execFileSync("node", [bin, "plan", "aws", "--json"], { cwd: os.tmpdir(), encoding: "utf8" });
-        assert.strictEqual(JSON.parse(json).site, "aws");
-        const bad = spawnSync("node", [bin, "plan", "nowhere"], { encoding: "utf8" });
-        assert.strictEqual(bad.status, 2);
-        assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
-    });
-
     it("esiphub:allowPlainHttp without a hostname: the plan passes the hub-https rule and warns that passwords cross in clear", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
         try {
@@ -193,6 +167,32 @@ describe("esiphub plan", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    it("--config-file plans a stack file outside the project folder", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
+        try {
+            const file = path.join(dir, "Pulumi.sdsc.yaml");
+            const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
+            stack.config["esiphub:workers"] = "6";
+            fs.writeFileSync(file, YAML.stringify(stack));
+            const outcome = await runPlan("sdsc", { configFile: file, json: true });
+            assert.strictEqual(outcome.exitCode, EXIT.ok, outcome.stderr);
+            const doc = JSON.parse(outcome.stdout);
+            assert.strictEqual(doc.site, "sdsc");
+            assert.strictEqual(doc.outputs.workers, 6);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("the installed command prints valid JSON and exits with the contract's codes", function () {
+        const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
+        const json = execFileSync("node", [bin, "plan", "aws", "--json"], { cwd: os.tmpdir(), encoding: "utf8" });
+        assert.strictEqual(JSON.parse(json).site, "aws");
+        const bad = spawnSync("node", [bin, "plan", "nowhere"], { encoding: "utf8" });
+        assert.strictEqual(bad.status, 2);
+        assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
     });
 
     describe("the quota check of the offline cloud, and --quota", () => {
