@@ -254,43 +254,93 @@ describe("PregeneratedAuthenticator on its own (JupyterHub 5's Python, no hub)",
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("checks exactly one bcrypt hash of the accounts' cost for every attempt, known user or not", function () {
-        const [a] = accounts;
-        const steps = probe([
-            { op: "authenticate", username: a.username, password: a.password },
-            { op: "authenticate", username: a.username, password: "wrong-password" },
-            { op: "authenticate", username: a.username, password: "" },
-            { op: "authenticate", username: "nobody", password: a.password },
-        ]);
-        assert.deepStrictEqual(
-            steps.map((s) => s.result),
-            [a.username, null, null, null],
-        );
-        for (const step of steps) assert.strictEqual(step.checked.length, 1);
-        assert.deepStrictEqual(steps.slice(0, 3).map((s) => s.checked[0]), [a.hash, a.hash, a.hash]);
-        // The unknown user's check is against a dummy hash that costs what a real one costs.
-        const unknown = steps[3].checked[0];
-        assert.notStrictEqual(unknown, a.hash);
-        assert.strictEqual(unknown.split("$")[2], String(PROVIDER_BCRYPT_COST));
-    });
+    type Step = { op: string; result: any; checked: string[] };
 
-    it("refuses a password longer than bcrypt's 72 bytes without an error", function () {
-        const [a] = accounts;
-        const steps = probe([{ op: "authenticate", username: a.username, password: a.password + "é".repeat(60) }]);
-        assert.strictEqual(steps[0].result, null);
-    });
+    /** Runs the scenarios (name → steps) in one probe process, in order, and returns each one's steps. */
+    function probeScenarios(scenarios: Record<string, () => object[]>): Record<string, Step[]> {
+        const names = Object.keys(scenarios);
+        const lists = names.map((name) => scenarios[name]());
+        const steps = probe(lists.flat());
+        const results: Record<string, Step[]> = {};
+        let offset = 0;
+        names.forEach((name, i) => {
+            results[name] = steps.slice(offset, offset + lists[i].length);
+            offset += lists[i].length;
+        });
+        return results;
+    }
 
-    it("refuses an empty password even when the stored hash is one of the empty string", function () {
-        const steps = probe([
-            { op: "write", content: JSON.stringify({ "workshop-09": providerBcryptHash("") }) },
-            { op: "authenticate", username: "workshop-09", password: "" },
-            { op: "write", content: JSON.stringify(credentialsOf(accounts)) },
-        ]);
-        assert.strictEqual(steps[1].result, null);
+    describe("the accounts file and bcrypt (one probe process; each scenario starts a fresh authenticator)", function () {
+        const fresh = { op: "configure", traits: {} };
+        let results: Record<string, Step[]>;
+
+        before(function () {
+            const [a] = accounts;
+            results = probeScenarios({
+                oneHashEach: () => [
+                    fresh,
+                    { op: "authenticate", username: a.username, password: a.password },
+                    { op: "authenticate", username: a.username, password: "wrong-password" },
+                    { op: "authenticate", username: a.username, password: "" },
+                    { op: "authenticate", username: "nobody", password: a.password },
+                ],
+                longPassword: () => [fresh, { op: "authenticate", username: a.username, password: a.password + "é".repeat(60) }],
+                emptyHash: () => [
+                    fresh,
+                    { op: "write", content: JSON.stringify({ "workshop-09": providerBcryptHash("") }) },
+                    { op: "authenticate", username: "workshop-09", password: "" },
+                    { op: "write", content: JSON.stringify(credentialsOf(accounts)) },
+                ],
+                // Last: it removes the credentials file.
+                lastGood: () => [
+                    fresh,
+                    { op: "allowed", username: a.username },
+                    { op: "allowed", username: "nobody" },
+                    { op: "write", content: '{"workshop-01": ' },
+                    { op: "allowed", username: a.username },
+                    { op: "write", content: JSON.stringify({ "workshop-02": a.hash, "bad-entry": "not a hash" }) },
+                    { op: "allowed", username: a.username },
+                    { op: "allowed", username: "workshop-02" },
+                    { op: "allowed", username: "bad-entry" },
+                    { op: "remove" },
+                    { op: "allowed", username: "workshop-02" },
+                    { op: "authenticate", username: "workshop-02", password: a.password },
+                ],
+            });
+        });
+
+        it("checks exactly one bcrypt hash of the accounts' cost for every attempt, known user or not", function () {
+            const [a] = accounts;
+            const steps = results.oneHashEach.slice(1);
+            assert.deepStrictEqual(
+                steps.map((s) => s.result),
+                [a.username, null, null, null],
+            );
+            for (const step of steps) assert.strictEqual(step.checked.length, 1);
+            assert.deepStrictEqual(steps.slice(0, 3).map((s) => s.checked[0]), [a.hash, a.hash, a.hash]);
+            // The unknown user's check is against a dummy hash that costs what a real one costs.
+            const unknown = steps[3].checked[0];
+            assert.notStrictEqual(unknown, a.hash);
+            assert.strictEqual(unknown.split("$")[2], String(PROVIDER_BCRYPT_COST));
+        });
+
+        it("refuses a password longer than bcrypt's 72 bytes without an error", function () {
+            assert.strictEqual(results.longPassword[1].result, null);
+        });
+
+        it("refuses an empty password even when the stored hash is one of the empty string", function () {
+            assert.strictEqual(results.emptyHash[2].result, null);
+        });
+
+        it("keeps the last good accounts while the file is unreadable JSON, and admits nobody once it is gone", function () {
+            assert.deepStrictEqual(
+                results.lastGood.slice(1).map((s) => s.result),
+                [true, false, null, true, null, false, true, false, null, false, null],
+            );
+        });
     });
 
     describe("throttling and admins (one probe process for all scenarios; each starts a fresh authenticator and clock)", function () {
-        type Step = { op: string; result: any; checked: string[] };
         const wrong = (username: string) => ({ op: "authenticate", username, password: "wrong-password" });
         const attempt = (a: TestAccount) => ({ op: "authenticate", username: a.username, password: a.password });
         const scenarios: Record<string, () => object[]> = {
@@ -340,19 +390,12 @@ describe("PregeneratedAuthenticator on its own (JupyterHub 5's Python, no hub)",
                 { op: "tracked" },
             ],
         };
-        const results: Record<string, Step[]> = {};
+        let results: Record<string, Step[]>;
 
         before(function () {
-            // The file's other cases rewrite and remove the credentials file, and mocha runs them first.
+            // The cases above remove the credentials file at their end.
             writeCredentials(credentials, credentialsOf(accounts));
-            const names = Object.keys(scenarios);
-            const lists = names.map((name) => scenarios[name]());
-            const steps = probe(lists.flat());
-            let offset = 0;
-            names.forEach((name, i) => {
-                results[name] = steps.slice(offset, offset + lists[i].length);
-                offset += lists[i].length;
-            });
+            results = probeScenarios(scenarios);
         });
 
         const refusedBefore = (step: Step, words: RegExp, retryAfter?: string) => {
@@ -424,26 +467,5 @@ describe("PregeneratedAuthenticator on its own (JupyterHub 5's Python, no hub)",
         it("remembers the failures of at most tracked_names names, the most recent", function () {
             assert.deepStrictEqual(results.tracked[7].result, ["someone-3", "someone-4", "someone-5"]);
         });
-    });
-
-    it("keeps the last good accounts while the file is unreadable JSON, and admits nobody once it is gone", function () {
-        const [a] = accounts;
-        const steps = probe([
-            { op: "allowed", username: a.username },
-            { op: "allowed", username: "nobody" },
-            { op: "write", content: '{"workshop-01": ' },
-            { op: "allowed", username: a.username },
-            { op: "write", content: JSON.stringify({ "workshop-02": a.hash, "bad-entry": "not a hash" }) },
-            { op: "allowed", username: a.username },
-            { op: "allowed", username: "workshop-02" },
-            { op: "allowed", username: "bad-entry" },
-            { op: "remove" },
-            { op: "allowed", username: "workshop-02" },
-            { op: "authenticate", username: "workshop-02", password: a.password },
-        ]);
-        assert.deepStrictEqual(
-            steps.map((s) => s.result),
-            [true, false, null, true, null, false, true, false, null, false, null],
-        );
     });
 });
