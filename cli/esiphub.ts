@@ -4,14 +4,14 @@ import * as path from "path";
 import * as readline from "readline";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { CONFIG_KEYS, NAMESPACE } from "../components/config";
+import { AUTO_HOSTNAME, CONFIG_KEYS, NAMESPACE, SSLIP_DOMAIN } from "../components/config";
 import { estimateCost, formatCost } from "../components/cost";
 import { DNS_FORMATS, DnsFormat, DnsRecord, dnsRecords, formatDnsRecords } from "../components/dns/formats";
 import { formatViolations } from "../policy/rules";
 import { offlineChecks, OfflineChecks, registerPlanCommand } from "./plan";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import { AutomationError, cloudCredentialsProblem, PulumiAutomation, SiteStack, StackOperation, StateResource } from "./automation";
-import { credentialsCsv, credentialsHtml, parseCredentials } from "./credentials";
+import { credentialsCsv, credentialsHtml, parseCredentials, splitAccounts } from "./credentials";
 import { Cancelled, CliDeps, CliError, CliOutcome, EXIT } from "./deps";
 import { writePrivateFile } from "./files";
 import { ProgressDisplay, ProgressReport, stepCount, summarizeChanges } from "./progress";
@@ -240,13 +240,18 @@ function writeResult(deps: CliDeps, text: string, out: string | undefined, what:
 
 const notDeployed = (site: string, output: string) => new CliError(`site "${site}" has no ${output} output (is it deployed? run \`esiphub up ${site}\`)`);
 
-async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string }): Promise<void> {
+async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; attendeesOnly?: boolean }): Promise<void> {
     const { outputs } = await deployedOutputs(deps, site);
-    const credentials = parseCredentials(outputs.credentials?.value);
-    if (!credentials) throw notDeployed(site, "credentials");
+    const all = parseCredentials(outputs.credentials?.value);
+    if (!all) throw notDeployed(site, "credentials");
     const hubUrl = outputs.hubUrl?.value;
     if (options.format === "html" && typeof hubUrl !== "string") throw notDeployed(site, "hubUrl");
-    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site });
+    const adminOutput = outputs.adminUsers?.value;
+    const admins = Array.isArray(adminOutput) ? adminOutput.filter((a): a is string => typeof a === "string") : undefined;
+    // Without the output, which cards are the admins' is unknown: leaving them out cannot be promised.
+    if (options.attendeesOnly && !admins) throw notDeployed(site, "adminUsers");
+    const credentials = options.attendeesOnly ? splitAccounts(all, admins!).attendees : all;
+    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site, admins });
     writeResult(deps, text, options.out, `${credentials.length} accounts (${options.format})`);
 }
 
@@ -259,10 +264,14 @@ async function dnsCommand(deps: CliDeps, site: string, options: { format: DnsFor
     const setting = (key: string) => raw[`${NAMESPACE}:${key}`] || undefined;
     let records = outputs.dnsRecords?.value as DnsRecord[] | undefined;
     if (!Array.isArray(records)) {
-        const hostname = setting("hubHostname");
+        const given = setting("hubHostname");
+        const hostname = given === AUTO_HOSTNAME ? undefined : given;
         const ip = outputs.publicIp?.value;
         if (hostname && (typeof ip !== "string" || !ip)) throw notDeployed(site, "publicIp");
         records = hostname ? dnsRecords(hostname, ip as string, Number(setting("dnsTtl") ?? CONFIG_KEYS.find((k) => k.key === "dnsTtl")!.default)) : [];
+    }
+    if (records.length === 0 && setting("hubHostname") === AUTO_HOSTNAME) {
+        throw new CliError(`site "${site}" has an automatic name (${NAMESPACE}:hubHostname auto): ${SSLIP_DOMAIN} answers for it, so there is no record to publish`);
     }
     if (records.length === 0) {
         throw new CliError(`site "${site}" has no ${NAMESPACE}:hubHostname, so there is nothing to publish: the hub is reached by its IP address`);
@@ -399,11 +408,12 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
 
     program
         .command("credentials")
-        .description("the participants' accounts: CSV (username,password) or a printable page of cut-out cards")
+        .description("the participants' accounts: CSV (username,password) or a printable page of cut-out cards (the admins' on a marked sheet of their own)")
         .argument("<site>", "site name")
         .addOption(new Option("--format <format>", "csv or html").choices(["csv", "html"]).default("csv"))
         .option("--out <file>", "write to this file (mode 600) instead of standard output")
-        .action((site: string, options: { format: "csv" | "html"; out?: string }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
+        .option("--attendees-only", "leave out the admins' (organisers') accounts")
+        .action((site: string, options: { format: "csv" | "html"; out?: string; attendeesOnly?: boolean }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
 
     program
         .command("dns")

@@ -32,8 +32,13 @@ export interface SiteSummary {
         /** Users' servers that may run at once (esiphub:maxServers): the accounts, or fewer, beyond which the hub refuses. */
         readonly maxServers: number;
     };
-    /** Null without `esiphub:hubHostname`: the hub is then plain HTTP on a public IP known only once deployed. */
+    /**
+     * Null when the address is known only once deployed: plain HTTP on the public IP without `esiphub:hubHostname`, or
+     * the automatic name (`auto`) of a public IP the cloud has not given yet.
+     */
     readonly hubUrl: string | null;
+    /** HTTPS (a hostname, given or automatic). */
+    readonly https: boolean;
     readonly storage: { readonly perUser: string; readonly scratch: string; readonly dataVolumeGb: number; readonly keptOnDestroy: boolean };
     readonly cost: {
         readonly unit: CostUnit;
@@ -72,6 +77,7 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
             maxServers: config.hub.maxServers,
         },
         hubUrl: config.hub.hostname && typeof hubUrl === "string" ? hubUrl : null,
+        https: config.hub.tls,
         storage: { perUser: config.storage.perUser, scratch: config.storage.scratchSize, dataVolumeGb: config.storage.dataVolumeSizeGb, keptOnDestroy: config.storage.keepDataOnDestroy },
         cost: {
             unit: estimate.unit,
@@ -107,7 +113,7 @@ export function formatSummary(s: SiteSummary): string {
         `Site "${s.site}" (${s.cloud}, ${s.region})`,
         `  Nodes:   ${nodes} = ${plural(s.nodes.count, "VM")}, ${s.nodes.vcpus} vCPU, ${s.nodes.ramGiB} GiB RAM`,
         `  Users:   ${accounts}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`,
-        `  Hub:     ${s.hubUrl ?? "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)"}`,
+        `  Hub:     ${s.hubUrl ?? (s.https ? "https://<public IP with dashes>.sslip.io (esiphub:hubHostname auto), known once deployed" : "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)")}`,
         `  Storage: ${s.storage.perUser} per user, ${s.storage.scratch} shared scratch, on a ${s.storage.dataVolumeGb} GB data volume (${kept})`,
         `  Cost:    ${money(s.cost.perWorkshop)} per ${s.cost.workshopHours} h workshop; ${money(s.cost.perMonth)} per month for the master alone (development)${incomplete}`,
         "",

@@ -47,15 +47,21 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "rootVolumeSize", type: "integer", default: 60, description: "Root disk of each node, GB (20 to 2000): the flavor's local disk when it is at least this large (Jetstream2's m3), else a boot volume of this size (AWS: always an EBS volume)." },
     { key: "dataVolumeSize", type: "integer", default: 500, description: "NFS data volume for homes and scratch, GB (10 to 16000)." },
     { key: "keepDataOnDestroy", type: "boolean", default: true, description: "Keep the data volume when the stack is destroyed." },
-    { key: "hubHostname", type: "string", default: "", description: "DNS name of the hub; with it, TLS from Let's Encrypt. Plain HTTP on the IP when empty." },
+    {
+        key: "hubHostname",
+        type: "string",
+        default: "",
+        description:
+            "DNS name of the hub; with it, TLS from Let's Encrypt. `auto`: the name `<public IP with dashes>.sslip.io`, answered by the sslip.io service (see the README for its trade-offs). Plain HTTP on the IP when empty, which the policy pack refuses unless `allowPlainHttp`.",
+    },
     { key: "letsEncryptEmail", type: "string", default: "", description: "Contact email for Let's Encrypt; required with `hubHostname`." },
     { key: "users", type: "integer", default: 60, description: "Number of workshop accounts (1 to 1000)." },
     { key: "userPattern", type: "string", default: "workshop-{nn}", description: "Account name pattern; `{n}`, `{nn}` or `{nnn}` is the zero-padded number from 1." },
     { key: "userNames", type: "array", default: [], description: "Explicit account names instead of the pattern; must list exactly `users` names." },
     { key: "extraUsers", type: "array", default: [], description: "Accounts added to the workshop accounts, e.g. `[\"instructor\"]`." },
     { key: "adminUsers", type: "array", default: [], description: "Hub admins; each must be one of the accounts." },
-    { key: "notebookImage", type: "string", default: "quay.io/jupyter/scipy-notebook", description: "Notebook image name." },
-    { key: "notebookTag", type: "string", default: "2025-03-14", description: "Notebook image tag (pin it; `latest` is flagged by the policy pack)." },
+    { key: "notebookImage", type: "string", default: "quay.io/jupyter/scipy-notebook", description: "Notebook image name, or `NAME@sha256:DIGEST` to pin the image itself (a tag alone is flagged by the policy pack: it can be moved)." },
+    { key: "notebookTag", type: "string", default: "2025-03-14", description: "Notebook image tag (pin it; `latest` is flagged by the policy pack); may be empty when `notebookImage` has a digest." },
     { key: "memoryLimit", type: "string", default: "8G", description: "Memory limit per user server." },
     { key: "memoryGuarantee", type: "string", default: "4G", description: "Memory guarantee per user server; the basis of worker sizing." },
     { key: "cpuLimit", type: "string", default: "", description: "CPU limit per user server in cores (no limit when empty)." },
@@ -68,7 +74,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "cullIdleTimeout", type: "integer", default: 3600, description: "Idle servers are stopped after this many seconds (300 to 86400)." },
     { key: "userPlaceholders", type: "integer", default: 0, description: "Placeholder pods that keep room for users (0 to 1000)." },
     { key: "quickstartReadme", type: "string", default: "", description: "Text of the README copied into each home (built-in text when empty)." },
-    { key: "quickstartReadmeFile", type: "string", default: "", description: "Path (relative to the project) of a file to use as that README instead." },
+    { key: "quickstartReadmeFile", type: "string", default: "", description: "Path of a file inside the project folder (relative, no `..`, not through a symbolic link out of it; UTF-8 text of at most 64 KiB, no private key) to use as that README instead." },
     { key: "hubNamespace", type: "string", default: "jhub", description: "Kubernetes namespace of the hub." },
     { key: "dns", type: "string", default: "none", description: "DNS records made by the program: `none`, `designate` (OpenStack DNS) or `route53`." },
     { key: "dnsZone", type: "string", default: "", description: "Zone for `dns` records, e.g. `esipfed.org.`; required unless `dns` is `none`." },
@@ -87,9 +93,55 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         description:
             "Users' servers that may run at once: `all` (one per account) or a number from 1 to the number of accounts. Workers are sized for it, and the hub refuses a server beyond it (JupyterHub's `active_server_limit`, answered 429) instead of leaving it pending; `esiphub scale` sets it.",
     },
+    {
+        key: "allowPlainHttp",
+        type: "boolean",
+        default: false,
+        description:
+            "Development only: let the hub serve plain HTTP when it has no HTTPS (no `hubHostname`), so that passwords and session cookies cross the network in clear. The policy pack refuses plain HTTP otherwise; `up` and `plan` warn whenever this is true.",
+    },
+    {
+        key: "userEgressPorts",
+        type: "array",
+        default: [],
+        description:
+            "Ports users' servers may reach on public addresses besides DNS, HTTP (80), HTTPS (443), git (9418) and SSH (22): `PORT` (TCP) or `PORT/udp`, e.g. `[\"8080\", \"123/udp\"]`; `[\"all\"]` opens every port. Private addresses and the cloud metadata server stay closed.",
+    },
 ];
 
 export type Cloud = "openstack" | "aws";
+
+export interface EgressPort {
+    readonly port: number;
+    readonly protocol: "TCP" | "UDP";
+}
+
+/** Users' outbound connections to public addresses: every port, or these (DNS is always allowed). */
+export type UserEgress = { readonly all: true } | { readonly all: false; readonly ports: readonly EgressPort[] };
+
+/** What a workshop needs: HTTP and HTTPS (pip, conda, data), git's own protocol and SSH (git over SSH). */
+export const WORKSHOP_EGRESS_PORTS: readonly EgressPort[] = [
+    { port: 80, protocol: "TCP" },
+    { port: 443, protocol: "TCP" },
+    { port: 9418, protocol: "TCP" },
+    { port: 22, protocol: "TCP" },
+];
+
+/**
+ * The wildcard DNS service of `esiphub:hubHostname: auto`: `A-B-C-D.sslip.io` resolves to A.B.C.D
+ * (https://sslip.io, source github.com/cunnie/sslip.io).
+ */
+export const SSLIP_DOMAIN = "sslip.io";
+
+/** The notebook image as the container runtime names it: `NAME@sha256:...` when pinned by digest, else `NAME:TAG`. */
+export function notebookImageReference(image: { readonly name: string; readonly tag: string; readonly digest?: string }): string {
+    return image.digest ? `${image.name}@${image.digest}` : `${image.name}:${image.tag}`;
+}
+
+/** The automatic hub name for a public IPv4 address: 149.165.157.42 → 149-165-157-42.sslip.io. */
+export function sslipHostname(ip: string): string {
+    return `${ip.replace(/\./g, "-")}.${SSLIP_DOMAIN}`;
+}
 export type DnsProvider = "none" | "designate" | "route53";
 
 /** Everything the program needs, typed, validated and with defaults applied. */
@@ -147,11 +199,19 @@ export interface SiteConfig {
     };
     readonly hub: {
         readonly namespace: string;
+        /** The hub's DNS name: `esiphub:hubHostname`, or the automatic name when it is `auto` and the public IP is configured. */
         readonly hostname?: string;
+        /** `esiphub:hubHostname: auto`: the name is sslipHostname(public IP), known before the deployment only with `esiphub:publicIp`. */
+        readonly autoHostname: boolean;
+        /** HTTPS with a certificate from Let's Encrypt: a hostname, given or automatic. */
+        readonly tls: boolean;
+        /** `esiphub:allowPlainHttp`: plain HTTP is allowed (development only). */
+        readonly allowPlainHttp: boolean;
         readonly letsEncryptEmail?: string;
         /** Certificates from Let's Encrypt's staging server. */
         readonly letsEncryptStaging: boolean;
-        readonly image: { readonly name: string; readonly tag: string };
+        /** `digest` (sha256:...) pins the image itself; `tag` may then be empty. */
+        readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
         readonly memoryLimit: string;
         readonly memoryGuarantee: string;
         readonly cpuLimit?: number;
@@ -168,7 +228,11 @@ export interface SiteConfig {
         readonly quickstartReadme?: string;
         /** Every account: workshop accounts then extra users. */
         readonly users: string[];
+        /** The workshop accounts (`esiphub:userPattern` or `esiphub:userNames`): the cards handed to attendees. */
+        readonly attendees: string[];
         readonly adminUsers: string[];
+        /** Where users' servers may connect on public addresses besides DNS (`esiphub:userEgressPorts`). */
+        readonly egress: UserEgress;
     };
     readonly dns: {
         readonly provider: DnsProvider;
@@ -305,11 +369,18 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const dataVolumeSizeGb = r.integer("dataVolumeSize", 10, 16000);
     const keepDataOnDestroy = r.boolean("keepDataOnDestroy");
 
-    const hostname = r.string("hubHostname", { pattern: /^(|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/, allowed: "empty or a lower-case DNS name such as hub.example.org" });
+    const hostnameSetting = r.string("hubHostname", {
+        pattern: /^(|auto|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/,
+        allowed: 'empty, "auto" or a lower-case DNS name such as hub.example.org',
+    });
+    const autoHostname = hostnameSetting === AUTO_HOSTNAME;
+    // With the public IP configured, the automatic name is known now; otherwise only once the cloud gives the IP.
+    const hostname = autoHostname ? (publicIp ? sslipHostname(publicIp) : undefined) : hostnameSetting || undefined;
     const letsEncryptEmail = r.string("letsEncryptEmail", { pattern: /^(|[^@\s]+@[^@\s]+\.[^@\s]+)$/, allowed: "empty or an email address" });
-    if (hostname && HOSTNAME.test(hostname) && !letsEncryptEmail) {
+    if (hostnameSetting && (autoHostname || HOSTNAME.test(hostnameSetting)) && !letsEncryptEmail) {
         problems.push(`${NAMESPACE}:letsEncryptEmail: required when ${NAMESPACE}:hubHostname is set (Let's Encrypt's contact address)`);
     }
+    const allowPlainHttp = r.boolean("allowPlainHttp");
 
     const userCount = r.integer("users", 1, 1000);
     const userPattern = r.string("userPattern");
@@ -317,6 +388,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const extraUsers = r.array("extraUsers") ?? [];
     const adminUsers = r.array("adminUsers") ?? [];
     const users = resolveUsers(userCount, userPattern, userNames, extraUsers, problems);
+    const attendees = users?.slice(0, users.length - extraUsers.length);
     for (const admin of adminUsers) {
         if (users && !users.includes(admin)) {
             problems.push(`${NAMESPACE}:adminUsers: "${admin}" is not one of the accounts; admins must be among the users (add it to ${NAMESPACE}:extraUsers)`);
@@ -327,8 +399,16 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
     const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
 
-    const notebookImage = r.string("notebookImage", { pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?$/, allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag)" });
-    const notebookTag = r.string("notebookTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, allowed: "an image tag such as 2025-03-14" });
+    const notebookImage = r.string("notebookImage", {
+        pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(@sha256:[0-9a-f]{64})?$/,
+        allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag), or NAME@sha256: and its 64 hex digits",
+    });
+    const [imageName, imageDigest] = notebookImage?.split("@") ?? [];
+    const notebookTag = r.string("notebookTag", { pattern: /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/, allowed: "an image tag such as 2025-03-14" });
+    if (notebookImage && notebookTag === "" && !imageDigest) {
+        problems.push(`${NAMESPACE}:notebookTag: required unless ${NAMESPACE}:notebookImage pins a digest (NAME@sha256:...)`);
+    }
+    const egress = parseUserEgress(r.array("userEgressPorts"), problems);
     const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
     const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
     if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
@@ -372,10 +452,12 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     if (readmeText && readmeFile) {
         problems.push(`${NAMESPACE}:quickstartReadmeFile: set either it or ${NAMESPACE}:quickstartReadme, not both`);
     } else if (readmeFile) {
-        const file = path.resolve(projectDir, readmeFile);
-        if (!fs.existsSync(file)) problems.push(`${NAMESPACE}:quickstartReadmeFile: no file at "${readmeFile}" (resolved to ${file})`);
-        else quickstartReadme = fs.readFileSync(file, "utf8");
+        const read = readProjectTextFile(projectDir, readmeFile);
+        if (typeof read === "string") problems.push(`${NAMESPACE}:quickstartReadmeFile: ${read}`);
+        else quickstartReadme = read.text;
     }
+    const readmeProblem = quickstartReadme === undefined ? undefined : readmeTextProblem(quickstartReadme);
+    if (readmeProblem) problems.push(`${NAMESPACE}:${readmeFile ? "quickstartReadmeFile" : "quickstartReadme"}: ${readmeProblem}`);
 
     const dnsProvider = r.oneOf("dns", ["none", "designate", "route53"] as const);
     const dnsZone = r.string("dnsZone", { pattern: /^(|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?)$/, allowed: "empty or a DNS zone such as example.org." });
@@ -386,7 +468,9 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     dnsCheckResolvers?.forEach((resolver, i) => {
         if (!isResolverAddress(resolver)) problems.push(`${NAMESPACE}:dnsCheckResolvers: item ${i + 1} must be an IPv4 address with an optional port, such as 1.1.1.1 or 127.0.0.1:5353, got "${resolver}"`);
     });
-    if (dnsProvider && dnsProvider !== "none") {
+    if (dnsProvider && dnsProvider !== "none" && autoHostname) {
+        problems.push(`${NAMESPACE}:dns: "${dnsProvider}" publishes a name of ${NAMESPACE}:dnsZone; with ${NAMESPACE}:hubHostname auto, ${SSLIP_DOMAIN} answers for the name: set "none", or a hostname in the zone`);
+    } else if (dnsProvider && dnsProvider !== "none") {
         if (!hostname) problems.push(`${NAMESPACE}:dns: "${dnsProvider}" needs ${NAMESPACE}:hubHostname (the name to publish)`);
         if (!dnsZone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${dnsProvider}"`);
         if (dnsProvider === "designate" && cloud === "aws") problems.push(`${NAMESPACE}:dns: "designate" is OpenStack DNS; with ${NAMESPACE}:cloud aws use "route53" or "none"`);
@@ -414,7 +498,8 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     if (sizing) problems.push(...siteNameProblems(site, sizing.workers));
 
     if (problems.length > 0) throw new ConfigError(problems);
-    const warnings = storageWarnings(users!.length, perUser!, scratch!, materials!, dataVolumeSizeGb!);
+    const tls = hostname !== undefined || autoHostname;
+    const warnings = [...storageWarnings(users!.length, perUser!, scratch!, materials!, dataVolumeSizeGb!), ...plainHttpWarnings(allowPlainHttp!, tls)];
     // Every value below was checked above; the non-null assertions only tell the compiler so.
     return {
         site,
@@ -450,10 +535,13 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         },
         hub: {
             namespace: namespace!,
-            hostname: hostname || undefined,
+            hostname,
+            autoHostname,
+            tls,
+            allowPlainHttp: allowPlainHttp!,
             letsEncryptEmail: letsEncryptEmail || undefined,
             letsEncryptStaging: letsEncryptStaging!,
-            image: { name: notebookImage!, tag: notebookTag! },
+            image: { name: imageName!, tag: notebookTag!, ...(imageDigest ? { digest: imageDigest } : {}) },
             memoryLimit: memoryLimit!.text,
             memoryGuarantee: memoryGuarantee!.text,
             cpuLimit,
@@ -464,7 +552,9 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             maxServers: maxServers!,
             quickstartReadme,
             users: users!,
+            attendees: attendees!,
             adminUsers,
+            egress: egress!,
         },
         dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl!, waitTimeoutSeconds: dnsWaitTimeout!, checkResolvers: dnsCheckResolvers! },
         warnings,
@@ -487,6 +577,92 @@ function storageWarnings(homes: number, perUser: Quantity, scratch: Quantity, ma
             `${gb(total - volume)} more than the ${volumeGb} GB data volume: it can fill up before the quotas stop anyone, and then every write on it fails ` +
             `(raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower ${NAMESPACE}:storagePerUser)`,
     ];
+}
+
+/** `esiphub:allowPlainHttp` is for development: said on every `plan` and `up`, whether or not it changes anything. */
+function plainHttpWarnings(allowPlainHttp: boolean, tls: boolean): string[] {
+    if (!allowPlainHttp) return [];
+    if (tls) return [`${NAMESPACE}:allowPlainHttp: true, but the hub has HTTPS (${NAMESPACE}:hubHostname), so it changes nothing; remove it`];
+    return [
+        `${NAMESPACE}:allowPlainHttp: true: the hub serves plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; ` +
+            `for development only: give it a name (${NAMESPACE}:hubHostname, or "auto") before any workshop`,
+    ];
+}
+
+/** The value that asks for an automatic hub name (`esiphub:hubHostname: auto`). */
+export const AUTO_HOSTNAME = "auto";
+
+/** `esiphub:userEgressPorts`: `["all"]`, or ports as `PORT` / `PORT/tcp` / `PORT/udp`, added to what a workshop needs. */
+function parseUserEgress(entries: string[] | undefined, problems: string[]): UserEgress | undefined {
+    if (entries === undefined) return undefined;
+    if (entries.includes("all")) {
+        if (entries.length > 1) problems.push(`${NAMESPACE}:userEgressPorts: "all" opens every port; list it alone`);
+        return { all: true };
+    }
+    const ports = [...WORKSHOP_EGRESS_PORTS];
+    entries.forEach((entry, i) => {
+        const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(entry.trim());
+        const port = m ? Number(m[1]) : NaN;
+        if (!m || port < 1 || port > 65535) {
+            problems.push(`${NAMESPACE}:userEgressPorts: item ${i + 1} must be a port from 1 to 65535 as PORT or PORT/udp (or the list ["all"]), got "${entry}"`);
+            return;
+        }
+        const protocol = (m[2] ?? "tcp").toUpperCase() as EgressPort["protocol"];
+        if (!ports.some((p) => p.port === port && p.protocol === protocol)) ports.push({ port, protocol });
+    });
+    return { all: false, ports };
+}
+
+/** The quickstart README goes into the chart's values and every home: text, small, and never a key. */
+export const README_MAX_BYTES = 64 * 1024;
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----|PuTTY-User-Key-File-\d+:/;
+
+/** What is wrong with a quickstart README's text, or undefined. */
+function readmeTextProblem(text: string): string | undefined {
+    if (PRIVATE_KEY.test(text)) return "contains a private key, which would be copied into every user's home; remove it";
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > README_MAX_BYTES) return `is ${bytes} bytes, more than ${README_MAX_BYTES} (it travels in the chart's values to every home); link to larger material instead`;
+    return undefined;
+}
+
+/**
+ * A text file named by a setting, read only from inside the project folder: a relative path without `..`, a regular
+ * file that does not lead out of the folder through a symbolic link, UTF-8, at most README_MAX_BYTES. The text, or
+ * what is wrong (with the path as written).
+ */
+export function readProjectTextFile(projectDir: string, relative: string): { text: string } | string {
+    const inside = "must be a path inside the project folder, relative to it";
+    if (path.isAbsolute(relative)) return `${inside} (not an absolute path), got "${relative}"`;
+    if (relative.split(/[\\/]/).includes("..")) return `${inside}, without "..", got "${relative}"`;
+    let real: string;
+    let root: string;
+    try {
+        root = fs.realpathSync(projectDir);
+        real = fs.realpathSync(path.join(projectDir, relative));
+    } catch {
+        return `no file at "${relative}" in the project folder`;
+    }
+    if (!real.startsWith(root + path.sep)) return `"${relative}" leads out of the project folder through a symbolic link; copy the file into the folder`;
+    let fd: number;
+    try {
+        // The resolved path, without following a link planted there since: what was checked is what is read.
+        fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (e) {
+        return `cannot read "${relative}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    }
+    try {
+        const stat = fs.fstatSync(fd);
+        if (!stat.isFile()) return `"${relative}" is not a regular file`;
+        if (stat.size > README_MAX_BYTES) return `"${relative}" is ${stat.size} bytes, more than ${README_MAX_BYTES} (it travels in the chart's values to every home); link to larger material instead`;
+        const bytes = fs.readFileSync(fd);
+        try {
+            return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+        } catch {
+            return `"${relative}" is not UTF-8 text`;
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
 }
 
 /** True when the two absolute paths are equal or one is inside the other. */

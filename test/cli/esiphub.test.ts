@@ -394,6 +394,22 @@ describe("esiphub CLI (through the Automation double)", () => {
             assert.ok(html.includes("https://hub.esipfed.org"));
         });
 
+        it("the admins' cards on a sheet of their own; --attendees-only leaves them out of the cards and the CSV", async () => {
+            const sites = deployedJetstream({ outputs: { ...OUTPUTS, adminUsers: { value: ["instructor"], secret: false } } });
+            const all = await run(["credentials", "jetstream", "--format", "html"], { sites });
+            assert.strictEqual(all.code, 0, all.stderr);
+            assert.match(all.stdout, /<section class="organisers">[\s\S]*data-username="instructor"/);
+            for (const format of ["html", "csv"]) {
+                const only = await run(["credentials", "jetstream", "--format", format, "--attendees-only"], { sites });
+                assert.strictEqual(only.code, 0, only.stderr);
+                assert.ok(only.stdout.includes("workshop-01"), format);
+                assert.ok(!only.stdout.includes("instructor") && !only.stdout.includes("Rb3sNq48Ve72Ls"), `${format} holds no admin account`);
+            }
+            // Without the adminUsers output, which cards are the admins' is unknown: nothing is printed.
+            const unknown = await run(["credentials", "jetstream", "--attendees-only"], { sites: deployedJetstream() });
+            assertOneLineError(unknown, /site "jetstream" has no adminUsers output/);
+        });
+
         it("a site without the output (not deployed yet) is one line", async () => {
             const r = await run(["credentials", "jetstream"], { sites: { jetstream: { outputs: {} } } });
             assertOneLineError(r, /site "jetstream" has no credentials output \(is it deployed\? run `esiphub up jetstream`\)/);
@@ -425,8 +441,14 @@ describe("esiphub CLI (through the Automation double)", () => {
         });
 
         it("a site without a hostname has nothing to publish", async () => {
-            const r = await run(["dns", "nebula"], { sites: { nebula: { outputs: OUTPUTS } } });
+            const projectDir = projectWith(path.join(tmp, "no-name"), "nebula", { "esiphub:hubHostname": undefined, "esiphub:allowPlainHttp": true });
+            const r = await run(["dns", "nebula"], { projectDir, sites: { nebula: { outputs: OUTPUTS } } });
             assertOneLineError(r, /site "nebula" has no esiphub:hubHostname, so there is nothing to publish/);
+        });
+
+        it("a site with an automatic name (hubHostname auto) has nothing to publish either: sslip.io answers for it", async () => {
+            const r = await run(["dns", "nebula"], { sites: { nebula: { outputs: OUTPUTS } } });
+            assertOneLineError(r, /site "nebula" has an automatic name \(esiphub:hubHostname auto\): sslip\.io answers for it, so there is no record to publish/);
         });
     });
 

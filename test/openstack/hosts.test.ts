@@ -363,7 +363,7 @@ describe("openstack: hosts under mocks", () => {
     });
 
     it("with a dedicated NFS node, attaches the data volume to it and reaches it through the master", async () => {
-        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:users": "8", "esiphub:availabilityZone": "nova" });
+        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:users": "6", "esiphub:availabilityZone": "nova" });
         const nfs = findResource(plan, T.instance, "esiphub-nebula-openstack-nebula-nfs");
         assert.strictEqual(input(nfs, "flavorId"), offlineUuid("flavor/m1.xlarge"));
         assert.deepStrictEqual(input(nfs, "metadata"), { site: "nebula", stack: "nebula", role: "nfs" });
@@ -379,7 +379,7 @@ describe("openstack: hosts under mocks", () => {
     });
 
     it("with no workers has no server group and looks up only the master's flavor", async () => {
-        const plan = await planHosts("nebula", { "esiphub:workers": "0", "esiphub:users": "3" });
+        const plan = await planHosts("nebula", { "esiphub:workers": "0", "esiphub:users": "1" });
         assert.strictEqual(resourcesOfType(plan, T.serverGroup).length, 0);
         assert.strictEqual(resourcesOfType(plan, T.instance).length, 1);
         assert.deepStrictEqual(plan.outputs.nodes, [{ name: "nebula-master", role: "master", privateIp: (plan.outputs.nodes as { privateIp: string }[])[0].privateIp }]);
