@@ -76,6 +76,8 @@ export interface RunSetup {
     automation?: Automation;
     /** The project folder (stack files); the small project by default. */
     projectDir?: string;
+    /** The clock of the CLI and of the double's backend (the system's by default). */
+    now?: () => Date;
 }
 
 /** Every error is one `esiphub: ...` line, without a stack trace. */
@@ -132,7 +134,7 @@ export class CliHarness {
     async run(args: string[], setup: RunSetup = {}): Promise<RunResult> {
         const stdout = new Capture();
         const stderr = new Capture();
-        const double = new AutomationDouble(setup.sites ?? {});
+        const double = new AutomationDouble(setup.sites ?? {}, setup.now);
         const questions: string[] = [];
         const asked = <T>(answer: (text: boolean | string) => T) => async (q: string) => {
             questions.push(q);
@@ -147,6 +149,7 @@ export class CliHarness {
             automation: setup.automation ?? double,
             confirm: setup.answer === undefined ? undefined : asked((a) => a === true),
             ask: setup.answer === undefined ? undefined : asked((a) => String(a)),
+            now: setup.now,
         };
         const code = await runCli(args, deps);
         return { code, stdout: stdout.text, stderr: stderr.text, calls: double.calls, questions };
