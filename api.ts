@@ -12,11 +12,9 @@
  * StackMissingError come from the Pulumi CLI (1).
  *
  * Pulumi is reached as the command reaches it: the Pulumi CLI on PATH through the Automation API, with the operator's
- * backend login, passphrase and cloud credentials. `ESIPHUB_AUTOMATION_MODULE=FILE` replaces it by the Automation
- * that FILE's `createAutomation(projectDir)` returns (the tests run the examples against their double that way).
+ * backend login, passphrase and cloud credentials; `options.automation` replaces it (the tests pass their double).
  */
 import * as os from "os";
-import * as path from "path";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
 import { NAMESPACE, SiteConfig, CONFIG_KEYS } from "./components/config";
 import { CostEstimate, estimateCost } from "./components/cost";
@@ -64,7 +62,7 @@ export const PROJECT_DIR = __dirname;
 export interface SiteOptions {
     /** The folder of Pulumi.yaml and the stack files (default: this package's). */
     readonly projectDir?: string;
-    /** How Pulumi is reached (default: the Pulumi CLI through the Automation API; see ESIPHUB_AUTOMATION_MODULE). */
+    /** How Pulumi is reached (default: the Pulumi CLI through the Automation API). */
     readonly automation?: Automation;
     /** The environment the Pulumi CLI and the cloud credentials come from (default: this process's). */
     readonly env?: Record<string, string | undefined>;
@@ -201,19 +199,6 @@ type SiteDeps = CliDeps & BackupDeps & { readonly now: () => Date };
 
 const SILENT: ProgressOutput = { write: () => true };
 
-/**
- * The Pulumi CLI through the Automation API; or, when ESIPHUB_AUTOMATION_MODULE names a module, the Automation its
- * `createAutomation(projectDir)` returns, so that a script can be run against a stand-in that reaches no backend.
- */
-function defaultAutomation(projectDir: string, env: Record<string, string | undefined>): Automation {
-    const module = env.ESIPHUB_AUTOMATION_MODULE;
-    if (!module) return new PulumiAutomation(projectDir);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const loaded = require(path.resolve(module)) as { createAutomation?: (projectDir: string) => Automation };
-    if (typeof loaded.createAutomation !== "function") throw new CliError(`ESIPHUB_AUTOMATION_MODULE: ${module} has no createAutomation(projectDir) export`);
-    return loaded.createAutomation(projectDir);
-}
-
 function resolve(options: SiteOptions): SiteDeps {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const env = options.env ?? process.env;
@@ -223,7 +208,7 @@ function resolve(options: SiteOptions): SiteDeps {
         homeDir: options.homeDir ?? os.homedir(),
         stdout: options.stdout ?? SILENT,
         stderr: options.stderr ?? SILENT,
-        automation: options.automation ?? defaultAutomation(projectDir, env),
+        automation: options.automation ?? new PulumiAutomation(projectDir),
         confirm: options.confirm,
         ask: options.ask,
         now: options.now ?? (() => new Date()),

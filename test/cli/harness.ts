@@ -9,6 +9,7 @@ import * as path from "path";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import { CliDeps, runCli } from "../../cli/esiphub";
+import type { SiteOptions } from "../../api";
 import { Automation } from "../../cli/automation";
 import { AutomationDouble, FakeSite, loadEvents } from "./automation-double";
 import { PROJECT_DIR } from "../mocks";
@@ -131,6 +132,20 @@ export class CliHarness {
         if (this.tmp) fs.rmSync(this.tmp, { recursive: true, force: true });
     }
 
+    /** The project folder, PATH (a `pulumi` to find), cloud credentials and home of every run. */
+    private world(setup: Pick<RunSetup, "env" | "projectDir">): Pick<CliDeps, "projectDir" | "env" | "homeDir"> {
+        return {
+            projectDir: setup.projectDir ?? this.smallProject,
+            env: { PATH: this.binDir, OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "secret", AWS_PROFILE: "esiphub", ...setup.env },
+            homeDir: this.homeDir,
+        };
+    }
+
+    /** api.ts's options for a script run in this world (the examples' tests), against `automation`. */
+    siteOptions(automation: Automation, setup: Pick<RunSetup, "env" | "projectDir" | "now"> = {}): SiteOptions {
+        return { ...this.world(setup), automation, ...(setup.now ? { now: setup.now } : {}) };
+    }
+
     async run(args: string[], setup: RunSetup = {}): Promise<RunResult> {
         const stdout = new Capture();
         const stderr = new Capture();
@@ -141,9 +156,7 @@ export class CliHarness {
             return answer(setup.answer!);
         };
         const deps: CliDeps = {
-            projectDir: setup.projectDir ?? this.smallProject,
-            env: { PATH: this.binDir, OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "secret", AWS_PROFILE: "esiphub", ...setup.env },
-            homeDir: this.homeDir,
+            ...this.world(setup),
             stdout,
             stderr,
             automation: setup.automation ?? double,
