@@ -1,8 +1,10 @@
 import * as assert from "assert";
+import * as path from "path";
 import { beyondDevelopmentScale, estimateCost } from "../../components/cost";
 import type { UpdateRecord } from "../../cli/automation";
 import { eventWarnings, formatHoursLeft, formatStatus, siteStatus, upSince } from "../../cli/event";
 import { testConfig } from "../mocks";
+import { CliHarness, deployedJetstream, projectWith } from "./harness";
 
 const END = "2026-12-04T17:00:00-05:00"; // 22:00 UTC
 const at = (iso: string) => new Date(iso);
@@ -130,6 +132,21 @@ describe("the event's end date (cli/event.ts)", () => {
                     "",
                 ].join("\n"),
             );
+        });
+    });
+
+    describe("in the esiphub command (the Automation double)", () => {
+        const harness = new CliHarness();
+        before(() => harness.setUp());
+        after(() => harness.tearDown());
+
+        it("up shows the end date in its summary and, once it is past, warns before the preview", async () => {
+            const projectDir = projectWith(path.join(harness.tmp, "ended"), "jetstream", { "esiphub:users": 2, "esiphub:extraUsers": ["instructor"], "esiphub:adminUsers": ["instructor"], "esiphub:eventEnds": END });
+            const r = await harness.run(["up", "jetstream", "--yes"], { projectDir, sites: deployedJetstream(), now: () => at("2026-12-05T01:00:00Z") });
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^ {2}Ends: {4}2026-12-04T17:00:00-05:00 \(esiphub:eventEnds; `esiphub status` counts the hours to it\)$/m);
+            const warning = r.stdout.indexOf("Warning: esiphub:eventEnds: the event ended 3.0 h ago (2026-12-04T17:00:00-05:00); at workshop scale the site costs 24 SU per hour");
+            assert.ok(warning > 0 && warning < r.stdout.indexOf("Previewing the update"), r.stdout);
         });
     });
 });
