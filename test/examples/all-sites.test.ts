@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../examples/all-sites";
 import { AutomationDouble, loadEvents } from "../cli/automation-double";
-import { Capture, CliHarness } from "../cli/harness";
+import { Capture, CliHarness, deployedJetstream } from "../cli/harness";
 
 const harness = new CliHarness();
 
@@ -54,5 +54,14 @@ describe("examples/all-sites.ts (against the Automation double)", () => {
         assert.match(out.text, /^Previewing 1 site\(s\), 3 at a time\nnebula {2}FAILED \(exit 2\)/);
         await assert.rejects(main(["--concurrency", "0"], harness.siteOptions(double), new Capture()), /--concurrency.*must be a whole number of at least 1/);
         assert.deepStrictEqual(double.calls, []);
+    });
+
+    it("--up deploys without questions; the table has the hub's address from the stack's outputs", async () => {
+        const double = new AutomationDouble(deployedJetstream());
+        const out = new Capture();
+        assert.strictEqual(await main(["--up", "jetstream"], harness.siteOptions(double), out), 0, out.text);
+        assert.deepStrictEqual(double.calls, ["stack jetstream create", "preview-up jetstream", "up jetstream", "outputs jetstream"]);
+        assert.match(out.text, /^Deploying 1 site\(s\), 3 at a time\njetstream {2}deployed: 1 created, 1 updated, 1 replaced, 1 deleted, 15 unchanged\n/);
+        assert.match(out.text, /\njetstream {2}https:\/\/hub\.esipfed\.org {2}96 SU {15}24 SU {5}5,840 SU {17}deployed: /);
     });
 });
