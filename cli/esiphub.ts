@@ -1,3 +1,7 @@
+/**
+ * The command line over api.ts: each command parses its flags, calls the site's operation (which writes its summary
+ * and progress to the CLI's standard output) and prints the result; runCli maps the errors to exit statuses.
+ */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,11 +30,6 @@ import { registerStatusCommand } from "./status";
 export { CliDeps, CliError, CliOutcome } from "./deps";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
-
-/**
- * The command line over api.ts: each command parses its flags, calls the site's operation (which writes its summary
- * and progress to the CLI's standard output) and prints the result; runCli maps the errors to exit statuses.
- */
 
 interface OperationOptions {
     yes?: boolean;
