@@ -11,7 +11,7 @@
  * 3 a policy violation, 1 anything else), as `esiphub` would give for one site.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { BadConfigError, CliError, formatAmount, listSites, openSite, Phase, SiteOptions, SiteSummary, summarizeChanges } from "../api";
+import { BadConfigError, CliError, CostEstimate, formatAmount, listSites, openSite, Phase, Site, SiteOptions, summarizeChanges } from "../api";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 
 interface Output {
@@ -24,7 +24,8 @@ interface SiteRow {
     readonly site: string;
     readonly result: string;
     readonly hubUrl?: string | null;
-    readonly summary?: SiteSummary;
+    /** The stack file's estimate: in the table whether or not Pulumi got through (undefined when the file is bad). */
+    readonly estimate?: CostEstimate;
     readonly exitCode: number;
 }
 
@@ -70,26 +71,36 @@ function progress(lines: SiteLines, site: string): (event: EngineEvent, phase: P
     };
 }
 
-async function runSite(site: string, up: boolean, lines: SiteLines, options: SiteOptions): Promise<SiteRow> {
-    lines.set(site, "offline checks (as `esiphub plan`)");
-    const onEvent = progress(lines, site);
+async function runSite(name: string, up: boolean, lines: SiteLines, options: SiteOptions): Promise<SiteRow> {
+    const site = openSite(name, options);
+    lines.set(name, "offline checks (as `esiphub plan`)");
+    const onEvent = progress(lines, name);
+    let row: SiteRow;
     try {
         if (up) {
-            const result = await openSite(site, options).up({ onEvent });
-            const row = { site, result: `deployed: ${summarizeChanges(result.changes, false)}`, hubUrl: result.outputs.hubUrl, summary: result.summary, exitCode: 0 };
-            lines.set(site, row.result, true);
-            return row;
+            const result = await site.up({ onEvent });
+            row = { site: name, result: `deployed: ${summarizeChanges(result.changes, false)}`, hubUrl: result.outputs.hubUrl, estimate: site.cost(), exitCode: 0 };
+        } else {
+            const result = await site.preview({ onEvent });
+            row = { site: name, result: summarizeChanges(result.changes, true), hubUrl: result.summary.hubUrl, estimate: site.cost(), exitCode: 0 };
         }
-        const result = await openSite(site, options).preview({ onEvent });
-        const row = { site, result: summarizeChanges(result.changes, true), hubUrl: result.summary.hubUrl, summary: result.summary, exitCode: 0 };
-        lines.set(site, row.result, true);
-        return row;
     } catch (e) {
         // A bad stack file's message lists its problems under a heading: the table shows the problems themselves.
         const message = e instanceof BadConfigError ? e.problems.join("; ") : (e instanceof Error ? e.message : String(e)).split("\n")[0];
         const exitCode = e instanceof CliError ? e.exitCode : 1;
-        lines.set(site, `FAILED (exit ${exitCode}): ${message}`, true);
-        return { site, result: `FAILED (exit ${exitCode}): ${message}`, exitCode };
+        row = { site: name, result: `FAILED (exit ${exitCode}): ${message}`, estimate: stackFileCost(site), exitCode };
+    }
+    lines.set(name, row.result, true);
+    return row;
+}
+
+/** The stack file's estimate, when the file validates. */
+function stackFileCost(site: Site): CostEstimate | undefined {
+    try {
+        return site.cost();
+    } catch (e) {
+        if (e instanceof BadConfigError) return undefined;
+        throw e;
     }
 }
 
@@ -108,17 +119,17 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<
 }
 
 export function formatTable(rows: SiteRow[], up: boolean): string {
-    const money = (s: SiteSummary | undefined, amount: (s: SiteSummary) => number) => (s ? formatAmount(amount(s), s.cost.unit) : "-");
-    const hub = (r: SiteRow) => (r.hubUrl ? r.hubUrl : r.summary ? (up ? "(no hubUrl output)" : "the public IP, once deployed") : "-");
-    const hours = rows.find((r) => r.summary)?.summary?.cost.workshopHours;
+    const money = (e: CostEstimate | undefined, amount: (e: CostEstimate) => number) => (e ? formatAmount(amount(e), e.unit) : "-");
+    const hub = (r: SiteRow) => r.hubUrl || (r.exitCode !== 0 ? "-" : up ? "(no hubUrl output)" : "the public IP, once deployed");
+    const hours = rows.find((r) => r.estimate)?.estimate?.workshop.hours;
     const table = [
         ["site", "hub", `per workshop${hours ? ` (${hours} h)` : ""}`, "per hour", "per month (development)", up ? "update" : "preview"],
         ...rows.map((r) => [
             r.site,
             hub(r),
-            money(r.summary, (s) => s.cost.perWorkshop),
-            money(r.summary, (s) => Math.round((s.cost.perWorkshop / s.cost.workshopHours) * 100) / 100),
-            money(r.summary, (s) => s.cost.perMonth),
+            money(r.estimate, (e) => e.workshop.total),
+            money(r.estimate, (e) => Math.round((e.workshop.total / e.workshop.hours) * 100) / 100),
+            money(r.estimate, (e) => e.development.total),
             r.result,
         ]),
     ];

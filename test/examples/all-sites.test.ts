@@ -6,6 +6,7 @@ import { AutomationDouble, loadEvents } from "../cli/automation-double";
 import { Capture, CliHarness, deployedJetstream } from "../cli/harness";
 
 const harness = new CliHarness();
+const PASSPHRASE_MISSING = "passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables";
 
 /**
  * The example is run in-process through its main() (what `npx ts-node examples/all-sites.ts` calls), so that the test
@@ -19,8 +20,12 @@ describe("examples/all-sites.ts (against the Automation double)", () => {
     });
     after(() => harness.tearDown());
 
-    it("previews every Pulumi.<site>.yaml, a line per site, then the table of hubs and costs; exits as the worst site", async () => {
-        const double = new AutomationDouble({ jetstream: { events: { "preview-up": loadEvents("jetstream-update.preview.jsonl") } } });
+    it("previews every Pulumi.<site>.yaml, a line per site, then the table of hubs and costs (a failed site's too); exits as the worst site", async () => {
+        const double = new AutomationDouble({
+            jetstream: { events: { "preview-up": loadEvents("jetstream-update.preview.jsonl") } },
+            // The Pulumi CLI's answer on a passphrase backend without the passphrase (pulumi/pulumi pkg/secrets/passphrase).
+            aws: { failures: { "preview-up": PASSPHRASE_MISSING } },
+        });
         const out = new Capture();
         const code = await main(["--concurrency", "2"], harness.siteOptions(double), out);
         // Nebula's stack file stops it before Pulumi, as `esiphub preview nebula` would (exit 2); the others are previewed.
@@ -31,17 +36,18 @@ describe("examples/all-sites.ts (against the Automation double)", () => {
         assert.strictEqual(lines[0], "Previewing 3 site(s), 2 at a time");
         // Not a terminal: each site's line once, when it is done, in the order they finish.
         assert.deepStrictEqual(lines.slice(1).sort(), [
-            "aws        no changes",
+            `aws        FAILED (exit 1): preview of site "aws" failed: ${PASSPHRASE_MISSING}`,
             "jetstream  1 to create, 1 to update, 1 to replace, 1 to delete, 15 unchanged",
             "nebula     FAILED (exit 2): esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit? (the settings are listed in Pulumi.yaml and the README)",
         ]);
         assert.strictEqual(
             table,
             [
-                "site       hub                          per workshop (4 h)  per hour  per month (development)  preview",
-                "aws        https://aws-hub.esipfed.org  $9.41               $2.35     $212.61                  no changes",
-                "jetstream  https://hub.esipfed.org      96 SU               24 SU     5,840 SU                 1 to create, 1 to update, 1 to replace, 1 to delete, 15 unchanged",
-                "nebula     -                            -                   -         -                        FAILED (exit 2): esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit? (the settings are listed in Pulumi.yaml and the README)",
+                "site       hub                      per workshop (4 h)  per hour  per month (development)  preview",
+                // The preview failed after the offline checks: the stack file's costs all the same.
+                `aws        -                        $9.41               $2.35     $212.61                  FAILED (exit 1): preview of site "aws" failed: ${PASSPHRASE_MISSING}`,
+                "jetstream  https://hub.esipfed.org  96 SU               24 SU     5,840 SU                 1 to create, 1 to update, 1 to replace, 1 to delete, 15 unchanged",
+                "nebula     -                        -                   -         -                        FAILED (exit 2): esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit? (the settings are listed in Pulumi.yaml and the README)",
                 "",
             ].join("\n"),
         );
