@@ -28,6 +28,26 @@ export interface StateResource {
     readonly id?: string;
 }
 
+/** One operation in a stack's history, as `pulumi stack history --json` reports it (newest first). */
+export interface UpdateRecord {
+    readonly kind: "update" | "preview" | "refresh" | "rename" | "destroy" | "import";
+    readonly result: "not-started" | "in-progress" | "succeeded" | "failed";
+    readonly startTime: Date;
+    /** Absent while the operation runs. */
+    readonly endTime?: Date;
+}
+
+/**
+ * A stack as the backend lists it (`pulumi stack ls --json`, pulumi/pulumi pkg/cmd/pulumi/stack/stack_ls.go). The
+ * resource count is that of the stack's last checkpoint (a self-managed backend counts `Latest.Resources`,
+ * pkg/backend/diy: diyStackSummary), 0 once destroyed; absent for a stack never updated.
+ */
+export interface StackListing {
+    readonly name: string;
+    readonly resourceCount?: number;
+    readonly updateInProgress?: boolean;
+}
+
 export interface SiteStack {
     readonly site: string;
     /** What `operation` would do, without doing it; resolves to the steps by operation. */
@@ -49,11 +69,15 @@ export interface SiteStack {
      * (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep.Apply) and refuses a protected one.
      */
     deleteOnDestroy(urns: readonly string[]): Promise<void>;
+    /** Every operation the backend recorded for the stack, newest first. */
+    history(): Promise<UpdateRecord[]>;
 }
 
 export interface Automation {
     /** `create`: make the stack when the backend has none (first `up`); `select`: it must exist. */
     stack(site: string, mode: "create" | "select"): Promise<SiteStack>;
+    /** The project's stacks in the operator's backend, with or without a stack file here. */
+    stacks(): Promise<StackListing[]>;
 }
 
 /** An Automation API failure, with a message of one line fit to show the operator. */
@@ -163,6 +187,17 @@ export class PulumiAutomation implements Automation {
             throw translateError(e, site, auto);
         }
     }
+
+    async stacks(): Promise<StackListing[]> {
+        const auto = await import("@pulumi/pulumi/automation");
+        try {
+            const workspace = await auto.LocalWorkspace.create({ workDir: this.projectDir });
+            return (await workspace.listStacks()).map((s) => ({ name: s.name, resourceCount: s.resourceCount, updateInProgress: s.updateInProgress }));
+        } catch (e) {
+            // Listing names no site: the messages about one site do not arise.
+            throw translateError(e, "", auto);
+        }
+    }
 }
 
 type AutomationModule = typeof import("@pulumi/pulumi/automation");
@@ -239,6 +274,12 @@ class PulumiSiteStack implements SiteStack {
             retainOnDelete: r.retainOnDelete === true,
             ...(typeof r.id === "string" ? { id: r.id } : {}),
         }));
+    }
+
+    async history(): Promise<UpdateRecord[]> {
+        // Without --show-secrets: nothing here needs the config values the history keeps.
+        const updates = await this.call(() => this.stack.history(undefined, undefined, false));
+        return updates.map((u) => ({ kind: u.kind, result: u.result, startTime: u.startTime, ...(u.endTime ? { endTime: u.endTime } : {}) }));
     }
 
     /**

@@ -22,6 +22,8 @@ export interface CliDeps {
     readonly confirm?: (question: string) => Promise<boolean>;
     /** Asks for a line of text on the terminal (e.g. the site's name before deleting its data); absent without a terminal. */
     readonly ask?: (question: string) => Promise<string>;
+    /** The clock of `status` and of the end-date warnings (the system's when absent). */
+    readonly now?: () => Date;
 }
 
 /** An error the operator can act on: printed as `esiphub: ...` (one line, or a list), no stack trace. */

@@ -1,84 +1,36 @@
+/**
+ * The command line over api.ts: each command parses its flags, calls the site's operation (which writes its summary
+ * and progress to the CLI's standard output) and prints the result; runCli maps the errors to exit statuses.
+ */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { AUTO_HOSTNAME, CONFIG_KEYS, NAMESPACE, SSLIP_DOMAIN } from "../components/config";
-import { estimateCost, formatCost } from "../components/cost";
-import { DNS_FORMATS, DnsFormat, DnsRecord, dnsRecords, formatDnsRecords } from "../components/dns/formats";
-import { formatViolations } from "../policy/rules";
-import { offlineChecks, OfflineChecks, registerPlanCommand } from "./plan";
-import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
-import { AutomationError, cloudCredentialsProblem, PulumiAutomation, SiteStack, StackOperation, StateResource } from "./automation";
-import { credentialsCsv, credentialsHtml, parseCredentials, splitAccounts } from "./credentials";
-import { Cancelled, CliDeps, CliError, CliOutcome, EXIT } from "./deps";
+import type { OutputMap } from "@pulumi/pulumi/automation";
+import { formatCost } from "../components/cost";
+import { DNS_FORMATS, DnsFormat, formatDnsRecords } from "../components/dns/formats";
+import { openSite, siteStatuses } from "../api";
+import { registerPlanCommand } from "./plan";
+import type { LoadtestCommandOptions } from "./loadtest";
+import { AutomationError, PulumiAutomation, StackOperation } from "./automation";
+import { credentialsCsv, credentialsHtml, splitAccounts } from "./credentials";
+import { CliDeps, CliError, CliOutcome, EXIT } from "./deps";
+import { NotDeployedError } from "./errors";
 import { writePrivateFile } from "./files";
-import { ProgressDisplay, ProgressReport, stepCount, summarizeChanges } from "./progress";
 import { redact } from "./redact";
-import { cloudOf, deployedStack, problemsText, readSite, requirePulumiCli, unvalidatedSite, validatedSite, withWayOut } from "./site";
-import { formatSummary } from "./summary";
+import { deployedStack, readSite, requirePulumiAndCloud, requirePulumiCli, validatedSite, withWayOut } from "./site";
 import { registerAccessCommands } from "./access";
-import { backupBeforeDestroy, registerBackupCommands } from "./backup";
+import { registerBackupCommands } from "./backup";
 import { registerScaleCommand } from "./scale";
 import { registerTlsRetryCommand } from "./tlsretry";
 import { registerDoctorCommand, SiteCommandContext } from "./doctor";
 import { registerRehearseCommand } from "./rehearse";
+import { registerStatusCommand } from "./status";
 
 export { CliDeps, CliError, CliOutcome } from "./deps";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
-
-/** The types of a data volume in the state (older providers' V1/V2 names included). */
-const VOLUME_TYPE = /^(openstack:blockstorage\/volume(V[12])?:Volume(V[12])?|aws:ebs\/volume:Volume)$/;
-
-/** What a destroy does with the data volume: the note for after it, and the retained volumes it must release first. */
-export interface DataVolumePlan {
-    readonly note?: string;
-    /** Volumes the state keeps (retainOnDelete or protect) that `--delete-data` deletes. */
-    readonly release: StateResource[];
-    /** True when the destroy deletes a data volume (the operator types the site's name first). */
-    readonly deletes: boolean;
-}
-
-/**
- * Refuses a destroy that would delete the data volume (users' homes and the shared scratch) unless the operator
- * said `--delete-data`; with it, the retained volumes are released so that the destroy really deletes them. What
- * happens is decided by the deployed state, as the engine decides it: a volume marked retainOnDelete (the program
- * marks it when `esiphub:keepDataOnDestroy` is true) is left in the cloud, any other is deleted.
- * (Which volume is the data volume is not known here: the program makes no other volume.)
- */
-export async function checkDataVolume(stack: SiteStack, deleteData: boolean, target?: string[]): Promise<DataVolumePlan> {
-    const site = stack.site;
-    // A destroy limited by --target deletes only the targets.
-    const volumes: StateResource[] = (await stack.resources()).filter((r) => VOLUME_TYPE.test(r.type) && (!target || target.includes(r.urn)));
-    if (volumes.length === 0) return { release: [], deletes: false };
-    const kept = volumes.filter((v) => v.retainOnDelete || v.protect);
-    if (deleteData) return { release: kept, deletes: true, note: `the data volume of site "${site}" was deleted, with every user's files` };
-    if (kept.length === volumes.length) {
-        const ids = kept.map((v) => v.id).filter(Boolean);
-        const how = ids.length ? ` (${kept[0].type.startsWith("aws:") ? `aws ec2 delete-volume --volume-id ${ids.join(" ")}` : `openstack volume delete ${ids.join(" ")}`})` : "";
-        return {
-            release: [],
-            deletes: false,
-            note: `the data volume of site "${site}" is kept (retainOnDelete) and still takes storage quota or money; delete it in the cloud when it is no longer needed${how}`,
-        };
-    }
-    const key = `${NAMESPACE}:keepDataOnDestroy`;
-    const keep = ((await stack.getConfig(key)) ?? String(CONFIG_KEYS.find((k) => k.key === "keepDataOnDestroy")!.default)) === "true";
-    if (!keep) {
-        throw new CliError(`destroy would delete the data volume of site "${site}" (${key} is false), with every user's files: pass --delete-data to go ahead`);
-    }
-    throw new CliError(
-        `destroy would delete the data volume of site "${site}": ${key} is true but the deployed volume is not retained yet; run \`esiphub up ${site}\` first (it marks the volume retainOnDelete), or pass --delete-data`,
-    );
-}
-
-const VERB: Record<StackOperation, { noun: string; question: string; heading: string }> = {
-    up: { noun: "update", question: "update", heading: "Updating" },
-    destroy: { noun: "destroy", question: "DESTROY every resource of", heading: "Destroying" },
-    refresh: { noun: "refresh", question: "refresh the state of", heading: "Refreshing" },
-};
 
 interface OperationOptions {
     yes?: boolean;
@@ -86,126 +38,16 @@ interface OperationOptions {
     deleteData?: boolean;
 }
 
-/**
- * Before `up`, `preview` or `refresh` reach Pulumi: the same offline checks as `esiphub plan` (stack file, settings,
- * capacity, the program planned offline, the policy rules), with its exit statuses; then the site's summary.
- */
-async function deployableSite(deps: CliDeps, site: string, what: string): Promise<OfflineChecks> {
-    readSite(deps, site);
-    const checks = await offlineChecks(site, { projectDir: deps.projectDir, quotas: "project" });
-    if (checks.exitCode === EXIT.policy) {
-        deps.stdout.write(formatViolations(checks.violations));
-        throw new CliError(`site "${site}" has mandatory policy violation(s), listed above: fix them in Pulumi.${site}.yaml before the ${what} (\`esiphub plan ${site}\` checks offline)`, EXIT.policy);
-    }
-    if (checks.exitCode !== EXIT.ok) {
-        const text = checks.exitCode === EXIT.badConfig ? problemsText(checks.file, checks.problems) : checks.problems.join("\n");
-        throw new CliError(text, checks.exitCode);
-    }
-    deps.stdout.write(`${formatSummary(checks.summary!)}\n`);
-    for (const note of checks.notes) deps.stdout.write(`Note: ${note}\n`);
-    if (checks.violations.length > 0) deps.stdout.write(formatViolations(checks.violations));
-    return checks;
-}
-
-/** The Pulumi CLI, and credentials for the cloud the stack file names (when it names one). */
-function pulumiAndCloud(deps: CliDeps, site: string, raw: Record<string, string>): void {
-    requirePulumiCli(deps);
-    const cloud = cloudOf(raw);
-    const problem = cloud && cloudCredentialsProblem(cloud, raw, deps.env, deps.homeDir);
-    if (problem) throw new CliError(`site "${site}" (${cloud}): ${problem}`);
-}
-
 async function operate(deps: CliDeps, operation: "up" | "refresh", site: string, options: OperationOptions): Promise<void> {
-    const checks = await deployableSite(deps, site, VERB[operation].noun);
-    pulumiAndCloud(deps, site, checks.stack!.config);
-    const stack = await deps.automation.stack(site, operation === "up" ? "create" : "select");
-    const target = options.target?.length ? options.target : undefined;
-    const plan = await previewAndConfirm(deps, stack, operation, target, options);
-    await runWithProgress(deps, stack, operation, target, plan);
-    if (operation === "up") {
-        const outputs = await stack.outputs();
-        const shown = Object.fromEntries(Object.entries(outputs).filter(([k]) => ["hubUrl", "publicIp", "sshCommand"].includes(k)));
-        if (Object.keys(shown).length > 0) deps.stdout.write(`\n${formatOutputs(shown, { json: false, showSecrets: false })}`);
-        deps.stdout.write(`\nAccounts for the participants: esiphub credentials ${site} --format html --out ${site}-cards.html\n`);
+    const request = { yes: !!options.yes, target: options.target };
+    if (operation === "refresh") {
+        await openSite(site, deps).refresh(request);
+        return;
     }
-}
-
-/** `destroy` needs only the stack's name: it works when the stack file no longer validates, or is gone. */
-async function destroy(deps: CliDeps, site: string, options: OperationOptions): Promise<void> {
-    const { raw, note } = unvalidatedSite(deps, site);
-    if (note) deps.stderr.write(`esiphub: note: ${note}\n`);
-    pulumiAndCloud(deps, site, raw);
-    const stack = await deps.automation.stack(site, "select");
-    const target = options.target?.length ? options.target : undefined;
-    const data = await checkDataVolume(stack, !!options.deleteData, target);
-    if (data.deletes) {
-        // The users' files go with the volume: offer a backup first, and say where the last one is.
-        const backup = await backupBeforeDestroy(deps, site, { yes: options.yes });
-        if (backup.stop) throw new CliError(backup.stop);
-    }
-    const plan = await previewAndConfirm(deps, stack, "destroy", target, options, data.deletes);
-    if (data.release.length > 0) {
-        deps.stdout.write(`Releasing the data volume of site "${site}" (clearing retainOnDelete in the state) so that the destroy deletes it\n`);
-        await stack.deleteOnDestroy(data.release.map((v) => v.urn));
-    }
-    await runWithProgress(deps, stack, "destroy", target, plan);
-    if (data.note) deps.stdout.write(`Note: ${data.note}\n`);
-}
-
-async function previewAndConfirm(deps: CliDeps, stack: SiteStack, operation: StackOperation, target: string[] | undefined, options: OperationOptions, deletesData = false): Promise<OpMap> {
-    const site = stack.site;
-    deps.stdout.write(`Previewing the ${VERB[operation].noun} of site "${site}"${target ? ` (targets: ${target.join(", ")})` : ""}\n`);
-    const plan = await showPreview(deps, stack, operation, target);
-    if (options.yes) return plan;
-    if (deletesData) {
-        if (!deps.ask) throw new CliError(`deleting the data volume of site "${site}" needs confirmation: pass --yes (there is no terminal to ask on)`);
-        const answer = await deps.ask(`This deletes every resource of site "${site}" AND its data volume: every user's home and the shared scratch. Type the site's name to go ahead: `);
-        if (answer.trim() !== site) throw new Cancelled(`destroy of site "${site}" cancelled (the name typed was not "${site}"); nothing was changed`);
-        return plan;
-    }
-    if (!deps.confirm) throw new CliError(`the ${VERB[operation].noun} of site "${site}" needs confirmation: pass --yes (there is no terminal to ask on)`);
-    if (!(await deps.confirm(`Do you want to ${VERB[operation].question} site "${site}"? [y/N] `))) {
-        throw new Cancelled(`${VERB[operation].noun} of site "${site}" cancelled; nothing was changed`);
-    }
-    return plan;
-}
-
-/** Runs `operation` with live progress (its total from the preview's `plan`); one summary line when it fails. */
-async function runWithProgress(deps: CliDeps, stack: SiteStack, operation: StackOperation, target: string[] | undefined, plan: OpMap): Promise<void> {
-    deps.stdout.write(`\n${VERB[operation].heading} site "${stack.site}"\n`);
-    const display = new ProgressDisplay(deps.stdout, { operation, total: stepCount(plan) });
-    try {
-        await stack.run(operation, { target, onEvent: (e) => display.handle(e) });
-    } catch (e) {
-        throw failure(`${VERB[operation].noun} of site "${stack.site}"`, display.finish(), e);
-    }
-    display.finish();
-}
-
-/** Runs the preview of `operation` with its display; resolves to the planned steps by operation. */
-async function showPreview(deps: CliDeps, stack: SiteStack, operation: StackOperation, target: string[] | undefined): Promise<OpMap> {
-    const display = new ProgressDisplay(deps.stdout, { operation: "preview" });
-    let plan: OpMap;
-    try {
-        plan = await stack.preview(operation, { target, onEvent: (e) => display.handle(e) });
-    } catch (e) {
-        throw failure(`preview of site "${stack.site}"`, display.finish(), e);
-    }
-    if (!display.finish().changes) deps.stdout.write(`Plan: ${summarizeChanges(plan, true)}\n`);
-    return plan;
-}
-
-function failure(what: string, report: ProgressReport, e: unknown): CliError {
-    const why = report.failures.length > 0 ? `${report.failures.length} failure${report.failures.length === 1 ? "" : "s"}, listed above` : redact((e as Error).message);
-    return new CliError(`${what} failed: ${why}`);
-}
-
-async function previewOnly(deps: CliDeps, site: string, target: string[]): Promise<void> {
-    const checks = await deployableSite(deps, site, "preview");
-    pulumiAndCloud(deps, site, checks.stack!.config);
-    const stack = await deps.automation.stack(site, "create");
-    deps.stdout.write(`Previewing site "${site}"\n`);
-    await showPreview(deps, stack, "up", target.length > 0 ? target : undefined);
+    const { outputs } = await openSite(site, deps).up(request);
+    const shown = Object.fromEntries(Object.entries(outputs.all).filter(([k]) => ["hubUrl", "publicIp", "sshCommand"].includes(k)));
+    if (Object.keys(shown).length > 0) deps.stdout.write(`\n${formatOutputs(shown, { json: false, showSecrets: false })}`);
+    deps.stdout.write(`\nAccounts for the participants: esiphub credentials ${site} --format html --out ${site}-cards.html\n`);
 }
 
 /** Stack outputs as text (`key: value`) or JSON; secret values hidden unless asked for. */
@@ -221,12 +63,6 @@ export function formatOutputs(outputs: OutputMap, options: { json: boolean; show
         .concat("\n");
 }
 
-/** A deployed site's outputs; needs only the stack's name (the stack file may be broken or gone). */
-async function deployedOutputs(deps: CliDeps, site: string): Promise<{ outputs: OutputMap; raw: Record<string, string> }> {
-    const { stack, raw } = await deployedStack(deps, site);
-    return { outputs: await stack.outputs(), raw };
-}
-
 function writeResult(deps: CliDeps, text: string, out: string | undefined, what: string): void {
     if (!out) {
         deps.stdout.write(text);
@@ -238,61 +74,26 @@ function writeResult(deps: CliDeps, text: string, out: string | undefined, what:
     deps.stdout.write(`wrote ${what} to ${file}\n`);
 }
 
-const notDeployed = (site: string, output: string) => new CliError(`site "${site}" has no ${output} output (is it deployed? run \`esiphub up ${site}\`)`);
-
 async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; attendeesOnly?: boolean }): Promise<void> {
-    const { outputs } = await deployedOutputs(deps, site);
-    const all = parseCredentials(outputs.credentials?.value);
-    if (!all) throw notDeployed(site, "credentials");
-    const hubUrl = outputs.hubUrl?.value;
-    if (options.format === "html" && typeof hubUrl !== "string") throw notDeployed(site, "hubUrl");
-    const adminOutput = outputs.adminUsers?.value;
-    const admins = Array.isArray(adminOutput) ? adminOutput.filter((a): a is string => typeof a === "string") : undefined;
+    const { credentials: all, hubUrl, admins } = await openSite(site, deps).access();
+    if (options.format === "html" && !hubUrl) throw new NotDeployedError(site, "hubUrl");
     // Without the output, which cards are the admins' is unknown: leaving them out cannot be promised.
-    if (options.attendeesOnly && !admins) throw notDeployed(site, "adminUsers");
+    if (options.attendeesOnly && !admins) throw new NotDeployedError(site, "adminUsers");
     const credentials = options.attendeesOnly ? splitAccounts(all, admins!).attendees : all;
-    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site, admins });
+    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl!, site, admins });
     writeResult(deps, text, options.out, `${credentials.length} accounts (${options.format})`);
 }
 
-/**
- * The records of the deployed stack (its `dnsRecords` output); for a stack deployed before that output existed, the
- * stack file's hostname and TTL with the deployed public IP. The zone (for nsupdate) comes from the stack file.
- */
 async function dnsCommand(deps: CliDeps, site: string, options: { format: DnsFormat }): Promise<void> {
-    const { outputs, raw } = await deployedOutputs(deps, site);
-    const setting = (key: string) => raw[`${NAMESPACE}:${key}`] || undefined;
-    let records = outputs.dnsRecords?.value as DnsRecord[] | undefined;
-    if (!Array.isArray(records)) {
-        const given = setting("hubHostname");
-        const hostname = given === AUTO_HOSTNAME ? undefined : given;
-        const ip = outputs.publicIp?.value;
-        if (hostname && (typeof ip !== "string" || !ip)) throw notDeployed(site, "publicIp");
-        records = hostname ? dnsRecords(hostname, ip as string, Number(setting("dnsTtl") ?? CONFIG_KEYS.find((k) => k.key === "dnsTtl")!.default)) : [];
-    }
-    if (records.length === 0 && setting("hubHostname") === AUTO_HOSTNAME) {
-        throw new CliError(`site "${site}" has an automatic name (${NAMESPACE}:hubHostname auto): ${SSLIP_DOMAIN} answers for it, so there is no record to publish`);
-    }
-    if (records.length === 0) {
-        throw new CliError(`site "${site}" has no ${NAMESPACE}:hubHostname, so there is nothing to publish: the hub is reached by its IP address`);
-    }
-    deps.stdout.write(formatDnsRecords(records, options.format, setting("dnsZone")));
-}
-
-/** What `esiphub loadtest --site` needs from a deployed site: its accounts and hub address. */
-async function siteAccess(deps: CliDeps, site: string): Promise<SiteAccess> {
-    const { outputs } = await deployedOutputs(deps, site);
-    const credentials = parseCredentials(outputs.credentials?.value);
-    if (!credentials) throw notDeployed(site, "credentials");
-    const hubUrl = outputs.hubUrl?.value;
-    return { credentials, hubUrl: typeof hubUrl === "string" ? hubUrl : undefined };
+    const { records, zone } = await openSite(site, deps).dnsRecords();
+    deps.stdout.write(formatDnsRecords(records, options.format, zone));
 }
 
 async function loadtestCommand(deps: CliDeps, options: LoadtestCommandOptions): Promise<number> {
     // Loaded on use: the other commands start faster without the load tester's modules.
     const { runLoadtestCommand, LoadtestUsageError } = await import("./loadtest");
     try {
-        const result = await runLoadtestCommand(options, { stdout: deps.stdout, stderr: deps.stderr, siteAccess: (site) => siteAccess(deps, site) });
+        const result = await runLoadtestCommand(options, { stdout: deps.stdout, stderr: deps.stderr, siteAccess: (site) => openSite(site, deps).access() });
         return result.exitCode;
     } catch (e) {
         if (e instanceof LoadtestUsageError) throw new CliError(`loadtest: ${e.message}`);
@@ -307,39 +108,8 @@ interface CostCommandOptions {
     configFile?: string;
 }
 
-/**
- * `--users N` is `esiphub:users: N` in the stack file, counted by the same rules (extra accounts on top, the same
- * limits, the same sizing); a fixed worker count and a limit of servers at once are re-sized for the new count (all
- * of them at once), and an explicit list of names (with its admins) gives way to the pattern.
- */
 function costCommand(deps: CliDeps, site: string, options: CostCommandOptions): void {
-    const { stack } = readSite(deps, site, options.configFile);
-    const fixedWorkers = (stack.config[`${NAMESPACE}:workers`] ?? "auto") !== "auto";
-    const limited = (stack.config[`${NAMESPACE}:maxServers`] ?? "all") !== "all";
-    const overrides: Record<string, string | undefined> =
-        options.users === undefined
-            ? {}
-            : {
-                  [`${NAMESPACE}:users`]: String(options.users),
-                  [`${NAMESPACE}:userNames`]: undefined,
-                  [`${NAMESPACE}:adminUsers`]: undefined,
-                  ...(fixedWorkers ? { [`${NAMESPACE}:workers`]: "auto" } : {}),
-                  ...(limited ? { [`${NAMESPACE}:maxServers`]: "all" } : {}),
-              };
-    let config;
-    try {
-        config = validatedSite(deps, site, { configFile: options.configFile, overrides }).config;
-    } catch (e) {
-        if (e instanceof CliError && options.users !== undefined) throw new CliError(`${e.message}\n(--users ${options.users} stands for ${NAMESPACE}:users)`, e.exitCode);
-        throw e;
-    }
-    const estimate = estimateCost(config, { hours: options.hours });
-    if (options.users !== undefined && fixedWorkers) {
-        estimate.notes.push(`${NAMESPACE}:workers is fixed at ${stack.config[`${NAMESPACE}:workers`]} in the stack; workshop scale is auto-sized for ${options.users} users instead`);
-    }
-    if (options.users !== undefined && limited) {
-        estimate.notes.push(`${NAMESPACE}:maxServers is ${stack.config[`${NAMESPACE}:maxServers`]} in the stack; workshop scale is sized for every account's server at once instead`);
-    }
+    const estimate = openSite(site, deps).cost(options);
     deps.stdout.write(options.json ? JSON.stringify(estimate, null, 2) + "\n" : formatCost(estimate));
 }
 
@@ -378,7 +148,9 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
             .option("--target <urn>", "limit the operation to this resource URN (repeatable)", collect);
         if (name === "destroy") {
             command.option("--delete-data", "delete the data volume (users' homes and scratch) too, after you type the site's name (or --yes)");
-            command.action((site: string, options: OperationOptions) => withWayOut(deps, "destroy", site, () => destroy(deps, site, options)));
+            command.action(async (site: string, options: OperationOptions) => {
+                await withWayOut(deps, "destroy", site, () => openSite(site, deps).destroy({ yes: !!options.yes, target: options.target, deleteData: !!options.deleteData }));
+            });
         } else {
             command.action((site: string, options: OperationOptions) => operate(deps, name, site, options));
         }
@@ -389,7 +161,9 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .description("check offline as `plan` does, then show what `up` would change, without changing anything")
         .argument("<site>", "site name")
         .option("--target <urn>", "limit the preview to this resource URN (repeatable)", collect)
-        .action((site: string, options: { target?: string[] }) => previewOnly(deps, site, options.target ?? []));
+        .action(async (site: string, options: { target?: string[] }) => {
+            await openSite(site, deps).preview({ target: options.target });
+        });
     operation("destroy", "delete a site's resources (the data volume is kept unless --delete-data); needs only the stack");
     operation("refresh", "bring the state of a site in line with the cloud");
 
@@ -401,8 +175,8 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .option("--show-secrets", "show secret values")
         .action((site: string, options: { json?: boolean; showSecrets?: boolean }) =>
             withWayOut(deps, "outputs", site, async () => {
-                const { outputs } = await deployedOutputs(deps, site);
-                deps.stdout.write(formatOutputs(outputs, { json: !!options.json, showSecrets: !!options.showSecrets }));
+                const { all } = await openSite(site, deps).outputs();
+                deps.stdout.write(formatOutputs(all, { json: !!options.json, showSecrets: !!options.showSecrets }));
             }),
         );
 
@@ -456,7 +230,7 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
     registerBackupCommands(program, deps);
     registerTlsRetryCommand(program, {
         stdout: deps.stdout,
-        outputs: async (site) => (await deployedOutputs(deps, site)).outputs,
+        outputs: async (site) => (await openSite(site, deps).outputs()).all,
         hubNamespace: (site) => validatedSite(deps, site).config.hub.namespace,
         error: (message) => new CliError(message),
     });
@@ -464,13 +238,14 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         deps,
         outcome,
         siteConfig: (name) => validatedSite(deps, name).config,
-        preflight: (name, cloud) => (cloud ? pulumiAndCloud(deps, name, readSite(deps, name).stack.config) : requirePulumiCli(deps)),
+        preflight: (name, cloud) => (cloud ? requirePulumiAndCloud(deps, name, readSite(deps, name).stack.config) : requirePulumiCli(deps)),
         deployedStack: async (name) => (await deployedStack(deps, name)).stack,
         runCommand: (args) => runCli(args, deps),
         error: (message) => new CliError(message),
     };
     registerDoctorCommand(program, site);
     registerRehearseCommand(program, site);
+    registerStatusCommand(program, deps, () => siteStatuses(deps));
     return program;
 }
 

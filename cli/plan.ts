@@ -9,6 +9,7 @@ import { planProgram, PlanResult, PlannedResource } from "../plan/run";
 import { checkPlannedResources, formatViolations, hasMandatoryViolation, Violation } from "../policy/rules";
 import { knownSites, readStackConfig, StackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
 import { CliDeps, CliOutcome, EXIT } from "./deps";
+import { eventWarnings } from "./event";
 import { formatSummary, siteSummary, SiteSummary } from "./summary";
 
 export { EXIT };
@@ -77,7 +78,7 @@ function treeLines(result: PlanResult): string[] {
 }
 
 /** The human view: the summary, the resource tree (when asked for), counts per type, stack outputs. */
-export function planText(result: PlanResult, notes: string[], view: { tree?: boolean; summary?: SiteSummary } = { tree: true }): string {
+export function planText(result: PlanResult, notes: string[], view: { tree?: boolean; summary?: SiteSummary; warnings?: string[] } = { tree: true }): string {
     const lines: string[] = [`Plan of site "${result.site}" (offline: no cloud was contacted)`, ""];
     if (view.summary) lines.push(formatSummary(view.summary));
     if (view.tree) lines.push(...treeLines(result), "");
@@ -90,6 +91,7 @@ export function planText(result: PlanResult, notes: string[], view: { tree?: boo
         lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
     }
     if (notes.length) lines.push("", ...notes.map((n) => `Note: ${n}`));
+    if (view.warnings?.length) lines.push("", ...view.warnings.map((w) => `Warning: ${w}`));
     return lines.join("\n") + "\n";
 }
 
@@ -106,6 +108,18 @@ export interface OfflineChecks {
     readonly summary?: SiteSummary;
     /** Things worth saying that do not stop a deployment (a secret planned with a placeholder). */
     readonly notes: string[];
+    /** Things the organiser should act on that do not stop a deployment (the event's end date past, or missing). */
+    readonly warnings: string[];
+}
+
+/** The last offline plan started: planProgram runs one at a time (unhandled rejections are process-wide). */
+let planTurn: Promise<unknown> = Promise.resolve();
+
+/** Runs `plan` once every plan started before it has finished, so that callers in parallel take turns. */
+function inTurn<T>(plan: () => Promise<T>): Promise<T> {
+    const run = planTurn.then(plan, plan);
+    planTurn = run.catch(() => undefined);
+    return run;
 }
 
 /**
@@ -120,11 +134,11 @@ export interface OfflineChecks {
  */
 export async function offlineChecks(
     site: string,
-    options: { configFile?: string; projectDir?: string; quota?: string[]; quotas?: "offline-defaults" | "project" } = {},
+    options: { configFile?: string; projectDir?: string; quota?: string[]; quotas?: "offline-defaults" | "project"; now?: Date } = {},
 ): Promise<OfflineChecks> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const file = options.configFile ? path.resolve(options.configFile) : stackFilePath(projectDir, site);
-    const stop = (exitCode: number, problems: string[], more: Partial<OfflineChecks> = {}): OfflineChecks => ({ exitCode, problems, file, violations: [], notes: [], ...more });
+    const stop = (exitCode: number, problems: string[], more: Partial<OfflineChecks> = {}): OfflineChecks => ({ exitCode, problems, file, violations: [], notes: [], warnings: [], ...more });
     let stack: StackConfig;
     try {
         stack = readStackConfig(file);
@@ -145,7 +159,7 @@ export async function offlineChecks(
     if (typeof quotas === "string") return stop(EXIT.badConfig, [`--quota: ${quotas}`]);
     let result: PlanResult;
     try {
-        result = await withOfflineQuotas(quotas, () => planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys }));
+        result = await inTurn(() => withOfflineQuotas(quotas, () => planProgram(site, () => deploy(readProgramConfig(projectDir)), { config: stack.config, secretKeys: stack.secretKeys })));
     } catch (e) {
         return stop(EXIT.failed, [`the program failed offline: ${(e as Error).message}`], { stack, config });
     }
@@ -156,7 +170,8 @@ export async function offlineChecks(
     const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: config.storage.keepDataOnDestroy, allowPlainHttp: config.hub.allowPlainHttp });
     const summary = siteSummary(config, estimateCost(config), result.outputs.hubUrl);
     const exitCode = hasMandatoryViolation(violations) ? EXIT.policy : EXIT.ok;
-    return { exitCode, problems: [], file, stack, config, result, violations, summary, notes };
+    const warnings = eventWarnings(config, options.now ?? new Date());
+    return { exitCode, problems: [], file, stack, config, result, violations, summary, notes, warnings };
 }
 
 /** `--quota NAME=N` values as limits by quota name, or what is wrong with one. */
@@ -192,7 +207,7 @@ export async function runPlan(site: string, options: PlanCommandOptions, project
     }
     const stdout = options.json
         ? JSON.stringify({ ...planJson(result), violations, summary: checks.summary }, null, 2) + "\n"
-        : `${planText(result, checks.notes, { tree: !!options.tree, summary: checks.summary })}\n${formatViolations(violations)}`;
+        : `${planText(result, checks.notes, { tree: !!options.tree, summary: checks.summary, warnings: checks.warnings })}\n${formatViolations(violations)}`;
     const stderr = checks.exitCode === EXIT.policy ? "esiphub plan: mandatory policy violation(s); fix them before deploying this site\n" : "";
     return { exitCode: checks.exitCode, stdout, stderr, result, violations };
 }

@@ -5,8 +5,9 @@
 import * as path from "path";
 import { ConfigError, NAMESPACE, parseSiteConfig, SiteConfig } from "../components/config";
 import { knownSites, readStackConfig, StackConfig, StackFileError, stackFilePath } from "../plan/stackfile";
-import { AutomationError, findExecutable, PULUMI_INSTALL_HINT, SiteStack, StackMissingError } from "./automation";
+import { AutomationError, cloudCredentialsProblem, findExecutable, PULUMI_INSTALL_HINT, SiteStack, StackMissingError } from "./automation";
 import { Cancelled, CliDeps, CliError, EXIT } from "./deps";
+import { BadConfigError, CloudCredentialsMissingError, PulumiCliMissingError } from "./errors";
 
 /** A Pulumi stack name as this project uses it (the `<site>` of Pulumi.<site>.yaml). */
 export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -28,8 +29,9 @@ export function readSite(deps: CliDeps, site: string, configFile?: string): { fi
         return { file, stack: readStackConfig(file) };
     } catch (e) {
         if (!(e instanceof StackFileError)) throw e;
-        if (configFile) throw new CliError(e.message, EXIT.badConfig);
-        throw new CliError(`unknown site "${site}": there is no Pulumi.${site}.yaml in ${deps.projectDir} (${sitesHint(deps)})`, EXIT.badConfig);
+        if (configFile) throw new BadConfigError(e.message, [e.message], file);
+        const unknown = `unknown site "${site}": there is no Pulumi.${site}.yaml in ${deps.projectDir} (${sitesHint(deps)})`;
+        throw new BadConfigError(unknown, [unknown]);
     }
 }
 
@@ -57,7 +59,7 @@ export function validatedSite(
         return { config: parseSiteConfig(raw, site, deps.projectDir, { yamlNumbers: stack.yamlNumbers }), stack: { ...stack, config: raw }, file };
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
-        throw new CliError(problemsText(file, e.problems), EXIT.badConfig);
+        throw new BadConfigError(problemsText(file, e.problems), e.problems, file);
     }
 }
 
@@ -91,8 +93,16 @@ export function cloudOf(raw: Record<string, string>): "openstack" | "aws" | unde
     return cloud === "openstack" || cloud === "aws" ? cloud : undefined;
 }
 
-export function requirePulumiCli(deps: CliDeps): void {
-    if (!findExecutable("pulumi", deps.env.PATH)) throw new CliError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
+export function requirePulumiCli(deps: Pick<CliDeps, "env">): void {
+    if (!findExecutable("pulumi", deps.env.PATH)) throw new PulumiCliMissingError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
+}
+
+/** Before an operation that reaches the cloud: the Pulumi CLI, and credentials for the cloud the stack file names. */
+export function requirePulumiAndCloud(deps: Pick<CliDeps, "env" | "homeDir">, site: string, raw: Record<string, string>): void {
+    requirePulumiCli(deps);
+    const cloud = cloudOf(raw);
+    const problem = cloud && cloudCredentialsProblem(cloud, raw, deps.env, deps.homeDir);
+    if (cloud && problem) throw new CloudCredentialsMissingError(`site "${site}" (${cloud}): ${problem}`, cloud);
 }
 
 /** The plain Pulumi command that does what an esiphub command does, for when esiphub cannot. */

@@ -50,6 +50,8 @@ export interface SiteSummary {
         readonly afterDestroyPerMonth: number | null;
         readonly complete: boolean;
     };
+    /** When the event ends (`esiphub:eventEnds` as written: ISO 8601 with its zone); null when the stack file does not say. */
+    readonly eventEnds: string | null;
 }
 
 export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: unknown): SiteSummary {
@@ -87,6 +89,7 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
             afterDestroyPerMonth: estimate.afterDestroy?.total ?? null,
             complete: estimate.workshop.complete && estimate.development.complete,
         },
+        eventEnds: config.eventEnds?.text ?? null,
     };
 }
 
@@ -116,6 +119,7 @@ export function formatSummary(s: SiteSummary): string {
         `  Hub:     ${s.hubUrl ?? (s.https ? "https://<public IP with dashes>.sslip.io (esiphub:hubHostname auto), known once deployed" : "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)")}`,
         `  Storage: ${s.storage.perUser} per user, ${s.storage.scratch} shared scratch, on a ${s.storage.dataVolumeGb} GB data volume (${kept})`,
         `  Cost:    ${money(s.cost.perWorkshop)} per ${s.cost.workshopHours} h workshop; ${money(s.cost.perMonth)} per month for the master alone (development)${incomplete}`,
+        ...(s.eventEnds ? [`  Ends:    ${s.eventEnds} (esiphub:eventEnds; \`esiphub status\` counts the hours to it)`] : []),
         "",
     ].join("\n");
 }

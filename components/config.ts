@@ -107,6 +107,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         description:
             "Ports users' servers may reach on public addresses besides DNS, HTTP (80), HTTPS (443), git (9418) and SSH (22): `PORT` (TCP) or `PORT/udp`, e.g. `[\"8080\", \"123/udp\"]`; `[\"all\"]` opens every port. Private addresses and the cloud metadata server stay closed.",
     },
+    {
+        key: "eventEnds",
+        type: "string",
+        default: "",
+        description:
+            "When the event ends, as an ISO 8601 date-time with its time zone, e.g. `2026-12-04T17:00:00-05:00`: `plan` shows it, `up` warns once it is past (or when a site beyond development scale has none), `esiphub status` counts the hours to it, and `examples/end-of-event.ts` tears down the sites past it.",
+    },
 ];
 
 export type Cloud = "openstack" | "aws";
@@ -244,6 +251,39 @@ export interface SiteConfig {
     };
     /** Settings that work but are probably not what the organiser wants (shown by `up`, `preview` and `plan`). */
     readonly warnings: string[];
+    /** When the event ends (`esiphub:eventEnds`); absent when the stack file does not say. */
+    readonly eventEnds?: EventEnd;
+}
+
+/** The end of an event: the text of the stack file, and the moment it names. */
+export interface EventEnd {
+    readonly text: string;
+    /** Milliseconds since the epoch (UTC). */
+    readonly time: number;
+}
+
+/** RFC 3339's profile of ISO 8601: date, time (seconds and fraction optional) and a zone, `Z` or an offset. */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * `esiphub:eventEnds` as the moment it names, or what is wrong with it. A zone is required: the organiser's laptop, the
+ * CI machine and the cloud may each be in another one. Pulumi hands the text as written (a timestamp-looking YAML
+ * scalar decoded into interface{} stays a string: gopkg.in/yaml.v3 decode.go), as the `yaml` package here does.
+ */
+export function parseEventEnds(text: string): EventEnd | string {
+    const m = DATE_TIME.exec(text);
+    if (!m) {
+        const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text) ? "; add the time the event ends and its zone" : "";
+        return `must be empty or an ISO 8601 date-time with its time zone, such as 2026-12-04T17:00:00-05:00 or 2026-12-04T22:00:00Z, got ${JSON.stringify(text)}${dateOnly}`;
+    }
+    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
+    const local = Date.UTC(year, month - 1, day, hour, minute, second) + Math.round(Number(m[7] ?? 0) * 1000);
+    const calendar = new Date(Date.UTC(year, month - 1, day));
+    if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return `${m[1]}-${m[2]}-${m[3]} is not a date`;
+    if (hour > 23 || minute > 59 || second > 59) return `${m[4]}:${m[5]}${m[6] ? `:${m[6]}` : ""} is not a time of day`;
+    const offsetMinutes = m[8] === "Z" ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+    if (m[8] !== "Z" && (Number(m[10]) > 23 || Number(m[11]) > 59)) return `${m[8]} is not a time zone offset`;
+    return { text, time: local - offsetMinutes * 60_000 };
 }
 
 /** Raised with every problem found; `message` lists them one per line. */
@@ -479,6 +519,10 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         }
     }
 
+    const eventEndsText = r.string("eventEnds");
+    const eventEnds = eventEndsText ? parseEventEnds(eventEndsText) : undefined;
+    if (typeof eventEnds === "string") problems.push(`${NAMESPACE}:eventEnds: ${eventEnds}`);
+
     let sizing: WorkerSizing | undefined;
     const sizable = workerFlavor && memoryGuarantee && users && maxServers !== undefined && userPlaceholders !== undefined && workersRaw;
     if (sizable && (workersFixed === undefined || workersFixed <= MAX_WORKERS)) {
@@ -558,6 +602,7 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         },
         dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl!, waitTimeoutSeconds: dnsWaitTimeout!, checkResolvers: dnsCheckResolvers! },
         warnings,
+        ...(eventEnds ? { eventEnds: eventEnds as EventEnd } : {}),
     };
 }
 

@@ -339,6 +339,20 @@ describe("config", () => {
                 { "esiphub:subnetCidr": "10.42.0.0/28", "esiphub:workers": "12" },
                 ["esiphub:subnetCidr: 10.42.0.0/28 has 12 addresses that OpenStack gives to VMs, but the site has 13 nodes; use a /27 or larger"],
             ],
+            [
+                "event end: a date without the time and zone",
+                { "esiphub:eventEnds": "2026-12-04" },
+                ['esiphub:eventEnds: must be empty or an ISO 8601 date-time with its time zone, such as 2026-12-04T17:00:00-05:00 or 2026-12-04T22:00:00Z, got "2026-12-04"; add the time the event ends and its zone'],
+            ],
+            [
+                "event end: no zone (whose 5 pm?)",
+                { "esiphub:eventEnds": "2026-12-04T17:00:00" },
+                ['esiphub:eventEnds: must be empty or an ISO 8601 date-time with its time zone, such as 2026-12-04T17:00:00-05:00 or 2026-12-04T22:00:00Z, got "2026-12-04T17:00:00"'],
+            ],
+            ["event end: not a date", { "esiphub:eventEnds": "2026-02-30T17:00:00Z" }, ["esiphub:eventEnds: 2026-02-30 is not a date"]],
+            ["event end: not a time", { "esiphub:eventEnds": "2026-12-04T24:30:00Z" }, ["esiphub:eventEnds: 24:30:00 is not a time of day"]],
+            ["event end: not an offset", { "esiphub:eventEnds": "2026-12-04T17:00:00+25:00" }, ["esiphub:eventEnds: +25:00 is not a time zone offset"]],
+            ["event end: words", { "esiphub:eventEnds": "friday evening" }, ['esiphub:eventEnds: must be empty or an ISO 8601 date-time with its time zone, such as 2026-12-04T17:00:00-05:00 or 2026-12-04T22:00:00Z, got "friday evening"']],
             ["kubernetes version", { "esiphub:kubernetesVersion": "1.29.3" }, ['esiphub:kubernetesVersion: must be a Kubernetes minor version from 1.30 to 1.34, such as 1.33, got "1.29.3"']],
             ["start timeout out of range", { "esiphub:startTimeout": "5" }, ['esiphub:startTimeout: must be an integer from 60 to 3600, got "5"']],
             ["openstack without external network", { "esiphub:externalNetwork": "" }, ['esiphub:externalNetwork: required when esiphub:cloud is openstack (the external network\'s name, e.g. "public")']],
@@ -441,6 +455,32 @@ describe("config", () => {
         it("a number meant as a number may be written either way; a bad one gets the hint too", () => {
             assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:cpuLimit: 0.50"]), []);
             assert.deepStrictEqual(problemsOfFile("jetstream", ["esiphub:startTimeout: 0x20"]), ['esiphub:startTimeout: must be an integer from 60 to 3600, got "32"; YAML reads 0x20 as the number 32: quote it: "0x20"']);
+        });
+    });
+
+    describe("esiphub:eventEnds", () => {
+        it("names a moment: the zone's offset applied, seconds and fractions optional", () => {
+            const at = (text: string) => testConfig("jetstream", { "esiphub:eventEnds": text }).eventEnds;
+            assert.deepStrictEqual(at("2026-12-04T17:00:00-05:00"), { text: "2026-12-04T17:00:00-05:00", time: Date.parse("2026-12-04T22:00:00Z") });
+            assert.strictEqual(at("2026-12-04T22:00Z")!.time, Date.parse("2026-12-04T22:00:00Z"));
+            assert.strictEqual(at("2026-12-05T07:30:00.5+09:30")!.time, Date.parse("2026-12-04T22:00:00.500Z"));
+            // Not set (the default, empty): no end date, and no key in the config at all.
+            assert.ok(!("eventEnds" in testConfig("jetstream")));
+            assert.ok(!("eventEnds" in testConfig("jetstream", { "esiphub:eventEnds": "" })));
+        });
+
+        it("written unquoted in the stack file, it reaches the program as the text written", () => {
+            // YAML 1.1 would make it a timestamp; Pulumi (gopkg.in/yaml.v3 into interface{}) and this reader keep the text.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-event-"));
+            try {
+                const file = path.join(dir, "Pulumi.jetstream.yaml");
+                fs.writeFileSync(file, fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8") + "  esiphub:eventEnds: 2026-12-04T17:00:00-05:00\n");
+                const stack = readStackConfig(file);
+                assert.strictEqual(stack.config["esiphub:eventEnds"], "2026-12-04T17:00:00-05:00");
+                assert.strictEqual(parseSiteConfig(stack.config, "jetstream", PROJECT_DIR).eventEnds!.time, Date.parse("2026-12-04T22:00:00Z"));
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 

@@ -89,7 +89,7 @@ export function clusterTarget(config: SiteConfig, kubeconfig: string, users: num
 }
 
 /** The doctor's target for a deployed site: its stack outputs and its stack file's settings. */
-export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: string): Promise<DoctorTarget> {
+export async function siteTarget(ctx: Pick<SiteCommandContext, "siteConfig" | "deployedStack" | "error">, site: string, asked?: string): Promise<DoctorTarget> {
     const config = ctx.siteConfig(site);
     const stack = await ctx.deployedStack(site);
     const outputs = await stack.outputs();
@@ -153,7 +153,7 @@ export function hubTarget(ctx: SiteCommandContext, options: DoctorCommandOptions
     };
 }
 
-function readCa(ctx: SiteCommandContext, file: string | undefined): string[] | undefined {
+function readCa(ctx: Pick<SiteCommandContext, "error">, file: string | undefined): string[] | undefined {
     if (!file) return undefined;
     try {
         return [fs.readFileSync(file, "utf8")];
@@ -163,7 +163,7 @@ function readCa(ctx: SiteCommandContext, file: string | undefined): string[] | u
 }
 
 /** The checks' options from the command line; `spawnTimeoutS` is the site's startTimeout (or the default). */
-export function doctorOptions(ctx: SiteCommandContext, options: DoctorCommandOptions, spawnTimeoutS: number, onResult?: DoctorOptions["onResult"]): DoctorOptions {
+export function doctorOptions(ctx: Pick<SiteCommandContext, "error">, options: DoctorCommandOptions, spawnTimeoutS: number, onResult?: DoctorOptions["onResult"]): DoctorOptions {
     const extraCa = readCa(ctx, options.ca);
     return {
         execute: !!options.execute,

@@ -121,6 +121,14 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
     };
 }
 
+/**
+ * True when the site is more than development scale, the master alone that the development estimate prices: it has
+ * workers or a dedicated NFS node, so forgetting it after the event costs more than a development hub.
+ */
+export function beyondDevelopmentScale(estimate: CostEstimate): boolean {
+    return estimate.workshop.nodes > estimate.development.nodes;
+}
+
 /** The kept data volume, for a month: what an organiser pays until deleting it. */
 function afterDestroy(config: SiteConfig, pricing: Pricing): AfterDestroyEstimate {
     const line = volumeLine(pricing, `data volume ${config.storage.dataVolumeSizeGb} GB (kept)`, 1, config.storage.dataVolumeSizeGb, HOURS_PER_MONTH);

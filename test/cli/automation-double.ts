@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { Automation, AutomationError, RunOptions, SiteStack, StackMissingError, StackOperation, StateResource } from "../../cli/automation";
+import { Automation, AutomationError, RunOptions, SiteStack, StackListing, StackMissingError, StackOperation, StateResource, UpdateRecord } from "../../cli/automation";
 
 /** Engine events recorded as `pulumi --event-log` writes them: one JSON object a line. */
 export function loadEvents(name: string): EngineEvent[] {
@@ -25,13 +25,16 @@ export interface FakeSite {
     failures?: Partial<Record<string, string>>;
     /** Filled by a destroy: the resources whose provider was asked to delete them in the cloud. */
     deletedInCloud?: string[];
+    /** The backend's record of operations, newest first; each run adds one, as the engine does. */
+    history?: UpdateRecord[];
 }
 
 /** A stand-in for the Pulumi CLI: replays recorded events and records every call the CLI makes. */
 export class AutomationDouble implements Automation {
     readonly calls: string[] = [];
 
-    constructor(readonly sites: Record<string, FakeSite>) {}
+    /** `now`: the time the backend records for each run. */
+    constructor(readonly sites: Record<string, FakeSite>, private readonly now: () => Date = () => new Date()) {}
 
     async stack(site: string, mode: "create" | "select"): Promise<SiteStack> {
         this.calls.push(`stack ${site} ${mode}`);
@@ -40,12 +43,21 @@ export class AutomationDouble implements Automation {
             if (mode === "select") throw new StackMissingError(`site "${site}" has no stack in the current Pulumi backend; deploy it with \`esiphub up ${site}\``);
             data.exists = true;
         }
-        return new StackDouble(site, data, this.calls);
+        return new StackDouble(site, data, this.calls, this.now);
+    }
+
+    /** As `pulumi stack ls`: the stacks the backend has, each with the resources of its state. */
+    async stacks(): Promise<StackListing[]> {
+        this.calls.push("stacks");
+        return Object.entries(this.sites)
+            .filter(([, data]) => data.exists !== false)
+            .map(([name, data]) => ({ name, resourceCount: data.resources?.length ?? 0 }))
+            .sort((a, b) => a.name.localeCompare(b.name));
     }
 }
 
 class StackDouble implements SiteStack {
-    constructor(readonly site: string, private readonly data: FakeSite, private readonly calls: string[]) {}
+    constructor(readonly site: string, private readonly data: FakeSite, private readonly calls: string[], private readonly now: () => Date) {}
 
     private replay(key: string, options: RunOptions): OpMap {
         this.calls.push(`${key} ${this.site}${options.target ? ` target=${options.target.join(",")}` : ""}`);
@@ -61,9 +73,22 @@ class StackDouble implements SiteStack {
     }
 
     async run(operation: StackOperation, options: RunOptions): Promise<OpMap> {
-        const changes = this.replay(operation, options);
-        if (operation === "destroy") this.destroyState(options.target);
-        return changes;
+        const startTime = this.now();
+        const record = (result: UpdateRecord["result"]) => (this.data.history = [{ kind: operation === "up" ? "update" : operation, result, startTime, endTime: this.now() }, ...(this.data.history ?? [])]);
+        try {
+            const changes = this.replay(operation, options);
+            if (operation === "destroy") this.destroyState(options.target);
+            record("succeeded");
+            return changes;
+        } catch (e) {
+            record("failed");
+            throw e;
+        }
+    }
+
+    async history(): Promise<UpdateRecord[]> {
+        this.calls.push(`history ${this.site}`);
+        return this.data.history ?? [];
     }
 
     /**

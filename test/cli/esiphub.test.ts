@@ -300,6 +300,7 @@ describe("esiphub CLI (through the Automation double)", () => {
                 stack: async () => {
                     throw new TypeError("Cannot read properties of undefined (reading 'resources')");
                 },
+                stacks: async () => [],
             };
             const r = await run(["outputs", "jetstream"], { automation: broken });
             assertOneLineError(r, /^esiphub: unexpected error: Cannot read properties of undefined \(reading 'resources'\) \(set ESIPHUB_DEBUG=1 for details\)$/);

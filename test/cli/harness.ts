@@ -9,6 +9,7 @@ import * as path from "path";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import { CliDeps, runCli } from "../../cli/esiphub";
+import type { SiteOptions } from "../../api";
 import { Automation } from "../../cli/automation";
 import { AutomationDouble, FakeSite, loadEvents } from "./automation-double";
 import { PROJECT_DIR } from "../mocks";
@@ -70,6 +71,8 @@ export interface RunSetup {
     automation?: Automation;
     /** The project folder (stack files); the small project by default. */
     projectDir?: string;
+    /** The clock of the CLI and of the double's backend (the system's by default). */
+    now?: () => Date;
 }
 
 /** Every error is one `esiphub: ...` line, without a stack trace. */
@@ -123,24 +126,37 @@ export class CliHarness {
         if (this.tmp) fs.rmSync(this.tmp, { recursive: true, force: true });
     }
 
+    /** The project folder, PATH (a `pulumi` to find), cloud credentials and home of every run. */
+    private world(setup: Pick<RunSetup, "env" | "projectDir">): Pick<CliDeps, "projectDir" | "env" | "homeDir"> {
+        return {
+            projectDir: setup.projectDir ?? this.smallProject,
+            env: { PATH: this.binDir, OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "secret", AWS_PROFILE: "esiphub", ...setup.env },
+            homeDir: this.homeDir,
+        };
+    }
+
+    /** api.ts's options for a script run in this world (the examples' tests), against `automation`. */
+    siteOptions(automation: Automation, setup: Pick<RunSetup, "env" | "projectDir" | "now"> = {}): SiteOptions {
+        return { ...this.world(setup), automation, ...(setup.now ? { now: setup.now } : {}) };
+    }
+
     async run(args: string[], setup: RunSetup = {}): Promise<RunResult> {
         const stdout = new Capture();
         const stderr = new Capture();
-        const double = new AutomationDouble(setup.sites ?? {});
+        const double = new AutomationDouble(setup.sites ?? {}, setup.now);
         const questions: string[] = [];
         const asked = <T>(answer: (text: boolean | string) => T) => async (q: string) => {
             questions.push(q);
             return answer(setup.answer!);
         };
         const deps: CliDeps = {
-            projectDir: setup.projectDir ?? this.smallProject,
-            env: { PATH: this.binDir, OS_APPLICATION_CREDENTIAL_ID: "id", OS_APPLICATION_CREDENTIAL_SECRET: "secret", AWS_PROFILE: "esiphub", ...setup.env },
-            homeDir: this.homeDir,
+            ...this.world(setup),
             stdout,
             stderr,
             automation: setup.automation ?? double,
             confirm: setup.answer === undefined ? undefined : asked((a) => a === true),
             ask: setup.answer === undefined ? undefined : asked((a) => String(a)),
+            now: setup.now,
         };
         const code = await runCli(args, deps);
         return { code, stdout: stdout.text, stderr: stderr.text, calls: double.calls, questions };

@@ -62,6 +62,8 @@ const NEEDS: Record<string, "offline" | "deployed" | "network"> = {
     // A live hub, its DNS, certificate and cluster: run in test/doctor/ against local servers.
     doctor: "network",
     rehearse: "network",
+    // Every site's state in the backend: on the double like the deployed site's commands (test/cli/status.test.ts).
+    status: "deployed",
     // The cluster's API (test/cli/tlsretry.test.ts) and the NFS host over SSH (test/backup/).
     "tls-retry": "network",
     backup: "network",
@@ -116,6 +118,8 @@ describe("the README's commands do what the README says", function () {
             if (w[0] === "npm" && w[1] === "run") assert.ok(scripts[w[2]], `${command}: package.json has no script "${w[2]}"`);
             else if (w[0] === "npm") assert.ok(["ci", "test"].includes(w[1]), command);
             else if (w[0] === "bash") assert.ok(fs.existsSync(path.join(PROJECT_DIR, w[1])), `${command}: no ${w[1]}`);
+            // The scripts of examples/, each run in its test (test/examples/).
+            else if (w[0] === "npx" && w[1] === "ts-node") assert.ok(/^examples\/[a-z-]+\.ts$/.test(w[2]) && fs.existsSync(path.join(PROJECT_DIR, w[2])), `${command}: no ${w[2]} in examples/`);
             else if (w[0] === "pulumi") assert.ok(PULUMI_COMMANDS.some((p) => `${w.slice(1).join(" ")} `.startsWith(`${p} `)), `${command}: not a Pulumi CLI command this test knows`);
             else if (w[0] === "curl") assert.match(command, /^curl -fsSL https:\/\/get\.pulumi\.com \| sh$/, "the Pulumi installer, nothing else");
             else assert.fail(`${command}: no check for this command`);

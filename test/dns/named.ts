@@ -37,6 +37,10 @@ export interface Named {
     readonly port: number;
     /** `127.0.0.1:PORT`, as a resolver setting. */
     readonly address: string;
+    /** With `tsig`: the key file (BIND's format, made by tsig-keygen) whose key alone may update the zone. */
+    readonly keyFile?: string;
+    /** The zone's SOA serial now: it moves with every change to the zone, and only then. */
+    serial(): number;
     /** Runs an nsupdate script (without `server`) against it. */
     update(script: string): void;
     /** `dig +short` of a name's A records. */
@@ -44,20 +48,28 @@ export interface Named {
     stop(): Promise<void>;
 }
 
+/** The name of the TSIG key a `tsig` named takes updates signed with. */
+export const TSIG_KEY_NAME = "esiphub-update";
+
 /**
  * Starts named in the foreground (-g) with zone esipfed.org from `records` (lines after the SOA and NS), primary,
- * dynamic updates allowed from 127.0.0.1, no recursion, and the `otherZones` (zone name → records) beside it.
- * Resolves once it answers for esipfed.org.
+ * no recursion, and the `otherZones` (zone name → records) beside it. Dynamic updates of esipfed.org: from 127.0.0.1;
+ * with `tsig`, only those signed with a key made by tsig-keygen (`allow-update { key NAME; }`, BIND 9 ARM "Dynamic
+ * Update Policies"), anything unsigned REFUSED. Resolves once it answers for esipfed.org.
  */
-export async function startNamed(ctx: Mocha.Context, records = "", otherZones: Record<string, string> = {}): Promise<Named> {
+export async function startNamed(ctx: Mocha.Context, records = "", options: { tsig?: boolean; otherZones?: Record<string, string> } = {}): Promise<Named> {
     const namedPath = requireTool(ctx, "named", "bind9");
     requireTool(ctx, "nsupdate", "bind9-dnsutils");
     requireTool(ctx, "dig", "bind9-dnsutils");
+    const keygen = options.tsig ? requireTool(ctx, "tsig-keygen", "bind9") : undefined;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-named-"));
     const port = await freePort();
     fs.writeFileSync(path.join(dir, "esipfed.org.zone"), ZONE_HEAD + records);
+    const otherZones = options.otherZones ?? {};
     for (const [zone, zoneRecords] of Object.entries(otherZones)) fs.writeFileSync(path.join(dir, `${zone}.zone`), ZONE_HEAD + zoneRecords);
     const otherZoneLines = Object.keys(otherZones).map((zone) => `zone "${zone}" { type primary; file "${dir}/${zone}.zone"; };\n`);
+    const keyFile = keygen ? path.join(dir, `${TSIG_KEY_NAME}.key`) : undefined;
+    if (keygen && keyFile) fs.writeFileSync(keyFile, execFileSync(keygen, ["-a", "hmac-sha256", TSIG_KEY_NAME], { encoding: "utf8" }), { mode: 0o600 });
     fs.writeFileSync(
         path.join(dir, "named.conf"),
         `options {
@@ -71,7 +83,7 @@ export async function startNamed(ctx: Mocha.Context, records = "", otherZones: R
   dnssec-validation no;
 };
 controls { };
-zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update { 127.0.0.1; }; };
+${keyFile ? `include "${keyFile}";\n` : ""}zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update { ${keyFile ? `key ${TSIG_KEY_NAME};` : "127.0.0.1;"} }; };
 ${otherZoneLines.join("")}`,
     );
     let log = "";
@@ -101,7 +113,9 @@ ${otherZoneLines.join("")}`,
     return {
         port,
         address: `127.0.0.1:${port}`,
-        update: (script) => void execFileSync("nsupdate", [], { input: `server 127.0.0.1 ${port}\n${script}`, encoding: "utf8" }),
+        keyFile,
+        serial: () => Number(execFileSync("dig", ["@127.0.0.1", "-p", String(port), "esipfed.org", "SOA", "+short"], { encoding: "utf8" }).trim().split(/\s+/)[2]),
+        update: (script) => void execFileSync("nsupdate", keyFile ? ["-k", keyFile] : [], { input: `server 127.0.0.1 ${port}\n${script}`, encoding: "utf8" }),
         lookup: (name) => execFileSync("dig", ["@127.0.0.1", "-p", String(port), name, "A", "+short"], { encoding: "utf8" }).split("\n").filter(Boolean).sort(),
         stop,
     };

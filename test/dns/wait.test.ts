@@ -96,7 +96,7 @@ describe("dns-ready (components/dns/wait.ts)", function () {
             // hub2 points elsewhere; hub3 has a stale address besides the right one; hub does not exist yet. Beside it,
             // sslip.io as that service answers: A-B-C-D.sslip.io is A.B.C.D (https://sslip.io; github.com/cunnie/sslip.io).
             named = await startNamed(this, `hub2\tIN\tA\t203.0.113.9\nhub3\tIN\tA\t203.0.113.9\nhub3\tIN\tA\t${IP}\n`, {
-                "sslip.io": `${IP.replace(/\./g, "-")}\tIN\tA\t${IP}\n`,
+                otherZones: { "sslip.io": `${IP.replace(/\./g, "-")}\tIN\tA\t${IP}\n` },
             });
         });
 
