@@ -68,29 +68,31 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
         return { ...result, progress: stderr.text };
     }
 
-    it("20 users all log in, get a server, open it, run a cell and stop, with figures for every phase", async () => {
-        const accounts = makeAccounts(userNames(20));
+    // Ten at once are enough to interleave every phase; 60 at once is the benchmark's (npm run bench:loadtest).
+    const USERS = 10;
+    it("10 users all log in, get a server, open it, run a cell and stop, with figures for every phase", async () => {
+        const accounts = makeAccounts(userNames(USERS));
         hub = await startLocalHub({ credentials: credentialsOf([...accounts, admin]), adminUsers: [admin.username] });
         const { report, exitCode, progress } = await run(accounts, { execute: true, stop: true, timeout: 300 });
 
         const failures = report.users.flatMap((u) => u.failures.map((f) => `${u.username} ${f.phase} ${f.errorClass}: ${f.message}`));
         assert.deepStrictEqual(failures, []);
         assert.strictEqual(exitCode, 0);
-        assert.strictEqual(report.succeeded, 20);
+        assert.strictEqual(report.succeeded, USERS);
         assert.deepStrictEqual(Object.keys(report.phases), ["login", "spawn", "page", "execute", "stop"]);
         for (const [phase, figures] of Object.entries(report.phases)) {
-            assert.strictEqual(figures.count, 20, `${phase}: every user has a figure`);
+            assert.strictEqual(figures.count, USERS, `${phase}: every user has a figure`);
             assert.deepStrictEqual(figures.errors, {}, phase);
             assert.ok(figures.p50! > 0 && figures.p50! <= figures.p90! && figures.p90! <= figures.p95! && figures.p95! <= figures.max!, `${phase}: ${JSON.stringify(figures)}`);
         }
         assert.deepStrictEqual(report.errors, {});
-        assert.strictEqual(progress.split("\n").filter((l) => / ok$/.test(l)).length, 20, "one progress line per user");
+        assert.strictEqual(progress.split("\n").filter((l) => / ok$/.test(l)).length, USERS, "one progress line per user");
 
-        // The hub's side of the story: it started 20 servers, and they are all stopped again.
+        // The hub's side of the story: it started every server, and they are all stopped again.
         const log = hub.log();
         for (const a of accounts) assert.match(log, new RegExp(`User ${a.username} took [\\d.]+ seconds to start`));
         const users = await hubUsers(hub, admin);
-        assert.strictEqual(users.length, 20);
+        assert.strictEqual(users.length, USERS);
         assert.deepStrictEqual(users.filter((u) => u.server || u.pending).map((u) => u.name), [], "--stop stopped every server");
     });
 
@@ -117,14 +119,15 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
         assert.doesNotMatch(hub.log(), /User user0[1-4] took/, "no server for a refused user");
     });
 
-    it("waits out the 429s of a hub with concurrent_spawn_limit = 3, and every user still gets a server", async () => {
+    it("waits out the 429s of a hub with concurrent_spawn_limit = 2, and every user still gets a server", async () => {
         // More users than the limit, twice over, so that some must wait for a slot more than once.
-        const accounts = makeAccounts(userNames(8));
+        const accounts = makeAccounts(userNames(6));
+        const spawned = accounts.length;
         hub = await startLocalHub({
             credentials: credentialsOf([...accounts, admin]),
             adminUsers: [admin.username],
             // The hub's Retry-After is drawn from this range (default 30 to 60 s); shorter keeps the test short.
-            config: ["c.JupyterHub.concurrent_spawn_limit = 3", "c.JupyterHub.spawn_throttle_retry_range = (2, 5)"].join("\n"),
+            config: ["c.JupyterHub.concurrent_spawn_limit = 2", "c.JupyterHub.spawn_throttle_retry_range = (2, 5)"].join("\n"),
         });
         const { report, exitCode } = await run(accounts, { timeout: 300 });
 
@@ -134,8 +137,8 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
         const failures = report.users.flatMap((u) => u.failures.map((f) => `${u.username} ${f.phase} ${f.errorClass}: ${f.message}`));
         assert.deepStrictEqual(failures, []);
         assert.strictEqual(exitCode, 0);
-        assert.strictEqual(report.phases.spawn!.count, 8);
-        assert.strictEqual(report.phases.page!.count, 8);
+        assert.strictEqual(report.phases.spawn!.count, spawned);
+        assert.strictEqual(report.phases.page!.count, spawned);
 
         const users = await hubUsers(hub, admin);
         assert.deepStrictEqual(
@@ -143,6 +146,6 @@ describe("loadtest: against a real JupyterHub 5 on 127.0.0.1", function () {
             [],
             "the hub has a running server for every user",
         );
-        assert.strictEqual(users.length, 8);
+        assert.strictEqual(users.length, spawned);
     });
 });
