@@ -1,17 +1,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { builtInFlavors, Flavor, parseCustomFlavor } from "./catalog";
-import { sizeWorkers, WorkerSizing } from "./sizing";
+import { KUBELET_MAX_PODS, PackedSizing, packServers, routedSystemPods, ServerGroup, sizePackedWorkers, sizeWorkers, workerBin, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
 import { assignableAddresses, cidrsOverlap, networkCidr, parseCidr, smallestPrefixFor } from "./cidr";
 import { HUB_DB, PROVISIONER_NAMESPACE } from "./storage/values";
 import { closest } from "./suggest";
+import { readWorkshopEntries, WORKSHOP_SETTINGS, WorkshopEntry } from "./workshops";
 
 /**
  * Every `esiphub:*` setting: its type, default and meaning. Pulumi.yaml's `config:` block and the
  * README's reference table are kept equal to this list by test/config.test.ts.
  */
-export type ConfigType = "string" | "integer" | "boolean" | "array";
+/** "array of maps" (esiphub:workshops) cannot be declared in Pulumi.yaml: see components/workshops.ts. */
+export type ConfigType = "string" | "integer" | "boolean" | "array" | "array of maps";
 
 export interface ConfigKey {
     readonly key: string;
@@ -87,10 +89,44 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         description:
             "Users' servers that may run at once: `all` (one per account) or a number from 1 to the number of accounts. Workers are sized for it, and the hub refuses a server beyond it (JupyterHub's `active_server_limit`, answered 429) instead of leaving it pending; `esiphub scale` sets it.",
     },
+    {
+        key: "workshops",
+        type: "array of maps",
+        default: [],
+        description:
+            "Several workshops on the site, a hub each, sharing the nodes and the NFS server: a list of maps with a `name` (the hub's namespace) and any per-hub setting (`users`, `userPattern`, `userNames`, `extraUsers`, `adminUsers`, `maxServers`, `notebookImage`, `notebookTag`, `memoryLimit`, `memoryGuarantee`, `cpuLimit`, `cpuGuarantee`, `storagePerUser`, `scratchSize`, `materialsSize`, `quickstartReadme`, `quickstartReadmeFile`, `startTimeout`, `cullIdleTimeout`, `userPlaceholders`, `hubHostname`); what an entry leaves out comes from the flat key. Traefik routes each hostname to its hub (certificates by cert-manager); a workshop without a hostname is at `http://<public IP>/<name>/`. Empty: one hub from the flat keys.",
+    },
 ];
 
 export type Cloud = "openstack" | "aws";
 export type DnsProvider = "none" | "designate" | "route53";
+
+/** One hub's settings (the site's, or one workshop's). */
+export interface HubConfig {
+    readonly namespace: string;
+    readonly hostname?: string;
+    readonly letsEncryptEmail?: string;
+    /** Certificates from Let's Encrypt's staging server. */
+    readonly letsEncryptStaging: boolean;
+    readonly image: { readonly name: string; readonly tag: string };
+    readonly memoryLimit: string;
+    readonly memoryGuarantee: string;
+    readonly cpuLimit?: number;
+    readonly cpuGuarantee?: number;
+    readonly startTimeoutSeconds: number;
+    readonly cullIdleTimeoutSeconds: number;
+    readonly userPlaceholders: number;
+    /**
+     * Users' servers that may run at once (`esiphub:maxServers`; the number of accounts for `all`): the workers are
+     * sized for it, and below the accounts the hub refuses the server beyond it.
+     */
+    readonly maxServers: number;
+    /** Quickstart README text, or undefined for the built-in one. */
+    readonly quickstartReadme?: string;
+    /** Every account: workshop accounts then extra users. */
+    readonly users: string[];
+    readonly adminUsers: string[];
+}
 
 /** Everything the program needs, typed, validated and with defaults applied. */
 export interface SiteConfig {
@@ -145,31 +181,11 @@ export interface SiteConfig {
         readonly materialsBytes: number;
         readonly materialsMountPath: string;
     };
-    readonly hub: {
-        readonly namespace: string;
-        readonly hostname?: string;
-        readonly letsEncryptEmail?: string;
-        /** Certificates from Let's Encrypt's staging server. */
-        readonly letsEncryptStaging: boolean;
-        readonly image: { readonly name: string; readonly tag: string };
-        readonly memoryLimit: string;
-        readonly memoryGuarantee: string;
-        readonly cpuLimit?: number;
-        readonly cpuGuarantee?: number;
-        readonly startTimeoutSeconds: number;
-        readonly cullIdleTimeoutSeconds: number;
-        readonly userPlaceholders: number;
-        /**
-         * Users' servers that may run at once (`esiphub:maxServers`; the number of accounts for `all`): the workers are
-         * sized for it, and below the accounts the hub refuses the server beyond it.
-         */
-        readonly maxServers: number;
-        /** Quickstart README text, or undefined for the built-in one. */
-        readonly quickstartReadme?: string;
-        /** Every account: workshop accounts then extra users. */
-        readonly users: string[];
-        readonly adminUsers: string[];
-    };
+    /**
+     * The hub. With `esiphub:workshops`: the first workshop's (each workshop's is in `workshops`; workshopView gives a
+     * workshop's view of the whole config).
+     */
+    readonly hub: HubConfig;
     readonly dns: {
         readonly provider: DnsProvider;
         readonly zone?: string;
@@ -178,8 +194,41 @@ export interface SiteConfig {
         readonly waitTimeoutSeconds: number;
         readonly checkResolvers: string[];
     };
+    /**
+     * Every hub of the site: one per `esiphub:workshops` entry, or the one hub of the flat keys (without a name) when
+     * the setting is absent. The per-hub fields of `hub` and `storage` above are the first one's.
+     */
+    readonly workshops: readonly Workshop[];
+    /** True with `esiphub:workshops`: Traefik fronts the hubs on ports 80/443, cert-manager gets the certificates. */
+    readonly router: boolean;
     /** Settings that work but are probably not what the organiser wants (shown by `up`, `preview` and `plan`). */
     readonly warnings: string[];
+}
+
+/** The sizes of one hub's folders on the share. */
+export interface HubStorageSizes {
+    readonly perUser: string;
+    readonly perUserBytes: number;
+    readonly scratchSize: string;
+    readonly scratchBytes: number;
+    readonly materialsSize: string;
+    readonly materialsBytes: number;
+}
+
+/** One hub of the site and its folders' sizes. */
+export interface Workshop {
+    /** `esiphub:workshops[i].name`: the hub's namespace; absent for the one hub of a site without esiphub:workshops. */
+    readonly name?: string;
+    readonly hub: HubConfig;
+    readonly storage: HubStorageSizes;
+}
+
+/**
+ * The site as one workshop's hub sees it: its hub settings and folder sizes in place of the first's, and itself as
+ * the only workshop. The hub, its values and its DNS are built from this view, so they read `config.hub` as before.
+ */
+export function workshopView(config: SiteConfig, workshop: Workshop): SiteConfig {
+    return { ...config, hub: workshop.hub, storage: { ...config.storage, ...workshop.storage }, workshops: [workshop] };
 }
 
 /** Raised with every problem found; `message` lists them one per line. */
@@ -197,7 +246,6 @@ export const MAX_WORKERS = 100;
 
 const USERNAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /**
  * Namespaces a stack file may use: this program's settings, the settings of the providers it uses (read by their
@@ -218,7 +266,8 @@ export interface ConfigSource {
 /** Parses all of a stack's configuration (`namespace:key` → string, as Pulumi stores it). */
 export function parseSiteConfig(raw: Record<string, string>, site: string, projectDir = ".", source: ConfigSource = {}): SiteConfig {
     const problems: string[] = unknownKeys(Object.keys(raw));
-    const r = new Reader(raw, problems, source.yamlNumbers ?? {});
+    const yamlNumbers = source.yamlNumbers ?? {};
+    const r = new Reader(raw, problems, yamlNumbers);
 
     const cloud = r.oneOf("cloud", ["openstack", "aws"] as const);
     const regionKey = cloud === "aws" ? "aws:region" : "openstack:region";
@@ -305,48 +354,20 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const dataVolumeSizeGb = r.integer("dataVolumeSize", 10, 16000);
     const keepDataOnDestroy = r.boolean("keepDataOnDestroy");
 
-    const hostname = r.string("hubHostname", { pattern: /^(|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/, allowed: "empty or a lower-case DNS name such as hub.example.org" });
+    const entries = readWorkshopEntries(raw[`${NAMESPACE}:workshops`], WORKSHOP_LIST_KEYS, problems);
+    if (entries && raw[`${NAMESPACE}:hubNamespace`] !== undefined) {
+        problems.push(`${NAMESPACE}:hubNamespace: with ${NAMESPACE}:workshops each hub is in a namespace named after its workshop; remove ${NAMESPACE}:hubNamespace`);
+    }
+    const drafts = entries
+        ? entries.map((e) => readHub(new Reader({ ...raw, ...e.values }, problems, yamlNumbers, e.label), projectDir, problems))
+        : [readHub(r, projectDir, problems)];
     const letsEncryptEmail = r.string("letsEncryptEmail", { pattern: /^(|[^@\s]+@[^@\s]+\.[^@\s]+)$/, allowed: "empty or an email address" });
-    if (hostname && HOSTNAME.test(hostname) && !letsEncryptEmail) {
+    if (drafts.some((d) => d.hostname) && !letsEncryptEmail) {
         problems.push(`${NAMESPACE}:letsEncryptEmail: required when ${NAMESPACE}:hubHostname is set (Let's Encrypt's contact address)`);
     }
+    if (entries) problems.push(...hostnameClashes(entries, drafts));
+    problems.push(...foldersFitProblems(drafts, dataVolumeSizeGb, !!entries));
 
-    const userCount = r.integer("users", 1, 1000);
-    const userPattern = r.string("userPattern");
-    const userNames = r.array("userNames") ?? [];
-    const extraUsers = r.array("extraUsers") ?? [];
-    const adminUsers = r.array("adminUsers") ?? [];
-    const users = resolveUsers(userCount, userPattern, userNames, extraUsers, problems);
-    for (const admin of adminUsers) {
-        if (users && !users.includes(admin)) {
-            problems.push(`${NAMESPACE}:adminUsers: "${admin}" is not one of the accounts; admins must be among the users (add it to ${NAMESPACE}:extraUsers)`);
-        }
-    }
-    const baseKey = userNames.length > 0 ? "userNames" : "users";
-    const accounts = users && (baseKey === "userNames" || userCount !== undefined) ? accountsText(users.length, baseKey, users.length - (userNames.length || userCount!)) : undefined;
-    const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
-    const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
-
-    const notebookImage = r.string("notebookImage", { pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?$/, allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag)" });
-    const notebookTag = r.string("notebookTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, allowed: "an image tag such as 2025-03-14" });
-    const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
-    const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
-    if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
-        problems.push(`${NAMESPACE}:memoryGuarantee: ${memoryGuarantee.text} is more than ${NAMESPACE}:memoryLimit ${memoryLimit.text}; the guarantee must not exceed the limit`);
-    }
-    const cpuLimit = r.optionalNumber("cpuLimit", 0.1, 64);
-    const cpuGuarantee = r.optionalNumber("cpuGuarantee", 0.1, 64);
-    if (cpuLimit !== undefined && cpuGuarantee !== undefined && cpuGuarantee > cpuLimit) {
-        problems.push(`${NAMESPACE}:cpuGuarantee: ${cpuGuarantee} is more than ${NAMESPACE}:cpuLimit ${cpuLimit}; the guarantee must not exceed the limit`);
-    }
-    const perUser = r.quantity("storagePerUser", "a storage size such as 10Gi");
-    const scratch = r.quantity("scratchSize", "a storage size such as 100Gi");
-    const materials = r.quantity("materialsSize", "a storage size such as 20Gi");
-    if (dataVolumeSizeGb && scratch && materials && scratch.bytes + materials.bytes >= dataVolumeSizeGb * 1e9) {
-        problems.push(
-            `${NAMESPACE}:scratchSize: ${scratch.text} of scratch and ${materials.text} of materials (${NAMESPACE}:materialsSize) do not fit on the ${dataVolumeSizeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`,
-        );
-    }
     const mountPath = { pattern: /^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, allowed: "an absolute path such as /shared" };
     const sharedMountPath = r.string("sharedMountPath", mountPath);
     const materialsMountPath = r.string("materialsMountPath", { ...mountPath, allowed: "an absolute path such as /materials" });
@@ -355,26 +376,12 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         problems.push(`${NAMESPACE}:materialsMountPath: ${materialsMountPath} must be beside ${NAMESPACE}:sharedMountPath ${sharedMountPath}, not the same path or inside it`);
     }
     const storageClass = r.string("storageClass", { pattern: K8S_NAME, allowed: "a Kubernetes name (lower-case letters, digits, -)" });
-    const startTimeout = r.integer("startTimeout", 60, 3600);
-    const cullIdleTimeout = r.integer("cullIdleTimeout", 300, 86400);
-    const userPlaceholders = r.integer("userPlaceholders", 0, 1000);
     const namespace = r.string("hubNamespace", { pattern: K8S_NAME, allowed: "a Kubernetes namespace name (lower-case letters, digits, -)" });
     if (namespace === PROVISIONER_NAMESPACE) {
         problems.push(`${NAMESPACE}:hubNamespace: "${PROVISIONER_NAMESPACE}" is the NFS provisioner's namespace; choose another name for the hub's`);
     }
     if (storageClass === HUB_DB.storageClassName) {
         problems.push(`${NAMESPACE}:storageClass: "${HUB_DB.storageClassName}" is the class of the hub database's local volume; choose another name for the NFS class`);
-    }
-
-    const readmeText = r.string("quickstartReadme");
-    const readmeFile = r.string("quickstartReadmeFile");
-    let quickstartReadme: string | undefined = readmeText || undefined;
-    if (readmeText && readmeFile) {
-        problems.push(`${NAMESPACE}:quickstartReadmeFile: set either it or ${NAMESPACE}:quickstartReadme, not both`);
-    } else if (readmeFile) {
-        const file = path.resolve(projectDir, readmeFile);
-        if (!fs.existsSync(file)) problems.push(`${NAMESPACE}:quickstartReadmeFile: no file at "${readmeFile}" (resolved to ${file})`);
-        else quickstartReadme = fs.readFileSync(file, "utf8");
     }
 
     const dnsProvider = r.oneOf("dns", ["none", "designate", "route53"] as const);
@@ -386,36 +393,20 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     dnsCheckResolvers?.forEach((resolver, i) => {
         if (!isResolverAddress(resolver)) problems.push(`${NAMESPACE}:dnsCheckResolvers: item ${i + 1} must be an IPv4 address with an optional port, such as 1.1.1.1 or 127.0.0.1:5353, got "${resolver}"`);
     });
-    if (dnsProvider && dnsProvider !== "none") {
-        if (!hostname) problems.push(`${NAMESPACE}:dns: "${dnsProvider}" needs ${NAMESPACE}:hubHostname (the name to publish)`);
-        if (!dnsZone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${dnsProvider}"`);
-        if (dnsProvider === "designate" && cloud === "aws") problems.push(`${NAMESPACE}:dns: "designate" is OpenStack DNS; with ${NAMESPACE}:cloud aws use "route53" or "none"`);
-        if (hostname && dnsZone && !`${hostname}.`.endsWith(`.${dnsZone.replace(/\.?$/, ".")}`)) {
-            problems.push(`${NAMESPACE}:dnsZone: ${hostname} (${NAMESPACE}:hubHostname) is not inside zone ${dnsZone}`);
-        }
-    }
+    if (dnsProvider && dnsProvider !== "none") problems.push(...dnsProblems(dnsProvider, dnsZone, cloud, drafts, !!entries));
 
-    let sizing: WorkerSizing | undefined;
-    const sizable = workerFlavor && memoryGuarantee && users && maxServers !== undefined && userPlaceholders !== undefined && workersRaw;
-    if (sizable && (workersFixed === undefined || workersFixed <= MAX_WORKERS)) {
-        // The servers that may run at once, not every account; placeholder pods hold a user's guarantee each, so the
-        // workers must have room for them too.
-        const result = sizeWorkers({ users: maxServers + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
-        if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
-        else sizing = result;
-    }
-    if (sizing && masterFlavor && memoryGuarantee && users && accounts && maxServers !== undefined) {
-        const demand = { accounts, maxServers, limited: maxServers < users.length, placeholders: userPlaceholders!, guarantee: memoryGuarantee };
-        problems.push(...capacityProblems(sizing, { ...demand, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster }));
-    }
+    const nodes = { workersRaw, workersFixed, masterFlavor, workerFlavor, scheduleOnMaster: !!scheduleOnMaster };
+    const sizing = entries ? packedSiteSizing(entries, drafts, nodes, problems) : singleHubSizing(drafts[0], nodes, problems);
     if (sizing && sizing.workers <= MAX_WORKERS && subnetCidr && cloud && dedicatedNfsNode !== undefined) {
         checkSubnetHoldsNodes(subnetCidr, cloud, 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers, problems);
     }
     if (sizing) problems.push(...siteNameProblems(site, sizing.workers));
 
     if (problems.length > 0) throw new ConfigError(problems);
-    const warnings = storageWarnings(users!.length, perUser!, scratch!, materials!, dataVolumeSizeGb!);
     // Every value below was checked above; the non-null assertions only tell the compiler so.
+    const shared = { letsEncryptEmail: letsEncryptEmail || undefined, letsEncryptStaging: letsEncryptStaging! };
+    const workshops = drafts.map((d, i): Workshop => finishHub(d, entries ? entries[i].name! : namespace!, shared, entries ? entries[i].name : undefined));
+    const warnings = storageWarnings(workshops, dataVolumeSizeGb!);
     return {
         site,
         cloud: cloud!,
@@ -439,54 +430,321 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             dataVolumeSizeGb: dataVolumeSizeGb!,
             keepDataOnDestroy: keepDataOnDestroy!,
             storageClass: storageClass!,
-            perUser: perUser!.text,
-            perUserBytes: perUser!.bytes,
-            scratchSize: scratch!.text,
-            scratchBytes: scratch!.bytes,
+            perUser: workshops[0].storage.perUser,
+            perUserBytes: workshops[0].storage.perUserBytes,
+            scratchSize: workshops[0].storage.scratchSize,
+            scratchBytes: workshops[0].storage.scratchBytes,
             sharedMountPath: sharedMountPath!,
-            materialsSize: materials!.text,
-            materialsBytes: materials!.bytes,
+            materialsSize: workshops[0].storage.materialsSize,
+            materialsBytes: workshops[0].storage.materialsBytes,
             materialsMountPath: materialsMountPath!,
         },
-        hub: {
-            namespace: namespace!,
-            hostname: hostname || undefined,
-            letsEncryptEmail: letsEncryptEmail || undefined,
-            letsEncryptStaging: letsEncryptStaging!,
-            image: { name: notebookImage!, tag: notebookTag! },
-            memoryLimit: memoryLimit!.text,
-            memoryGuarantee: memoryGuarantee!.text,
-            cpuLimit,
-            cpuGuarantee,
-            startTimeoutSeconds: startTimeout!,
-            cullIdleTimeoutSeconds: cullIdleTimeout!,
-            userPlaceholders: userPlaceholders!,
-            maxServers: maxServers!,
-            quickstartReadme,
-            users: users!,
-            adminUsers,
-        },
+        hub: workshops[0].hub,
         dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl!, waitTimeoutSeconds: dnsWaitTimeout!, checkResolvers: dnsCheckResolvers! },
+        workshops,
+        router: !!entries,
         warnings,
     };
 }
 
 type Quantity = { text: string; bytes: number };
 
+/** The settings a workshop may set, as `esiphub:workshops` is read (components/workshops.ts). */
+const WORKSHOP_LIST_KEYS = {
+    key: `${NAMESPACE}:workshops`,
+    namespace: NAMESPACE,
+    siteSettings: CONFIG_KEYS.map((k) => k.key).filter((k) => !WORKSHOP_SETTINGS.includes(k)),
+};
+
+/** One hub's settings as read, each undefined where it was bad (its problem is recorded). */
+interface HubDraft {
+    /** Names the settings in messages: the site's keys, or a workshop entry's paths. */
+    readonly label: (key: string) => string;
+    readonly hostname?: string;
+    readonly users?: string[];
+    /** "62 accounts (esiphub:users 60 + 2 esiphub:extraUsers)", for the capacity messages. */
+    readonly accounts?: string;
+    readonly adminUsers: string[];
+    readonly maxServers?: number;
+    readonly image?: { name?: string; tag?: string };
+    readonly memoryLimit?: Quantity;
+    readonly memoryGuarantee?: Quantity;
+    readonly cpuLimit?: number;
+    readonly cpuGuarantee?: number;
+    readonly perUser?: Quantity;
+    readonly scratch?: Quantity;
+    readonly materials?: Quantity;
+    readonly quickstartReadme?: string;
+    readonly startTimeout?: number;
+    readonly cullIdleTimeout?: number;
+    readonly userPlaceholders?: number;
+}
+
+/** A hub's own settings (the site's flat keys, or a workshop's entry over them). */
+function readHub(r: Reader, projectDir: string, problems: string[]): HubDraft {
+    const hostname = r.string("hubHostname", { pattern: /^(|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/, allowed: "empty or a lower-case DNS name such as hub.example.org" });
+    return {
+        label: r.label,
+        hostname: hostname || undefined,
+        ...readAccounts(r, problems),
+        ...readServerResources(r, problems),
+        perUser: r.quantity("storagePerUser", "a storage size such as 10Gi"),
+        scratch: r.quantity("scratchSize", "a storage size such as 100Gi"),
+        materials: r.quantity("materialsSize", "a storage size such as 20Gi"),
+        quickstartReadme: readQuickstartReadme(r, projectDir, problems),
+        startTimeout: r.integer("startTimeout", 60, 3600),
+        cullIdleTimeout: r.integer("cullIdleTimeout", 300, 86400),
+        userPlaceholders: r.integer("userPlaceholders", 0, 1000),
+    };
+}
+
+/** The accounts, the admins among them, and the servers that may run at once. */
+function readAccounts(r: Reader, problems: string[]): Pick<HubDraft, "users" | "accounts" | "adminUsers" | "maxServers"> {
+    const k = r.label;
+    const userCount = r.integer("users", 1, 1000);
+    const userPattern = r.string("userPattern");
+    const userNames = r.array("userNames") ?? [];
+    const extraUsers = r.array("extraUsers") ?? [];
+    const adminUsers = r.array("adminUsers") ?? [];
+    const users = resolveUsers(userCount, userPattern, userNames, extraUsers, problems, k);
+    for (const admin of adminUsers) {
+        if (users && !users.includes(admin)) {
+            problems.push(`${k("adminUsers")}: "${admin}" is not one of the accounts; admins must be among the users (add it to ${k("extraUsers")})`);
+        }
+    }
+    const baseKey = userNames.length > 0 ? "userNames" : "users";
+    const accounts = users && (baseKey === "userNames" || userCount !== undefined) ? accountsText(users.length, baseKey, users.length - (userNames.length || userCount!), k) : undefined;
+    const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
+    const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
+    return { users, accounts, adminUsers, maxServers };
+}
+
+/** The notebook image and what each server is given of memory and CPU. */
+function readServerResources(r: Reader, problems: string[]): Pick<HubDraft, "image" | "memoryLimit" | "memoryGuarantee" | "cpuLimit" | "cpuGuarantee"> {
+    const k = r.label;
+    const name = r.string("notebookImage", { pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?$/, allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag)" });
+    const tag = r.string("notebookTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, allowed: "an image tag such as 2025-03-14" });
+    const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
+    const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
+    if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
+        problems.push(`${k("memoryGuarantee")}: ${memoryGuarantee.text} is more than ${k("memoryLimit")} ${memoryLimit.text}; the guarantee must not exceed the limit`);
+    }
+    const cpuLimit = r.optionalNumber("cpuLimit", 0.1, 64);
+    const cpuGuarantee = r.optionalNumber("cpuGuarantee", 0.1, 64);
+    if (cpuLimit !== undefined && cpuGuarantee !== undefined && cpuGuarantee > cpuLimit) {
+        problems.push(`${k("cpuGuarantee")}: ${cpuGuarantee} is more than ${k("cpuLimit")} ${cpuLimit}; the guarantee must not exceed the limit`);
+    }
+    return { image: { name, tag }, memoryLimit, memoryGuarantee, cpuLimit, cpuGuarantee };
+}
+
+/** The README's text: the setting, the file it names (relative to the project), or undefined for the built-in one. */
+function readQuickstartReadme(r: Reader, projectDir: string, problems: string[]): string | undefined {
+    const k = r.label;
+    const readmeText = r.string("quickstartReadme");
+    const readmeFile = r.string("quickstartReadmeFile");
+    if (readmeText && readmeFile) {
+        problems.push(`${k("quickstartReadmeFile")}: set either it or ${k("quickstartReadme")}, not both`);
+        return undefined;
+    }
+    if (!readmeFile) return readmeText || undefined;
+    const file = path.resolve(projectDir, readmeFile);
+    if (!fs.existsSync(file)) {
+        problems.push(`${k("quickstartReadmeFile")}: no file at "${readmeFile}" (resolved to ${file})`);
+        return undefined;
+    }
+    return fs.readFileSync(file, "utf8");
+}
+
+/** A checked draft as the program uses it. */
+function finishHub(d: HubDraft, namespace: string, shared: { letsEncryptEmail?: string; letsEncryptStaging: boolean }, name: string | undefined): Workshop {
+    const hub: HubConfig = {
+        namespace,
+        hostname: d.hostname,
+        ...shared,
+        image: { name: d.image!.name!, tag: d.image!.tag! },
+        memoryLimit: d.memoryLimit!.text,
+        memoryGuarantee: d.memoryGuarantee!.text,
+        cpuLimit: d.cpuLimit,
+        cpuGuarantee: d.cpuGuarantee,
+        startTimeoutSeconds: d.startTimeout!,
+        cullIdleTimeoutSeconds: d.cullIdleTimeout!,
+        userPlaceholders: d.userPlaceholders!,
+        maxServers: d.maxServers!,
+        quickstartReadme: d.quickstartReadme,
+        users: d.users!,
+        adminUsers: d.adminUsers,
+    };
+    const storage: HubStorageSizes = {
+        perUser: d.perUser!.text,
+        perUserBytes: d.perUser!.bytes,
+        scratchSize: d.scratch!.text,
+        scratchBytes: d.scratch!.bytes,
+        materialsSize: d.materials!.text,
+        materialsBytes: d.materials!.bytes,
+    };
+    return name === undefined ? { hub, storage } : { name, hub, storage };
+}
+
+/** Two workshops cannot share a hostname: the router sends each name to one hub. */
+function hostnameClashes(entries: readonly WorkshopEntry[], drafts: readonly HubDraft[]): string[] {
+    const problems: string[] = [];
+    const owner = new Map<string, number>();
+    drafts.forEach((d, i) => {
+        if (!d.hostname) return;
+        const first = owner.get(d.hostname);
+        if (first === undefined) {
+            owner.set(d.hostname, i);
+            return;
+        }
+        const other = `${NAMESPACE}:workshops[${first}]`;
+        const own = `${NAMESPACE}:workshops[${entries[i].index}].hubHostname`;
+        const fix = "give each workshop a hostname of its own, or none (it is then at http://<public IP>/<name>/)";
+        problems.push(
+            d.label("hubHostname") === own
+                ? `${own}: ${d.hostname} is also the hostname of ${other}; ${fix}`
+                : `${own}: not set, so it is ${NAMESPACE}:hubHostname ${d.hostname}, which is also the hostname of ${other}; ${fix}`,
+        );
+    });
+    return problems;
+}
+
+/** Scratch and materials have hard quotas of their size: together (every workshop's) they must fit on the data volume. */
+function foldersFitProblems(drafts: readonly HubDraft[], volumeGb: number | undefined, several: boolean): string[] {
+    if (!volumeGb || drafts.some((d) => !d.scratch || !d.materials)) return [];
+    const bytes = drafts.reduce((n, d) => n + d.scratch!.bytes + d.materials!.bytes, 0);
+    if (bytes < volumeGb * 1e9) return [];
+    if (!several) {
+        const { scratch, materials } = drafts[0];
+        return [`${NAMESPACE}:scratchSize: ${scratch!.text} of scratch and ${materials!.text} of materials (${NAMESPACE}:materialsSize) do not fit on the ${volumeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`];
+    }
+    const each = drafts.map((d, i) => `workshops[${i}] ${d.scratch!.text} + ${d.materials!.text}`).join(", ");
+    return [`${NAMESPACE}:dataVolumeSize: the workshops' scratch and materials folders (${each}) take ${(bytes / 1e9).toFixed(1)} GB, more than the ${volumeGb} GB data volume; raise it or lower their scratchSize and materialsSize`];
+}
+
+/** The records the program makes need a name to publish, inside the zone. */
+function dnsProblems(provider: DnsProvider, zone: string | undefined, cloud: Cloud | undefined, drafts: readonly HubDraft[], several: boolean): string[] {
+    const problems: string[] = [];
+    if (!drafts.some((d) => d.hostname)) {
+        const where = several ? `a hubHostname on a workshop (or ${NAMESPACE}:hubHostname)` : `${NAMESPACE}:hubHostname`;
+        problems.push(`${NAMESPACE}:dns: "${provider}" needs ${where} (the name to publish)`);
+    }
+    if (!zone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${provider}"`);
+    if (provider === "designate" && cloud === "aws") problems.push(`${NAMESPACE}:dns: "designate" is OpenStack DNS; with ${NAMESPACE}:cloud aws use "route53" or "none"`);
+    for (const d of drafts) {
+        if (d.hostname && zone && !`${d.hostname}.`.endsWith(`.${zone.replace(/\.?$/, ".")}`)) {
+            problems.push(`${NAMESPACE}:dnsZone: ${d.hostname} (${d.label("hubHostname")}) is not inside zone ${zone}`);
+        }
+    }
+    return [...new Set(problems)];
+}
+
+interface NodeSettings {
+    readonly workersRaw?: string;
+    readonly workersFixed?: number;
+    readonly masterFlavor?: Flavor;
+    readonly workerFlavor?: Flavor;
+    readonly scheduleOnMaster: boolean;
+}
+
+/** Workers for the one hub of a site without workshops: its servers at once and placeholders at its guarantee. */
+function singleHubSizing(d: HubDraft, nodes: NodeSettings, problems: string[]): WorkerSizing | undefined {
+    const { workerFlavor, masterFlavor, workersFixed } = nodes;
+    const { memoryGuarantee, users, maxServers, userPlaceholders, accounts } = d;
+    const sizable = workerFlavor && memoryGuarantee && users && maxServers !== undefined && userPlaceholders !== undefined && nodes.workersRaw;
+    if (!sizable || (workersFixed !== undefined && workersFixed > MAX_WORKERS)) return undefined;
+    // The servers that may run at once, not every account; placeholder pods hold a user's guarantee each, so the
+    // workers must have room for them too.
+    const result = sizeWorkers({ users: maxServers + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
+    if (typeof result === "string") {
+        problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
+        return undefined;
+    }
+    if (masterFlavor && accounts) {
+        const demand = { accounts, maxServers, limited: maxServers < users.length, placeholders: userPlaceholders, guarantee: memoryGuarantee };
+        problems.push(...capacityProblems(result, { ...demand, masterFlavor, workerFlavor, scheduleOnMaster: nodes.scheduleOnMaster }));
+    }
+    return result;
+}
+
+/** Each workshop's servers at once and placeholders, at its own guarantee: what the site's nodes must hold. */
+export function serverGroups(workshops: readonly { name?: string; hub: Pick<HubConfig, "maxServers" | "userPlaceholders" | "memoryGuarantee"> }[]): ServerGroup[] {
+    return workshops.map((w, i) => ({ name: w.name ?? `workshops[${i}]`, servers: w.hub.maxServers + w.hub.userPlaceholders, guaranteeBytes: parseQuantity(w.hub.memoryGuarantee)! }));
+}
+
+/** Pods besides users' servers on a worker of a site with these workshops behind the router. */
+export function routedSystemPodCount(workshops: readonly { hub: Pick<HubConfig, "hostname"> }[]): number {
+    return routedSystemPods(workshops.length, workshops.filter((w) => w.hub.hostname).length).reduce((n, p) => n + p.count, 0);
+}
+
+/** Workers for several workshops: their servers packed first-fit decreasing by guarantee (components/sizing.ts). */
+function packedSiteSizing(entries: readonly WorkshopEntry[], drafts: readonly HubDraft[], nodes: NodeSettings, problems: string[]): PackedSizing | undefined {
+    const { workerFlavor, workersFixed } = nodes;
+    const ready = drafts.every((d) => d.memoryGuarantee && d.maxServers !== undefined && d.userPlaceholders !== undefined);
+    if (!ready || !workerFlavor || !nodes.workersRaw || (workersFixed !== undefined && workersFixed > MAX_WORKERS)) return undefined;
+    const groups = drafts.map((d, i) => ({ name: entries[i].name ?? `workshops[${i}]`, servers: d.maxServers! + d.userPlaceholders!, guaranteeBytes: d.memoryGuarantee!.bytes }));
+    const systemPods = routedSystemPods(drafts.length, drafts.filter((d) => d.hostname).length).reduce((n, p) => n + p.count, 0);
+    const result = sizePackedWorkers({ groups, flavor: workerFlavor, systemPods, fixedWorkers: workersFixed });
+    if (typeof result === "string") {
+        const key = KUBELET_MAX_PODS - systemPods < 1 ? `${NAMESPACE}:workshops` : `${NAMESPACE}:workerFlavor`;
+        problems.push(`${key}: ${result}`);
+        return undefined;
+    }
+    problems.push(...packedCapacityProblems(result, groups, drafts, systemPods, nodes));
+    return result;
+}
+
+/** "90 servers: python-intro 40 at 4G, remote-sensing 30 at 6G, data-viz 20 at 4G (maxServers + userPlaceholders of each)". */
+function packedDemandText(groups: readonly ServerGroup[], drafts: readonly HubDraft[]): string {
+    const total = groups.reduce((n, g) => n + g.servers, 0);
+    return `${total} servers of the workshops (${groups.map((g, i) => `${g.name} ${g.servers} at ${drafts[i].memoryGuarantee!.text}`).join(", ")}: each one's maxServers and userPlaceholders)`;
+}
+
+/**
+ * Auto: no more workers than the documented limit. Fixed: the workers (and the master, when user servers run there)
+ * must hold every workshop's servers at once and placeholders, packed as the sizing packs them.
+ */
+function packedCapacityProblems(sizing: PackedSizing, groups: readonly ServerGroup[], drafts: readonly HubDraft[], systemPods: number, nodes: NodeSettings): string[] {
+    const key = `${NAMESPACE}:workers`;
+    const flavor = nodes.workerFlavor!;
+    if (sizing.auto) {
+        if (sizing.workers <= MAX_WORKERS) return [];
+        return [`${key}: auto needs ${sizing.workers} workers of ${flavor.name} for ${packedDemandText(groups, drafts)}, more than ${MAX_WORKERS}; choose a larger ${NAMESPACE}:workerFlavor`];
+    }
+    const onMaster = nodes.scheduleOnMaster || sizing.workers === 0;
+    if (onMaster && !nodes.masterFlavor) return [];
+    const bins = Array.from({ length: sizing.workers }, (_, i) => workerBin(flavor, systemPods, `worker-${i + 1}`));
+    if (onMaster) bins.push(workerBin(nodes.masterFlavor!, systemPods, "master"));
+    const packed = packServers(groups, { fixed: bins });
+    const left = Object.values(packed.unplaced).reduce((n, c) => n + c, 0);
+    if (left === 0) return [];
+    const needed = packServers(groups, { open: (i) => workerBin(flavor, systemPods, `worker-${i + 1}`) }).loads.length;
+    const holders = `${sizing.workers === 0 ? "the master alone" : `${sizing.workers} worker${sizing.workers === 1 ? "" : "s"} of ${flavor.name}${onMaster ? " and the master" : ""}`}`;
+    const placed = groups.reduce((n, g) => n + g.servers, 0) - left;
+    const fix = needed <= MAX_WORKERS ? `set ${key} to ${needed} or "auto"` : `choose a larger ${NAMESPACE}:workerFlavor`;
+    const label = sizing.workers === 0 ? "0 (master only)" : String(sizing.workers);
+    return [`${key}: ${label}: ${holders} hold ${placed} of the ${packedDemandText(groups, drafts)}, packed by memory guarantee; ${fix}, or lower the workshops' maxServers`];
+}
+
 /**
  * Every home may grow to its quota, and scratch and materials to theirs: when together they exceed the data
  * volume, the volume fills before the quotas stop anyone, and then every write on it fails.
  */
-function storageWarnings(homes: number, perUser: Quantity, scratch: Quantity, materials: Quantity, volumeGb: number): string[] {
-    const total = homes * perUser.bytes + scratch.bytes + materials.bytes;
-    const volume = volumeGb * 1e9;
-    if (total <= volume) return [];
+function storageWarnings(workshops: readonly Workshop[], volumeGb: number): string[] {
     const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
-    return [
-        `${NAMESPACE}:dataVolumeSize: ${homes} homes × ${perUser.text} + ${scratch.text} scratch + ${materials.text} materials = ${gb(total)}, ` +
-            `${gb(total - volume)} more than the ${volumeGb} GB data volume: it can fill up before the quotas stop anyone, and then every write on it fails ` +
-            `(raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower ${NAMESPACE}:storagePerUser)`,
-    ];
+    const volume = volumeGb * 1e9;
+    const need = (w: Workshop) => w.hub.users.length * w.storage.perUserBytes + w.storage.scratchBytes + w.storage.materialsBytes;
+    const total = workshops.reduce((n, w) => n + need(w), 0);
+    if (total <= volume) return [];
+    const over = `${gb(total - volume)} more than the ${volumeGb} GB data volume: it can fill up before the quotas stop anyone, and then every write on it fails`;
+    if (workshops.length === 1 && workshops[0].name === undefined) {
+        const { hub, storage } = workshops[0];
+        return [
+            `${NAMESPACE}:dataVolumeSize: ${hub.users.length} homes × ${storage.perUser} + ${storage.scratchSize} scratch + ${storage.materialsSize} materials = ${gb(total)}, ` +
+                `${over} (raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower ${NAMESPACE}:storagePerUser)`,
+        ];
+    }
+    const each = workshops.map((w) => `${w.name} ${gb(need(w))}`).join(", ");
+    return [`${NAMESPACE}:dataVolumeSize: the workshops' homes at their quotas, scratch and materials (${each}) = ${gb(total)}, ${over} (raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower the workshops' storagePerUser)`];
 }
 
 /** True when the two absolute paths are equal or one is inside the other. */
@@ -524,9 +782,9 @@ function unknownKeys(fullKeys: readonly string[]): string[] {
 }
 
 /** "62 accounts (esiphub:users 60 + 2 esiphub:extraUsers)": how the accounts are counted, everywhere. */
-function accountsText(total: number, baseKey: "users" | "userNames", extra: number): string {
-    const base = `${NAMESPACE}:${baseKey} ${total - extra}`;
-    return `${total} accounts (${extra > 0 ? `${base} + ${extra} ${NAMESPACE}:extraUsers` : base})`;
+function accountsText(total: number, baseKey: "users" | "userNames", extra: number, k: (key: string) => string = flatLabel): string {
+    const base = `${k(baseKey)} ${total - extra}`;
+    return `${total} accounts (${extra > 0 ? `${base} + ${extra} ${k("extraUsers")}` : base})`;
 }
 
 /**
@@ -626,23 +884,30 @@ function checkSubnetHoldsNodes(subnetCidr: string, cloud: Cloud, nodes: number, 
     );
 }
 
-function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {
+function resolveUsers(
+    count: number | undefined,
+    pattern: string | undefined,
+    names: string[],
+    extra: string[],
+    problems: string[],
+    k: (key: string) => string,
+): string[] | undefined {
     let base: string[] | undefined;
     if (names.length > 0) {
         if (count !== undefined && names.length !== count) {
-            problems.push(`${NAMESPACE}:userNames: lists ${names.length} names but ${NAMESPACE}:users is ${count}; set ${NAMESPACE}:users to ${names.length}`);
+            problems.push(`${k("userNames")}: lists ${names.length} names but ${k("users")} is ${count}; set ${k("users")} to ${names.length}`);
         }
         base = names;
     } else if (pattern !== undefined && count !== undefined) {
         const placeholders = pattern.match(/\{n+\}/g) ?? [];
         if (placeholders.length !== 1) {
-            problems.push(`${NAMESPACE}:userPattern: must contain exactly one of {n}, {nn}, {nnn}, got "${pattern}"`);
+            problems.push(`${k("userPattern")}: must contain exactly one of {n}, {nn}, {nnn}, got "${pattern}"`);
             return undefined;
         }
         const width = placeholders[0].length - 2;
         base = Array.from({ length: count }, (_, i) => pattern.replace(/\{n+\}/, String(i + 1).padStart(width, "0")));
         if (!USERNAME.test(base[0])) {
-            problems.push(`${NAMESPACE}:userPattern: makes "${base[0]}", which is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
+            problems.push(`${k("userPattern")}: makes "${base[0]}", which is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
             return undefined;
         }
     }
@@ -651,13 +916,13 @@ function resolveUsers(count: number | undefined, pattern: string | undefined, na
     const invalid = all.filter((u) => !USERNAME.test(u));
     for (const u of invalid) {
         const key = extra.includes(u) ? "extraUsers" : "userNames";
-        problems.push(`${NAMESPACE}:${key}: "${u}" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
+        problems.push(`${k(key)}: "${u}" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
     }
     const seen = new Set<string>();
     const dupes = new Set<string>();
     for (const u of all) (seen.has(u) ? dupes : seen).add(u);
     if (dupes.size > 0) {
-        problems.push(`${NAMESPACE}:${names.length > 0 ? "userNames" : "extraUsers"}: duplicate user names: ${[...dupes].join(", ")}`);
+        problems.push(`${k(names.length > 0 ? "userNames" : "extraUsers")}: duplicate user names: ${[...dupes].join(", ")}`);
     }
     return invalid.length === 0 && dupes.size === 0 ? all : undefined;
 }
@@ -672,18 +937,26 @@ function parseCustomFlavors(entries: string[], problems: string[]): Flavor[] {
     return flavors;
 }
 
+/** A site setting's name in messages: `esiphub:users`. */
+const flatLabel = (key: string) => `${NAMESPACE}:${key}`;
+
 /** Typed access to raw config values that records a problem (and yields undefined) for each bad one. */
 class Reader {
     private readonly specs = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+    /**
+     * `raw` holds the values by `esiphub:key`; `label` names a setting in messages (a workshop's reader names the
+     * settings its entry sets by their path, `esiphub:workshops[1].memoryGuarantee`).
+     */
     constructor(
         private readonly raw: Record<string, string>,
         private readonly problems: string[],
         private readonly yamlNumbers: Readonly<Record<string, string>>,
+        readonly label: (key: string) => string = flatLabel,
     ) {}
 
     /** `; quote it: "1.30"` when YAML turned what the stack file says into another text (see ConfigSource). */
     private quoteHint(key: string): string {
-        const written = this.yamlNumbers[`${NAMESPACE}:${key}`];
+        const written = this.yamlNumbers[this.label(key)];
         if (written === undefined) return "";
         return `; YAML reads ${written} as the number ${this.raw[`${NAMESPACE}:${key}`]}: quote it: "${written}"`;
     }
@@ -691,7 +964,7 @@ class Reader {
     /** Text settings (names, versions, tags) never take a number that YAML rewrote: 1.30 would silently be 1.3. */
     private rewrittenText(key: string): boolean {
         const hint = this.quoteHint(key);
-        if (hint) this.problems.push(`${NAMESPACE}:${key}: ${hint.slice(2)}`);
+        if (hint) this.problems.push(`${this.label(key)}: ${hint.slice(2)}`);
         return hint !== "";
     }
 
@@ -701,14 +974,14 @@ class Reader {
         const v = this.raw[`${NAMESPACE}:${key}`];
         if (v !== undefined) return v;
         if (spec.default === undefined) {
-            this.problems.push(`${NAMESPACE}:${key}: required; ${spec.description}`);
+            this.problems.push(`${this.label(key)}: required; ${spec.description}`);
             return undefined;
         }
         return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
     }
 
     private bad(key: string, allowed: string, got: string, secret = false): undefined {
-        this.problems.push(`${NAMESPACE}:${key}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}${this.quoteHint(key)}`);
+        this.problems.push(`${this.label(key)}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}${this.quoteHint(key)}`);
         return undefined;
     }
 
@@ -782,7 +1055,7 @@ class Reader {
         const c = parseCidr(v);
         if (!c || c.prefix < minPrefix || c.prefix > maxPrefix) return this.bad(key, `an IPv4 CIDR from /${minPrefix} to /${maxPrefix} such as 10.10.0.0/24`, v);
         if (c.hostBits) {
-            this.problems.push(`${NAMESPACE}:${key}: "${v}" has host bits set, which AWS refuses; the network meant is ${networkCidr(c)}`);
+            this.problems.push(`${this.label(key)}: "${v}" has host bits set, which AWS refuses; the network meant is ${networkCidr(c)}`);
             return undefined;
         }
         return v;

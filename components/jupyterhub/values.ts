@@ -49,6 +49,17 @@ export interface HubValuesInput {
     /** 64 hex characters each. */
     cookieSecret: pulumi.Input<string>;
     proxySecretToken: pulumi.Input<string>;
+    /** Behind the site's router (esiphub:workshops): see BehindRouter. */
+    behindRouter?: BehindRouter;
+}
+
+/**
+ * A hub behind the site's router (components/router): the router owns ports 80 and 443 and ends TLS, so the chart's
+ * proxy is a plain ClusterIP service on HTTP, and a hub without a hostname lives under a path of the public IP.
+ */
+export interface BehindRouter {
+    /** `/` for a hub with its own hostname, `/<workshop>/` otherwise. */
+    readonly baseUrl: string;
 }
 
 /** The README users find in their home: the configured text, or the built-in one filled in with this site's limits. */
@@ -81,15 +92,17 @@ export function postStartCommand(config: SiteConfig): string[] {
 
 /** Values for the Zero-to-JupyterHub chart: workshop defaults, the accounts' authenticator, storage and entry point. */
 export function hubValues(input: HubValuesInput): Record<string, unknown> {
-    const { config } = input;
+    const { config, behindRouter } = input;
     const hub = config.hub;
-    const tls = hub.hostname !== undefined;
+    // Behind the router, TLS is the router's (components/router); the chart's own Let's Encrypt only without it.
+    const tls = hub.hostname !== undefined && !behindRouter;
     const cpu: Record<string, number> = {};
     if (hub.cpuLimit !== undefined) cpu.limit = hub.cpuLimit;
     if (hub.cpuGuarantee !== undefined) cpu.guarantee = hub.cpuGuarantee;
 
     return {
         hub: {
+            ...(behindRouter && behindRouter.baseUrl !== "/" ? { baseUrl: behindRouter.baseUrl } : {}),
             cookieSecret: input.cookieSecret,
             config: {
                 JupyterHub: {
@@ -145,8 +158,10 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
         },
         proxy: {
             secretToken: input.proxySecretToken,
-            // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP.
-            service: { type: "ClusterIP", externalIPs: [input.masterPrivateIp] },
+            // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP. Behind the router,
+            // only the router reaches the proxy (its http port is open to any pod: proxy.chp.networkPolicy's
+            // allowedIngressPorts defaults to [http, https]).
+            service: behindRouter ? { type: "ClusterIP" } : { type: "ClusterIP", externalIPs: [input.masterPrivateIp] },
             // Traefik asks Let's Encrypt once, at its start (z2jh #1602, #2150; traefik #9405): the release waits for
             // DNS (see ../dns/records.ts) before this is switched on.
             https: tls
