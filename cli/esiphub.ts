@@ -23,6 +23,7 @@ import { registerScaleCommand } from "./scale";
 import { registerTlsRetryCommand } from "./tlsretry";
 import { registerDoctorCommand, SiteCommandContext } from "./doctor";
 import { registerRehearseCommand } from "./rehearse";
+import { deployedWorkshops, hubOutputs } from "./workshops";
 
 export { CliDeps, CliError, CliOutcome } from "./deps";
 
@@ -123,9 +124,13 @@ async function operate(deps: CliDeps, operation: "up" | "refresh", site: string,
     await runWithProgress(deps, stack, operation, target, plan);
     if (operation === "up") {
         const outputs = await stack.outputs();
-        const shown = Object.fromEntries(Object.entries(outputs).filter(([k]) => ["hubUrl", "publicIp", "sshCommand"].includes(k)));
+        const shown = Object.fromEntries(Object.entries(outputs).filter(([k]) => ["hubUrl", "workshops", "publicIp", "sshCommand"].includes(k)));
         if (Object.keys(shown).length > 0) deps.stdout.write(`\n${formatOutputs(shown, { json: false, showSecrets: false })}`);
-        deps.stdout.write(`\nAccounts for the participants: esiphub credentials ${site} --format html --out ${site}-cards.html\n`);
+        const workshops = deployedWorkshops(outputs);
+        const cards = workshops
+            ? workshops.map((w) => `esiphub credentials ${site} --workshop ${w} --format html --out ${site}-${w}-cards.html`).join("\n  ")
+            : `esiphub credentials ${site} --format html --out ${site}-cards.html`;
+        deps.stdout.write(`\nAccounts for the participants:${workshops ? "\n  " : " "}${cards}\n`);
     }
 }
 
@@ -239,13 +244,21 @@ function writeResult(deps: CliDeps, text: string, out: string | undefined, what:
 
 const notDeployed = (site: string, output: string) => new CliError(`site "${site}" has no ${output} output (is it deployed? run \`esiphub up ${site}\`)`);
 
-async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string }): Promise<void> {
-    const { outputs } = await deployedOutputs(deps, site);
+/** A deployed site's outputs as one hub's: the workshop's with --workshop (cli/workshops.ts), the site's otherwise. */
+async function deployedHubOutputs(deps: CliDeps, site: string, workshop: string | undefined): Promise<OutputMap> {
+    const hub = hubOutputs((await deployedOutputs(deps, site)).outputs, site, workshop);
+    if (typeof hub === "string") throw new CliError(hub);
+    return hub;
+}
+
+async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; workshop?: string }): Promise<void> {
+    const outputs = await deployedHubOutputs(deps, site, options.workshop);
     const credentials = parseCredentials(outputs.credentials?.value);
     if (!credentials) throw notDeployed(site, "credentials");
     const hubUrl = outputs.hubUrl?.value;
     if (options.format === "html" && typeof hubUrl !== "string") throw notDeployed(site, "hubUrl");
-    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site });
+    const label = options.workshop ? `${site}, workshop ${options.workshop}` : site;
+    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site: label });
     writeResult(deps, text, options.out, `${credentials.length} accounts (${options.format})`);
 }
 
@@ -270,8 +283,8 @@ async function dnsCommand(deps: CliDeps, site: string, options: { format: DnsFor
 }
 
 /** What `esiphub loadtest --site` needs from a deployed site: its accounts and hub address. */
-async function siteAccess(deps: CliDeps, site: string): Promise<SiteAccess> {
-    const { outputs } = await deployedOutputs(deps, site);
+async function siteAccess(deps: CliDeps, site: string, workshop: string | undefined): Promise<SiteAccess> {
+    const outputs = await deployedHubOutputs(deps, site, workshop);
     const credentials = parseCredentials(outputs.credentials?.value);
     if (!credentials) throw notDeployed(site, "credentials");
     const hubUrl = outputs.hubUrl?.value;
@@ -282,7 +295,7 @@ async function loadtestCommand(deps: CliDeps, options: LoadtestCommandOptions): 
     // Loaded on use: the other commands start faster without the load tester's modules.
     const { runLoadtestCommand, LoadtestUsageError } = await import("./loadtest");
     try {
-        const result = await runLoadtestCommand(options, { stdout: deps.stdout, stderr: deps.stderr, siteAccess: (site) => siteAccess(deps, site) });
+        const result = await runLoadtestCommand(options, { stdout: deps.stdout, stderr: deps.stderr, siteAccess: (site) => siteAccess(deps, site, options.workshop) });
         return result.exitCode;
     } catch (e) {
         if (e instanceof LoadtestUsageError) throw new CliError(`loadtest: ${e.message}`);
@@ -402,7 +415,8 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .argument("<site>", "site name")
         .addOption(new Option("--format <format>", "csv or html").choices(["csv", "html"]).default("csv"))
         .option("--out <file>", "write to this file (mode 600) instead of standard output")
-        .action((site: string, options: { format: "csv" | "html"; out?: string }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
+        .option("--workshop <name>", "the accounts of this workshop (a site with esiphub:workshops)")
+        .action((site: string, options: { format: "csv" | "html"; out?: string; workshop?: string }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
 
     program
         .command("dns")
@@ -427,6 +441,7 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .option("--hub <url>", "the hub's address (with --site: the stack's hubUrl by default)")
         .option("--credentials <file>", "accounts: the CSV of `esiphub credentials SITE` (header username,password)")
         .option("--site <site>", "accounts (and hub address) from this deployed site instead")
+        .option("--workshop <name>", "with --site: the accounts and hub of this workshop (a site with esiphub:workshops)")
         .option("--users <n>", "simulated users (default: every account)")
         .option("--concurrency <c>", "users in flight at once (default: all)")
         .option("--ramp <seconds>", "spread the users' starts over this many seconds (default: 0)")
