@@ -859,7 +859,21 @@ export function userCapacity(
 /** userCapacity of a parsed site: the users' servers its nodes hold at the memory guarantee. */
 export function siteCapacity(config: SiteConfig): number {
     const { nodes } = config;
+    if (config.router) return packedCapacity(config);
     return userCapacity({ ...nodes.sizing, masterFlavor: nodes.masterFlavor, onMaster: nodes.scheduleOnMaster }, parseQuantity(config.hub.memoryGuarantee)!).total;
+}
+
+/**
+ * With esiphub:workshops: the users' servers the nodes hold when every workshop's servers at once and placeholders
+ * are packed as the sizing packs them, less the placeholders (at most the workshops' servers at once).
+ */
+function packedCapacity(config: SiteConfig): number {
+    const { nodes } = config;
+    const systemPods = routedSystemPodCount(config.workshops);
+    const bins = Array.from({ length: nodes.workers }, (_, i) => workerBin(nodes.workerFlavor, systemPods, `worker-${i + 1}`));
+    if (nodes.scheduleOnMaster) bins.push(workerBin(nodes.masterFlavor, systemPods, "master"));
+    const placed = packServers(serverGroups(config.workshops), { fixed: bins }).loads.reduce((n, l) => n + l.pods, 0);
+    return Math.max(0, placed - config.workshops.reduce((n, w) => n + w.hub.userPlaceholders, 0));
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
