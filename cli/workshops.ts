@@ -48,9 +48,30 @@ export function hubOutputs(outputs: OutputMap, site: string, workshop: string | 
 
 /** The stack file's config as one workshop's hub sees it (its settings in `hub`), or the site's own; a message when `workshop` picks no hub. */
 export function workshopConfig(config: SiteConfig, workshop: string | undefined): SiteConfig | string {
-    const names = config.router ? config.workshops.map((w) => w.name!) : undefined;
-    const problem = workshopChoiceProblem(config.site, names, workshop);
+    const problem = workshopChoiceProblem(config.site, configWorkshops(config), workshop);
     if (problem) return problem;
     if (workshop === undefined) return config;
     return workshopView(config, config.workshops.find((w) => w.name === workshop)!);
+}
+
+/** How to do by hand, on a site of workshops, what a command of one hub does. */
+const BY_HAND: Record<string, string> = {
+    scale: "set esiphub:workers and each workshop's maxServers in the stack file, then `esiphub up`",
+    backup: "copy each workshop's folder (a directory named after it on the share) from the NFS server over `esiphub ssh`",
+    "tls-retry": "cert-manager retries each workshop's certificate by itself, with backoff; `kubectl -n <workshop> describe certificate hub` says why one waits",
+};
+
+/**
+ * Why a command that acts on the one hub of a site (scale, backup, tls-retry) refuses a site with these workshops
+ * (from its config or its deployed outputs), or undefined for a site of one hub. Refused rather than run on the first
+ * workshop's hub alone.
+ */
+export function oneHubOnlyProblem(site: string, workshops: readonly string[] | undefined, command: keyof typeof BY_HAND): string | undefined {
+    if (!workshops) return undefined;
+    return `site "${site}" has esiphub:workshops (${workshops.join(", ")}): esiphub ${command} works on a site of one hub; instead ${BY_HAND[command]}`;
+}
+
+/** The workshops' names of a validated config, or undefined for a site of one hub. */
+export function configWorkshops(config: SiteConfig): string[] | undefined {
+    return config.router ? config.workshops.map((w) => w.name!) : undefined;
 }

@@ -119,6 +119,18 @@ describe("--workshop: one workshop of a site (cli/workshops.ts)", function () {
             assertOneLineError(await harness.run(["credentials", "jetstream", "--workshop", "data-viz"], { sites: { jetstream: { outputs: OUTPUTS } } }), /is one hub \(it has no esiphub:workshops\): leave out --workshop/);
         });
 
+        it("scale, backup and tls-retry refuse a site of workshops with what to do instead, before changing anything", async function () {
+            for (const [args, how] of [
+                [["scale", "jetstream", "--workers", "9", "--yes"], /esiphub scale works on a site of one hub; instead set esiphub:workers and each workshop's maxServers/],
+                [["backup", "jetstream", "--out", "backups"], /esiphub backup works on a site of one hub; instead copy each workshop's folder/],
+                [["tls-retry", "jetstream"], /esiphub tls-retry works on a site of one hub; instead cert-manager retries each workshop's certificate by itself/],
+            ] as const) {
+                const r = await harness.run([...args], { sites, projectDir: project });
+                assertOneLineError(r, new RegExp(`^esiphub: site "jetstream" has esiphub:workshops \\(python-intro, data-viz\\): ${how.source}`));
+                assert.ok(r.calls.every((c) => /^(stack|outputs) /.test(c)), `${args[0]} only reads: ${r.calls.join(", ")}`);
+            }
+        });
+
         it("doctor --workshop names an unknown workshop before reaching the site; rehearse refuses a site of workshops before creating anything", async function () {
             const doctor = await harness.run(["doctor", "jetstream", "--workshop", "python"], { sites, projectDir: project });
             assertOneLineError(doctor, /^esiphub: doctor: site "jetstream" has no workshop "python"; its workshops: python-intro, data-viz$/);
