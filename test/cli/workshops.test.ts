@@ -4,29 +4,12 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import type { OutputMap } from "@pulumi/pulumi/automation";
 import { parse } from "csv-parse/sync";
 import { hubOutputs, workshopChoiceProblem, workshopConfig } from "../../cli/workshops";
 import { LoadtestUsageError, parseLoadtestOptions } from "../../cli/loadtest/options";
 import { siteTarget, SiteCommandContext } from "../../cli/doctor";
 import { testConfig } from "../mocks";
-import { assertOneLineError, CliHarness, OUTPUTS, projectWith } from "./harness";
-
-const account = (username: string) => ({ username, password: `pw-${username}` });
-
-/** A deployed site of two workshops, as `pulumi stack output` gives it. */
-const WORKSHOP_OUTPUTS: OutputMap = {
-    publicIp: { value: "149.165.157.42", secret: false },
-    workshops: {
-        value: {
-            "python-intro": { hubUrl: "https://python.hub.esipfed.org", namespace: "python-intro", users: 2, tls: "letsencrypt", tlsStaging: false, adminUsers: ["instructor"], maxServers: 2 },
-            "data-viz": { hubUrl: "http://149.165.157.42/data-viz/", namespace: "data-viz", users: 2, tls: "none", tlsStaging: false, adminUsers: ["instructor"], maxServers: 2 },
-        },
-        secret: false,
-    },
-    credentials: { value: { "python-intro": [account("py-01"), account("instructor")], "data-viz": [account("viz-01"), account("instructor")] }, secret: true },
-    kubeconfig: { value: "apiVersion: v1\nkind: Config\n", secret: true },
-};
+import { account, assertOneLineError, CliHarness, OUTPUTS, projectWith, WORKSHOP_OUTPUTS } from "./harness";
 
 describe("--workshop: one workshop of a site (cli/workshops.ts)", function () {
     describe("pure", function () {
