@@ -65,6 +65,16 @@ describe("a stack with three workshops (esiphub:workshops), planned under the mo
         assert.ok(hosts.includes("remote-sensing rs.hub.esipfed.org"), hosts.join("\n"));
     });
 
+    it("asks for each hostname's certificate only once that name resolves to the public IP (its own dns-ready step)", function () {
+        const ready = resourcesOfType(plan, "command:local:Command").filter((r) => (r.inputs as any).environment?.ESIPHUB_DNS_HOSTNAME || /dns-ready/.test(r.name));
+        for (const cert of resourcesOfType(plan, "kubernetes:cert-manager.io/v1:Certificate")) {
+            const host = (cert.inputs as any).spec.dnsNames[0] as string;
+            const own = ready.filter((r) => cert.dependencies.includes(r.urn));
+            assert.strictEqual(own.length, 1, `${host}: waits for ${own.map((r) => r.name).join(", ") || "no dns-ready step"}`);
+            assert.ok(JSON.stringify(own[0].inputs).includes(host), `${host} waits for the dns-ready step of another name: ${own[0].name}`);
+        }
+    });
+
     it("publishes a DNS record for every hostname, and a workshops output with three hub URLs", function () {
         const records = (plan.outputs.dnsRecords as { name: string }[]).map((r) => r.name).sort();
         assert.deepStrictEqual(records, ["python.hub.esipfed.org.", "rs.hub.esipfed.org.", "viz.hub.esipfed.org."]);
