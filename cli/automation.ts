@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { EngineEvent, OpMap, OutputMap } from "@pulumi/pulumi/automation";
+import { redact } from "./redact";
 
 /**
  * The few things the CLI asks of Pulumi, behind one interface: the real implementation drives the Pulumi CLI
@@ -77,7 +78,7 @@ export function findExecutable(name: string, searchPath: string | undefined): st
 }
 
 export const PULUMI_INSTALL_HINT =
-    "install it with `curl -fsSL https://get.pulumi.com | sh` and add ~/.pulumi/bin to PATH (see https://www.pulumi.com/docs/iac/download-install/)";
+    "install it with scripts/install-pulumi.sh (the pinned version, sha256 checked) and add ~/.pulumi/bin to PATH (see https://www.pulumi.com/docs/iac/download-install/)";
 
 type Env = Record<string, string | undefined>;
 
@@ -174,12 +175,13 @@ function translateError(e: unknown, site: string, auto: AutomationModule): Error
         return new AutomationError(`another operation on site "${site}" is running; wait for it, or if it crashed, run \`pulumi cancel -s ${site}\``);
     }
     if (e instanceof auto.CommandError) {
-        const line = commandErrorLine(e.message);
+        // The CLI's stderr quotes the resources' diagnostics: known secret shapes never enter the error.
+        const line = redact(commandErrorLine(e.message));
         // PATH changed between the CLI's own check and the run, or the binary went away.
         if (/spawn \S*pulumi ENOENT/.test(line)) return new AutomationError(`the Pulumi CLI (pulumi) is not on PATH: ${PULUMI_INSTALL_HINT}`);
         return new AutomationError(line);
     }
-    return new AutomationError(e instanceof Error ? e.message.split("\n")[0] : String(e));
+    return new AutomationError(redact(e instanceof Error ? e.message.split("\n")[0] : String(e)));
 }
 
 class PulumiSiteStack implements SiteStack {

@@ -13,6 +13,7 @@ function fail(e) {
 if (require.main === module) {
     try {
         require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
+        require("../plan/stacks.ts").leanPromiseStacks();
         require("./esiphub.ts").main().catch(fail);
     } catch (e) {
         fail(e);

@@ -4,17 +4,18 @@ import * as path from "path";
 import * as readline from "readline";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { OpMap, OutputMap } from "@pulumi/pulumi/automation";
-import { CONFIG_KEYS, NAMESPACE } from "../components/config";
+import { AUTO_HOSTNAME, CONFIG_KEYS, NAMESPACE, SSLIP_DOMAIN } from "../components/config";
 import { estimateCost, formatCost } from "../components/cost";
 import { DNS_FORMATS, DnsFormat, DnsRecord, dnsRecords, formatDnsRecords } from "../components/dns/formats";
 import { formatViolations } from "../policy/rules";
 import { offlineChecks, OfflineChecks, registerPlanCommand } from "./plan";
 import type { LoadtestCommandOptions, SiteAccess } from "./loadtest";
 import { AutomationError, cloudCredentialsProblem, PulumiAutomation, SiteStack, StackOperation, StateResource } from "./automation";
-import { credentialsCsv, credentialsHtml, parseCredentials } from "./credentials";
+import { credentialsCsv, credentialsHtml, parseCredentials, splitAccounts } from "./credentials";
 import { Cancelled, CliDeps, CliError, CliOutcome, EXIT } from "./deps";
 import { writePrivateFile } from "./files";
 import { ProgressDisplay, ProgressReport, stepCount, summarizeChanges } from "./progress";
+import { redact } from "./redact";
 import { cloudOf, deployedStack, problemsText, readSite, requirePulumiCli, unvalidatedSite, validatedSite, withWayOut } from "./site";
 import { formatSummary } from "./summary";
 import { registerAccessCommands } from "./access";
@@ -200,7 +201,7 @@ async function showPreview(deps: CliDeps, stack: SiteStack, operation: StackOper
 }
 
 function failure(what: string, report: ProgressReport, e: unknown): CliError {
-    const why = report.failures.length > 0 ? `${report.failures.length} failure${report.failures.length === 1 ? "" : "s"}, listed above` : (e as Error).message;
+    const why = report.failures.length > 0 ? `${report.failures.length} failure${report.failures.length === 1 ? "" : "s"}, listed above` : redact((e as Error).message);
     return new CliError(`${what} failed: ${why}`);
 }
 
@@ -251,14 +252,19 @@ async function deployedHubOutputs(deps: CliDeps, site: string, workshop: string 
     return hub;
 }
 
-async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; workshop?: string }): Promise<void> {
+async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; workshop?: string; attendeesOnly?: boolean }): Promise<void> {
     const outputs = await deployedHubOutputs(deps, site, options.workshop);
-    const credentials = parseCredentials(outputs.credentials?.value);
-    if (!credentials) throw notDeployed(site, "credentials");
+    const all = parseCredentials(outputs.credentials?.value);
+    if (!all) throw notDeployed(site, "credentials");
     const hubUrl = outputs.hubUrl?.value;
     if (options.format === "html" && typeof hubUrl !== "string") throw notDeployed(site, "hubUrl");
+    const adminOutput = outputs.adminUsers?.value;
+    const admins = Array.isArray(adminOutput) ? adminOutput.filter((a): a is string => typeof a === "string") : undefined;
+    // Without the output, which cards are the admins' is unknown: leaving them out cannot be promised.
+    if (options.attendeesOnly && !admins) throw notDeployed(site, "adminUsers");
+    const credentials = options.attendeesOnly ? splitAccounts(all, admins!).attendees : all;
     const label = options.workshop ? `${site}, workshop ${options.workshop}` : site;
-    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site: label });
+    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl as string, site: label, admins });
     writeResult(deps, text, options.out, `${credentials.length} accounts (${options.format})`);
 }
 
@@ -271,10 +277,14 @@ async function dnsCommand(deps: CliDeps, site: string, options: { format: DnsFor
     const setting = (key: string) => raw[`${NAMESPACE}:${key}`] || undefined;
     let records = outputs.dnsRecords?.value as DnsRecord[] | undefined;
     if (!Array.isArray(records)) {
-        const hostname = setting("hubHostname");
+        const given = setting("hubHostname");
+        const hostname = given === AUTO_HOSTNAME ? undefined : given;
         const ip = outputs.publicIp?.value;
         if (hostname && (typeof ip !== "string" || !ip)) throw notDeployed(site, "publicIp");
         records = hostname ? dnsRecords(hostname, ip as string, Number(setting("dnsTtl") ?? CONFIG_KEYS.find((k) => k.key === "dnsTtl")!.default)) : [];
+    }
+    if (records.length === 0 && setting("hubHostname") === AUTO_HOSTNAME) {
+        throw new CliError(`site "${site}" has an automatic name (${NAMESPACE}:hubHostname auto): ${SSLIP_DOMAIN} answers for it, so there is no record to publish`);
     }
     if (records.length === 0) {
         throw new CliError(`site "${site}" has no ${NAMESPACE}:hubHostname, so there is nothing to publish: the hub is reached by its IP address`);
@@ -411,12 +421,15 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
 
     program
         .command("credentials")
-        .description("the participants' accounts: CSV (username,password) or a printable page of cut-out cards")
+        .description("the participants' accounts: CSV (username,password) or a printable page of cut-out cards (the admins' on a marked sheet of their own)")
         .argument("<site>", "site name")
         .addOption(new Option("--format <format>", "csv or html").choices(["csv", "html"]).default("csv"))
         .option("--out <file>", "write to this file (mode 600) instead of standard output")
         .option("--workshop <name>", "the accounts of this workshop (a site with esiphub:workshops)")
-        .action((site: string, options: { format: "csv" | "html"; out?: string; workshop?: string }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
+        .option("--attendees-only", "leave out the admins' (organisers') accounts")
+        .action((site: string, options: { format: "csv" | "html"; out?: string; workshop?: string; attendeesOnly?: boolean }) =>
+            withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)),
+        );
 
     program
         .command("dns")
@@ -487,12 +500,13 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         return outcome.exitCode;
     } catch (e) {
         if (e instanceof CommanderError) return e.exitCode; // commander printed the message (or the help)
+        // Every error is printed through redact: a message may quote a failed command's output.
         if (e instanceof CliError || e instanceof AutomationError) {
-            deps.stderr.write(`esiphub: ${e.message}\n`);
+            deps.stderr.write(`esiphub: ${redact(e.message)}\n`);
             return e instanceof CliError ? e.exitCode : EXIT.failed;
         }
         const message = e instanceof Error ? e.message : String(e);
-        deps.stderr.write(`esiphub: unexpected error: ${message.split("\n")[0]}${deps.env.ESIPHUB_DEBUG ? `\n${(e as Error).stack}` : " (set ESIPHUB_DEBUG=1 for details)"}\n`);
+        deps.stderr.write(redact(`esiphub: unexpected error: ${message.split("\n")[0]}${deps.env.ESIPHUB_DEBUG ? `\n${(e as Error).stack}` : " (set ESIPHUB_DEBUG=1 for details)"}\n`));
         return 1;
     }
 }

@@ -153,7 +153,7 @@ export async function offlineChecks(
     const unchecked = deploying ? undefined : uncheckedQuotasNote(stack.config, quotas);
     if (unchecked) notes.push(unchecked);
     // The policy pack's rules, run over the planned resources: unsafe settings are refused before any deployment.
-    const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: config.storage.keepDataOnDestroy });
+    const violations = checkPlannedResources(result.resources, { keepDataOnDestroy: config.storage.keepDataOnDestroy, allowPlainHttp: config.hub.allowPlainHttp });
     const summary = siteSummary(config, estimateCost(config), result.outputs.hubUrl);
     const exitCode = hasMandatoryViolation(violations) ? EXIT.policy : EXIT.ok;
     return { exitCode, problems: [], file, stack, config, result, violations, summary, notes };

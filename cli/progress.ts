@@ -1,5 +1,6 @@
 import type { EngineEvent, OpMap, OpType, StepEventMetadata } from "@pulumi/pulumi/automation";
 
+import { redact } from "./redact";
 import { ProgressOutput, StatusLine } from "./statusline";
 
 export { ProgressOutput };
@@ -177,7 +178,9 @@ export class ProgressDisplay {
     }
 
     private onDiagnostic(diag: NonNullable<EngineEvent["diagnosticEvent"]>): void {
-        const message = plain(diag.message).trim();
+        // A failed remote command's diagnostic carries its whole output: no secret shape goes further than here, for
+        // every display (up, destroy, scale) and the status line alike.
+        const message = redact(plain(diag.message)).trim();
         if (!message) return;
         const type = diag.urn ? diag.urn.split("::")[2]?.split("$").pop() : undefined;
         const name = diag.urn ? urnName(diag.urn) : undefined;

@@ -141,9 +141,9 @@ export async function rehearseCommand(ctx: SiteCommandContext, site: string, opt
         );
     }
     const staging = config.hub.letsEncryptStaging;
-    if (config.hub.hostname && !staging && !options.productionCerts) {
+    if (config.hub.tls && !staging && !options.productionCerts) {
         throw ctx.error(
-            `site "${site}" is not a rehearsal stack: it asks Let's Encrypt for production certificates for ${config.hub.hostname} (5 per week for the same names, and every rehearsal asks anew); ` +
+            `site "${site}" is not a rehearsal stack: it asks Let's Encrypt for production certificates for ${config.hub.hostname ?? "its automatic sslip.io name"} (5 per week for the same names, and every rehearsal asks anew); ` +
                 `set ${NAMESPACE}:letsEncryptStaging to true in Pulumi.${site}.yaml for rehearsals, or pass --production-certs`,
         );
     }
@@ -156,7 +156,7 @@ export async function rehearseCommand(ctx: SiteCommandContext, site: string, opt
     await confirmRehearsal(
         ctx,
         site,
-        `Rehearsal of site "${site}": up${config.hub.hostname ? (staging ? " (Let's Encrypt staging certificates)" : " (production certificates)") : ""}, doctor, ` +
+        `Rehearsal of site "${site}": up${config.hub.tls ? (staging ? " (Let's Encrypt staging certificates)" : " (production certificates)") : ""}, doctor, ` +
             `load test of ${users} users (report ${reportFile}), ${options.keep ? "kept afterwards (--keep)" : "then destroy"}; ` +
             `about ${formatAmount(perHour.workshop.total, perHour.unit)} per hour while it runs\n`,
         !!options.yes,

@@ -32,8 +32,13 @@ export interface SiteSummary {
         /** Users' servers that may run at once (esiphub:maxServers): the accounts, or fewer, beyond which the hub refuses. */
         readonly maxServers: number;
     };
-    /** Null without `esiphub:hubHostname`: the hub is then plain HTTP on a public IP known only once deployed. */
+    /**
+     * Null when the address is known only once deployed: plain HTTP on the public IP without `esiphub:hubHostname`, or
+     * the automatic name (`auto`) of a public IP the cloud has not given yet.
+     */
     readonly hubUrl: string | null;
+    /** HTTPS (a hostname, given or automatic). */
+    readonly https: boolean;
     readonly storage: { readonly perUser: string; readonly scratch: string; readonly dataVolumeGb: number; readonly keptOnDestroy: boolean };
     /** A site with esiphub:workshops: each workshop's hub (absent for a site of one hub). */
     readonly workshops?: WorkshopSummary[];
@@ -56,8 +61,13 @@ export interface WorkshopSummary {
     readonly maxServers: number;
     readonly memoryGuarantee: string;
     readonly memoryLimit: string;
-    /** `https://<hostname>`, or null without one: the hub is then at http://<public IP>/<name>/, known once deployed. */
+    /**
+     * `https://<hostname>` (given, or automatic: `<name>.<public IP with dashes>.sslip.io`), or null without one: the hub
+     * is then at http://<public IP>/<name>/, known once deployed.
+     */
     readonly hubUrl: string | null;
+    /** HTTPS (a hostname, given or automatic). */
+    readonly https: boolean;
     /** Its share of the workshop scale's cost (components/cost: by the memory its servers hold). */
     readonly costShare: number;
 }
@@ -70,6 +80,7 @@ function workshopSummaries(config: SiteConfig, estimate: CostEstimate): Workshop
         memoryGuarantee: w.hub.memoryGuarantee,
         memoryLimit: w.hub.memoryLimit,
         hubUrl: w.hub.hostname ? `https://${w.hub.hostname}` : null,
+        https: w.hub.tls,
         costShare: estimate.workshops?.[i].amount ?? 0,
     }));
 }
@@ -99,6 +110,7 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
             maxServers: estimate.maxServers,
         },
         hubUrl: config.hub.hostname && typeof hubUrl === "string" ? hubUrl : null,
+        https: config.hub.tls,
         ...(config.router ? { workshops: workshopSummaries(config, estimate) } : {}),
         storage: { perUser: config.storage.perUser, scratch: config.storage.scratchSize, dataVolumeGb: config.storage.dataVolumeSizeGb, keptOnDestroy: config.storage.keepDataOnDestroy },
         cost: {
@@ -140,7 +152,7 @@ export function formatSummary(s: SiteSummary): string {
                   `  Hub:     ${w.name}: ${w.hubUrl ?? `http://<public IP>/${w.name}/ (plain HTTP; a hubHostname gives a name and TLS)`}, ` +
                   `${plural(w.accounts, "account")}${w.maxServers < w.accounts ? ` (${w.maxServers} at once)` : ""} at ${w.memoryGuarantee} (limit ${w.memoryLimit}), ${money(w.costShare)} of the workshop cost`,
           )
-        : [`  Hub:     ${s.hubUrl ?? "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)"}`];
+        : [`  Hub:     ${s.hubUrl ?? (s.https ? "https://<public IP with dashes>.sslip.io (esiphub:hubHostname auto), known once deployed" : "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)")}`];
     return [
         `Site "${s.site}" (${s.cloud}, ${s.region})`,
         `  Nodes:   ${nodes} = ${plural(s.nodes.count, "VM")}, ${s.nodes.vcpus} vCPU, ${s.nodes.ramGiB} GiB RAM`,

@@ -4,6 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import * as tls from "@pulumi/tls";
+import * as YAML from "yaml";
 import { Flavor } from "./catalog";
 import { NAMESPACE, SiteConfig } from "./config";
 import { NodeRole } from "./hosts";
@@ -39,12 +41,45 @@ export function siteTags(site: string, stack: string, role: string): Record<stri
     return { site, stack, role };
 }
 
+/** A node's SSH host key pair, in OpenSSH formats: the private key (a secret) and its authorized_keys line. */
+export interface HostKey {
+    readonly privateKey: string;
+    readonly publicKey: string;
+}
+
 /**
  * First-boot settings: the hostname is the Kubernetes node name (AWS would otherwise call the node
- * ip-10-44-0-12, and OpenStack may add a domain).
+ * ip-10-44-0-12, and OpenStack may add a domain), and the node's SSH host key is the one the program made, so that
+ * every connection can pin it. cloud-init's ssh module (cloudinit/config/cc_ssh.py, doc/module-docs/cc_ssh): with
+ * `ssh_deletekeys` the image's own host keys are removed; with `ssh_keys` only the keys given are written
+ * (ed25519_private 0600, ed25519_public 0644) and no others are generated. It runs once per instance, so a
+ * replaced node is the way to a new key. Rendered as YAML, so the multi-line private key stays one value.
  */
-export function cloudInit(hostname: string): string {
-    return ["#cloud-config", `hostname: ${hostname}`, `fqdn: ${hostname}`, "prefer_fqdn_over_hostname: false", "manage_etc_hosts: true", ""].join("\n");
+export function cloudInit(hostname: string, hostKey: HostKey): string {
+    const settings = {
+        hostname,
+        fqdn: hostname,
+        prefer_fqdn_over_hostname: false,
+        manage_etc_hosts: true,
+        ssh_deletekeys: true,
+        ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey.trim() },
+    };
+    return `#cloud-config\n${YAML.stringify(settings)}`;
+}
+
+/** The program's ED25519 host key of one node (@pulumi/tls, kept in the state as a secret). */
+export function nodeHostKey(resourceName: string, opts: pulumi.CustomResourceOptions): tls.PrivateKey {
+    return new tls.PrivateKey(resourceName, { algorithm: "ED25519" }, opts);
+}
+
+/** A node's user data, made of its host key: secret, since it carries the private key. */
+export function nodeUserData(hostname: string, key: tls.PrivateKey): pulumi.Output<string> {
+    return pulumi.secret(pulumi.all([key.privateKeyOpenssh, key.publicKeyOpenssh]).apply(([privateKey, publicKey]) => cloudInit(hostname, { privateKey, publicKey })));
+}
+
+/** The authorized_keys form of a host key (@pulumi/tls ends it with a newline), as `hostKey` and known_hosts take it. */
+export function hostPublicKey(key: tls.PrivateKey): pulumi.Output<string> {
+    return key.publicKeyOpenssh.apply((line) => line.trim());
 }
 
 /** How long the remote commands keep trying while a new VM boots: 30 attempts of 10 s. */
@@ -53,16 +88,29 @@ export const PER_DIAL_TIMEOUT = 10;
 
 type Connection = command.types.input.remote.ConnectionArgs;
 
-/** SSH to a node: the master directly on its public IP, every other node through the master. */
-export function nodeConnection(args: {
+/** Where an SSH connection goes and the host key it must find there. */
+export interface SshEndpoint {
     host: pulumi.Input<string>;
+    /** The node's host public key (`ssh-ed25519 AAAA...`): the connection fails on any other key. */
+    hostKey: pulumi.Input<string>;
+}
+
+/**
+ * SSH to a node: the master directly on its public IP, every other node through the master. Each hop pins its host
+ * key: @pulumi/command 1.2.1 parses `hostKey` as an authorized_keys line, accepts only that key
+ * (ssh.FixedHostKey) and offers only its algorithm; without it, any key is accepted (ssh.InsecureIgnoreHostKey)
+ * (pulumi-command provider/pkg/provider/remote/connection.go, SSHConfig, for the connection and its proxy alike).
+ */
+export function nodeConnection(args: {
+    node: SshEndpoint;
     user: string;
     privateKey: pulumi.Output<string>;
-    /** The master's public IP, for nodes without one of their own. */
-    jumpHost?: pulumi.Input<string>;
+    /** The master, for nodes without a public IP of their own. */
+    jumpHost?: SshEndpoint;
 }): pulumi.Output<Connection> {
     const hop = { user: args.user, privateKey: args.privateKey, dialErrorLimit: DIAL_ERROR_LIMIT, perDialTimeout: PER_DIAL_TIMEOUT };
-    const connection: pulumi.Input<Connection> = args.jumpHost === undefined ? { host: args.host, ...hop } : { host: args.host, ...hop, proxy: { host: args.jumpHost, ...hop } };
+    const target = { host: args.node.host, hostKey: args.node.hostKey, ...hop };
+    const connection: pulumi.Input<Connection> = args.jumpHost === undefined ? target : { ...target, proxy: { host: args.jumpHost.host, hostKey: args.jumpHost.hostKey, ...hop } };
     // The private key makes the whole connection secret.
     return pulumi.secret(pulumi.output(connection) as pulumi.Output<Connection>);
 }

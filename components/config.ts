@@ -49,15 +49,21 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "rootVolumeSize", type: "integer", default: 60, description: "Root disk of each node, GB (20 to 2000): the flavor's local disk when it is at least this large (Jetstream2's m3), else a boot volume of this size (AWS: always an EBS volume)." },
     { key: "dataVolumeSize", type: "integer", default: 500, description: "NFS data volume for homes and scratch, GB (10 to 16000)." },
     { key: "keepDataOnDestroy", type: "boolean", default: true, description: "Keep the data volume when the stack is destroyed." },
-    { key: "hubHostname", type: "string", default: "", description: "DNS name of the hub; with it, TLS from Let's Encrypt. Plain HTTP on the IP when empty." },
+    {
+        key: "hubHostname",
+        type: "string",
+        default: "",
+        description:
+            "DNS name of the hub; with it, TLS from Let's Encrypt. `auto`: the name `<public IP with dashes>.sslip.io`, answered by the sslip.io service (see the README for its trade-offs). Plain HTTP on the IP when empty, which the policy pack refuses unless `allowPlainHttp`.",
+    },
     { key: "letsEncryptEmail", type: "string", default: "", description: "Contact email for Let's Encrypt; required with `hubHostname`." },
     { key: "users", type: "integer", default: 60, description: "Number of workshop accounts (1 to 1000)." },
     { key: "userPattern", type: "string", default: "workshop-{nn}", description: "Account name pattern; `{n}`, `{nn}` or `{nnn}` is the zero-padded number from 1." },
     { key: "userNames", type: "array", default: [], description: "Explicit account names instead of the pattern; must list exactly `users` names." },
     { key: "extraUsers", type: "array", default: [], description: "Accounts added to the workshop accounts, e.g. `[\"instructor\"]`." },
     { key: "adminUsers", type: "array", default: [], description: "Hub admins; each must be one of the accounts." },
-    { key: "notebookImage", type: "string", default: "quay.io/jupyter/scipy-notebook", description: "Notebook image name." },
-    { key: "notebookTag", type: "string", default: "2025-03-14", description: "Notebook image tag (pin it; `latest` is flagged by the policy pack)." },
+    { key: "notebookImage", type: "string", default: "quay.io/jupyter/scipy-notebook", description: "Notebook image name, or `NAME@sha256:DIGEST` to pin the image itself (a tag alone is flagged by the policy pack: it can be moved)." },
+    { key: "notebookTag", type: "string", default: "2025-03-14", description: "Notebook image tag (pin it; `latest` is flagged by the policy pack); may be empty when `notebookImage` has a digest." },
     { key: "memoryLimit", type: "string", default: "8G", description: "Memory limit per user server." },
     { key: "memoryGuarantee", type: "string", default: "4G", description: "Memory guarantee per user server; the basis of worker sizing." },
     { key: "cpuLimit", type: "string", default: "", description: "CPU limit per user server in cores (no limit when empty)." },
@@ -70,7 +76,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "cullIdleTimeout", type: "integer", default: 3600, description: "Idle servers are stopped after this many seconds (300 to 86400)." },
     { key: "userPlaceholders", type: "integer", default: 0, description: "Placeholder pods that keep room for users (0 to 1000)." },
     { key: "quickstartReadme", type: "string", default: "", description: "Text of the README copied into each home (built-in text when empty)." },
-    { key: "quickstartReadmeFile", type: "string", default: "", description: "Path (relative to the project) of a file to use as that README instead." },
+    { key: "quickstartReadmeFile", type: "string", default: "", description: "Path of a file inside the project folder (relative, no `..`, not through a symbolic link out of it; UTF-8 text of at most 64 KiB, no private key) to use as that README instead." },
     { key: "hubNamespace", type: "string", default: "jhub", description: "Kubernetes namespace of the hub." },
     { key: "dns", type: "string", default: "none", description: "DNS records made by the program: `none`, `designate` (OpenStack DNS) or `route53`." },
     { key: "dnsZone", type: "string", default: "", description: "Zone for `dns` records, e.g. `esipfed.org.`; required unless `dns` is `none`." },
@@ -90,25 +96,91 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
             "Users' servers that may run at once: `all` (one per account) or a number from 1 to the number of accounts. Workers are sized for it, and the hub refuses a server beyond it (JupyterHub's `active_server_limit`, answered 429) instead of leaving it pending; `esiphub scale` sets it.",
     },
     {
+        key: "allowPlainHttp",
+        type: "boolean",
+        default: false,
+        description:
+            "Development only: let the hub serve plain HTTP when it has no HTTPS (no `hubHostname`), so that passwords and session cookies cross the network in clear. The policy pack refuses plain HTTP otherwise; `up` and `plan` warn whenever this is true.",
+    },
+    {
+        key: "userEgressPorts",
+        type: "array",
+        default: [],
+        description:
+            "Ports users' servers may reach on public addresses besides DNS, HTTP (80), HTTPS (443), git (9418) and SSH (22): `PORT` (TCP) or `PORT/udp`, e.g. `[\"8080\", \"123/udp\"]`; `[\"all\"]` opens every port. Private addresses and the cloud metadata server stay closed.",
+    },
+    {
         key: "workshops",
         type: "array of maps",
         default: [],
         description:
-            "Several workshops on the site, a hub each, sharing the nodes and the NFS server: a list of maps with a `name` (the hub's namespace) and any per-hub setting (`users`, `userPattern`, `userNames`, `extraUsers`, `adminUsers`, `maxServers`, `notebookImage`, `notebookTag`, `memoryLimit`, `memoryGuarantee`, `cpuLimit`, `cpuGuarantee`, `storagePerUser`, `scratchSize`, `materialsSize`, `quickstartReadme`, `quickstartReadmeFile`, `startTimeout`, `cullIdleTimeout`, `userPlaceholders`, `hubHostname`); what an entry leaves out comes from the flat key. Traefik routes each hostname to its hub (certificates by cert-manager); a workshop without a hostname is at `http://<public IP>/<name>/`. Empty: one hub from the flat keys.",
+            "Several workshops on the site, a hub each, sharing the nodes and the NFS server: a list of maps with a `name` (the hub's namespace) and any per-hub setting (`users`, `userPattern`, `userNames`, `extraUsers`, `adminUsers`, `maxServers`, `notebookImage`, `notebookTag`, `memoryLimit`, `memoryGuarantee`, `cpuLimit`, `cpuGuarantee`, `storagePerUser`, `scratchSize`, `materialsSize`, `quickstartReadme`, `quickstartReadmeFile`, `startTimeout`, `cullIdleTimeout`, `userPlaceholders`, `hubHostname`, `userEgressPorts`); what an entry leaves out comes from the flat key. Traefik routes each hostname to its hub (certificates by cert-manager); a workshop without a hostname is at `http://<public IP>/<name>/`. `hubHostname: auto` names a workshop `<name>.<public IP with dashes>.sslip.io` (it needs `publicIp`). Empty: one hub from the flat keys.",
     },
 ];
 
 export type Cloud = "openstack" | "aws";
+
+export interface EgressPort {
+    readonly port: number;
+    readonly protocol: "TCP" | "UDP";
+}
+
+/** Users' outbound connections to public addresses: every port, or these (DNS is always allowed). */
+export type UserEgress = { readonly all: true } | { readonly all: false; readonly ports: readonly EgressPort[] };
+
+/** What a workshop needs: HTTP and HTTPS (pip, conda, data), git's own protocol and SSH (git over SSH). */
+export const WORKSHOP_EGRESS_PORTS: readonly EgressPort[] = [
+    { port: 80, protocol: "TCP" },
+    { port: 443, protocol: "TCP" },
+    { port: 9418, protocol: "TCP" },
+    { port: 22, protocol: "TCP" },
+];
+
+/**
+ * The wildcard DNS service of `esiphub:hubHostname: auto`: `A-B-C-D.sslip.io` resolves to A.B.C.D
+ * (https://sslip.io, source github.com/cunnie/sslip.io).
+ */
+export const SSLIP_DOMAIN = "sslip.io";
+
+/** The notebook image as the container runtime names it: `NAME@sha256:...` when pinned by digest, else `NAME:TAG`. */
+export function notebookImageReference(image: { readonly name: string; readonly tag: string; readonly digest?: string }): string {
+    return image.digest ? `${image.name}@${image.digest}` : `${image.name}:${image.tag}`;
+}
+
+/** The automatic hub name for a public IPv4 address: 149.165.157.42 → 149-165-157-42.sslip.io. */
+export function sslipHostname(ip: string): string {
+    return `${ip.replace(/\./g, "-")}.${SSLIP_DOMAIN}`;
+}
+
+/**
+ * A workshop's automatic name: its name under the site's, python-intro.149-165-157-42.sslip.io. sslip.io answers a
+ * name with labels before the address as the address too ("www.192-168-0-1.sslip.io", its README), so every
+ * workshop has a name of its own for the router to route and certify.
+ */
+export function workshopSslipHostname(workshop: string, ip: string): string {
+    return `${workshop}.${sslipHostname(ip)}`;
+}
 export type DnsProvider = "none" | "designate" | "route53";
 
 /** One hub's settings (the site's, or one workshop's). */
 export interface HubConfig {
     readonly namespace: string;
+    /**
+     * The hub's DNS name: `esiphub:hubHostname`, or the automatic name when it is `auto` and the public IP is configured
+     * (a workshop's: workshopSslipHostname).
+     */
     readonly hostname?: string;
+    /** `esiphub:hubHostname: auto`: the name is sslipHostname(public IP), known before the deployment only with `esiphub:publicIp`. */
+    readonly autoHostname: boolean;
+    /** HTTPS with a certificate from Let's Encrypt: a hostname, given or automatic. */
+    readonly tls: boolean;
+    /** `esiphub:allowPlainHttp` (a site-wide setting): plain HTTP is allowed (development only). */
+    readonly allowPlainHttp: boolean;
     readonly letsEncryptEmail?: string;
     /** Certificates from Let's Encrypt's staging server. */
     readonly letsEncryptStaging: boolean;
-    readonly image: { readonly name: string; readonly tag: string };
+    /** `digest` (sha256:...) pins the image itself; `tag` may then be empty. */
+    readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
     readonly memoryLimit: string;
     readonly memoryGuarantee: string;
     readonly cpuLimit?: number;
@@ -125,7 +197,11 @@ export interface HubConfig {
     readonly quickstartReadme?: string;
     /** Every account: workshop accounts then extra users. */
     readonly users: string[];
+    /** The workshop accounts (`esiphub:userPattern` or `esiphub:userNames`): the cards handed to attendees. */
+    readonly attendees: string[];
     readonly adminUsers: string[];
+    /** Where users' servers may connect on public addresses besides DNS (`esiphub:userEgressPorts`). */
+    readonly egress: UserEgress;
 }
 
 /** Everything the program needs, typed, validated and with defaults applied. */
@@ -359,12 +435,14 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         problems.push(`${NAMESPACE}:hubNamespace: with ${NAMESPACE}:workshops each hub is in a namespace named after its workshop; remove ${NAMESPACE}:hubNamespace`);
     }
     const drafts = entries
-        ? entries.map((e) => readHub(new Reader({ ...raw, ...e.values }, problems, yamlNumbers, e.label), projectDir, problems))
-        : [readHub(r, projectDir, problems)];
+        ? entries.map((e) => readHub(new Reader({ ...raw, ...e.values }, problems, yamlNumbers, e.label), { projectDir, publicIp, workshop: e.name ?? "" }, problems))
+        : [readHub(r, { projectDir, publicIp }, problems)];
     const letsEncryptEmail = r.string("letsEncryptEmail", { pattern: /^(|[^@\s]+@[^@\s]+\.[^@\s]+)$/, allowed: "empty or an email address" });
-    if (drafts.some((d) => d.hostname) && !letsEncryptEmail) {
+    if (drafts.some((d) => d.tls) && !letsEncryptEmail) {
         problems.push(`${NAMESPACE}:letsEncryptEmail: required when ${NAMESPACE}:hubHostname is set (Let's Encrypt's contact address)`);
     }
+    // Site-wide: whether this site may serve any hub over plain HTTP is one decision of its organisers.
+    const allowPlainHttp = r.boolean("allowPlainHttp");
     if (entries) problems.push(...hostnameClashes(entries, drafts));
     problems.push(...foldersFitProblems(drafts, dataVolumeSizeGb, !!entries));
 
@@ -404,9 +482,9 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
 
     if (problems.length > 0) throw new ConfigError(problems);
     // Every value below was checked above; the non-null assertions only tell the compiler so.
-    const shared = { letsEncryptEmail: letsEncryptEmail || undefined, letsEncryptStaging: letsEncryptStaging! };
+    const shared = { allowPlainHttp: allowPlainHttp!, letsEncryptEmail: letsEncryptEmail || undefined, letsEncryptStaging: letsEncryptStaging! };
     const workshops = drafts.map((d, i): Workshop => finishHub(d, entries ? entries[i].name! : namespace!, shared, entries ? entries[i].name : undefined));
-    const warnings = storageWarnings(workshops, dataVolumeSizeGb!);
+    const warnings = [...storageWarnings(workshops, dataVolumeSizeGb!), ...plainHttpWarnings(allowPlainHttp!, workshops)];
     return {
         site,
         cloud: cloud!,
@@ -460,13 +538,18 @@ const WORKSHOP_LIST_KEYS = {
 interface HubDraft {
     /** Names the settings in messages: the site's keys, or a workshop entry's paths. */
     readonly label: (key: string) => string;
+    /** The name, given or automatic; undefined with `auto` until the public IP is known (a site without esiphub:publicIp). */
     readonly hostname?: string;
+    readonly autoHostname: boolean;
+    /** HTTPS: a valid hostname setting, a name or `auto`. */
+    readonly tls: boolean;
     readonly users?: string[];
+    readonly attendees?: string[];
     /** "62 accounts (esiphub:users 60 + 2 esiphub:extraUsers)", for the capacity messages. */
     readonly accounts?: string;
     readonly adminUsers: string[];
     readonly maxServers?: number;
-    readonly image?: { name?: string; tag?: string };
+    readonly image?: { name?: string; tag?: string; digest?: string };
     readonly memoryLimit?: Quantity;
     readonly memoryGuarantee?: Quantity;
     readonly cpuLimit?: number;
@@ -478,28 +561,59 @@ interface HubDraft {
     readonly startTimeout?: number;
     readonly cullIdleTimeout?: number;
     readonly userPlaceholders?: number;
+    readonly egress?: UserEgress;
+}
+
+/** Where a hub is read: the project folder (for its README file), the site's public IP, and the workshop's name if any. */
+interface HubContext {
+    readonly projectDir: string;
+    readonly publicIp?: string;
+    /** `esiphub:workshops[i].name` (empty when that name is bad); absent for the one hub of a site without workshops. */
+    readonly workshop?: string;
 }
 
 /** A hub's own settings (the site's flat keys, or a workshop's entry over them). */
-function readHub(r: Reader, projectDir: string, problems: string[]): HubDraft {
-    const hostname = r.string("hubHostname", { pattern: /^(|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/, allowed: "empty or a lower-case DNS name such as hub.example.org" });
+function readHub(r: Reader, context: HubContext, problems: string[]): HubDraft {
     return {
         label: r.label,
-        hostname: hostname || undefined,
+        ...readHostname(r, context, problems),
         ...readAccounts(r, problems),
         ...readServerResources(r, problems),
+        egress: parseUserEgress(r.array("userEgressPorts"), problems, r.label),
         perUser: r.quantity("storagePerUser", "a storage size such as 10Gi"),
         scratch: r.quantity("scratchSize", "a storage size such as 100Gi"),
         materials: r.quantity("materialsSize", "a storage size such as 20Gi"),
-        quickstartReadme: readQuickstartReadme(r, projectDir, problems),
+        quickstartReadme: readQuickstartReadme(r, context.projectDir, problems),
         startTimeout: r.integer("startTimeout", 60, 3600),
         cullIdleTimeout: r.integer("cullIdleTimeout", 300, 86400),
         userPlaceholders: r.integer("userPlaceholders", 0, 1000),
     };
 }
 
+/**
+ * `hubHostname`: a name, `auto` or empty. The automatic name of the one hub is sslipHostname(public IP); a workshop's
+ * is workshopSslipHostname, which the router must know to route and certify, so with workshops it needs the public IP.
+ */
+function readHostname(r: Reader, context: HubContext, problems: string[]): Pick<HubDraft, "hostname" | "autoHostname" | "tls"> {
+    const setting = r.string("hubHostname", {
+        pattern: /^(|auto|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/,
+        allowed: 'empty, "auto" or a lower-case DNS name such as hub.example.org',
+    });
+    const autoHostname = setting === AUTO_HOSTNAME;
+    if (!autoHostname) return { hostname: setting || undefined, autoHostname, tls: !!setting };
+    const { publicIp, workshop } = context;
+    if (workshop !== undefined && !publicIp) {
+        problems.push(
+            `${r.label("hubHostname")}: auto on a site of workshops needs ${NAMESPACE}:publicIp (each workshop's name, <workshop>.<IP with dashes>.${SSLIP_DOMAIN}, is routed and certified by name); set it, or give the workshop a hostname`,
+        );
+    }
+    // With the public IP configured, the automatic name is known now; otherwise only once the cloud gives the IP.
+    const hostname = publicIp ? (workshop === undefined ? sslipHostname(publicIp) : workshop ? workshopSslipHostname(workshop, publicIp) : undefined) : undefined;
+    return { hostname, autoHostname, tls: true };
+}
+
 /** The accounts, the admins among them, and the servers that may run at once. */
-function readAccounts(r: Reader, problems: string[]): Pick<HubDraft, "users" | "accounts" | "adminUsers" | "maxServers"> {
+function readAccounts(r: Reader, problems: string[]): Pick<HubDraft, "users" | "attendees" | "accounts" | "adminUsers" | "maxServers"> {
     const k = r.label;
     const userCount = r.integer("users", 1, 1000);
     const userPattern = r.string("userPattern");
@@ -516,14 +630,22 @@ function readAccounts(r: Reader, problems: string[]): Pick<HubDraft, "users" | "
     const accounts = users && (baseKey === "userNames" || userCount !== undefined) ? accountsText(users.length, baseKey, users.length - (userNames.length || userCount!), k) : undefined;
     const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
     const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
-    return { users, accounts, adminUsers, maxServers };
+    const attendees = users?.slice(0, users.length - extraUsers.length);
+    return { users, attendees, accounts, adminUsers, maxServers };
 }
 
 /** The notebook image and what each server is given of memory and CPU. */
 function readServerResources(r: Reader, problems: string[]): Pick<HubDraft, "image" | "memoryLimit" | "memoryGuarantee" | "cpuLimit" | "cpuGuarantee"> {
     const k = r.label;
-    const name = r.string("notebookImage", { pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?$/, allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag)" });
-    const tag = r.string("notebookTag", { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, allowed: "an image tag such as 2025-03-14" });
+    const notebookImage = r.string("notebookImage", {
+        pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(@sha256:[0-9a-f]{64})?$/,
+        allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag), or NAME@sha256: and its 64 hex digits",
+    });
+    const [name, digest] = notebookImage?.split("@") ?? [];
+    const tag = r.string("notebookTag", { pattern: /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/, allowed: "an image tag such as 2025-03-14" });
+    if (notebookImage && tag === "" && !digest) {
+        problems.push(`${k("notebookTag")}: required unless ${k("notebookImage")} pins a digest (NAME@sha256:...)`);
+    }
     const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
     const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
     if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
@@ -534,7 +656,7 @@ function readServerResources(r: Reader, problems: string[]): Pick<HubDraft, "ima
     if (cpuLimit !== undefined && cpuGuarantee !== undefined && cpuGuarantee > cpuLimit) {
         problems.push(`${k("cpuGuarantee")}: ${cpuGuarantee} is more than ${k("cpuLimit")} ${cpuLimit}; the guarantee must not exceed the limit`);
     }
-    return { image: { name, tag }, memoryLimit, memoryGuarantee, cpuLimit, cpuGuarantee };
+    return { image: { name, tag, ...(digest ? { digest } : {}) }, memoryLimit, memoryGuarantee, cpuLimit, cpuGuarantee };
 }
 
 /** The README's text: the setting, the file it names (relative to the project), or undefined for the built-in one. */
@@ -546,22 +668,26 @@ function readQuickstartReadme(r: Reader, projectDir: string, problems: string[])
         problems.push(`${k("quickstartReadmeFile")}: set either it or ${k("quickstartReadme")}, not both`);
         return undefined;
     }
-    if (!readmeFile) return readmeText || undefined;
-    const file = path.resolve(projectDir, readmeFile);
-    if (!fs.existsSync(file)) {
-        problems.push(`${k("quickstartReadmeFile")}: no file at "${readmeFile}" (resolved to ${file})`);
-        return undefined;
+    let text: string | undefined = readmeText || undefined;
+    if (readmeFile) {
+        const read = readProjectTextFile(projectDir, readmeFile);
+        if (typeof read === "string") problems.push(`${k("quickstartReadmeFile")}: ${read}`);
+        else text = read.text;
     }
-    return fs.readFileSync(file, "utf8");
+    const problem = text === undefined ? undefined : readmeTextProblem(text);
+    if (problem) problems.push(`${k(readmeFile ? "quickstartReadmeFile" : "quickstartReadme")}: ${problem}`);
+    return text;
 }
 
 /** A checked draft as the program uses it. */
-function finishHub(d: HubDraft, namespace: string, shared: { letsEncryptEmail?: string; letsEncryptStaging: boolean }, name: string | undefined): Workshop {
+function finishHub(d: HubDraft, namespace: string, shared: Pick<HubConfig, "allowPlainHttp" | "letsEncryptEmail" | "letsEncryptStaging">, name: string | undefined): Workshop {
     const hub: HubConfig = {
         namespace,
         hostname: d.hostname,
+        autoHostname: d.autoHostname,
+        tls: d.tls,
         ...shared,
-        image: { name: d.image!.name!, tag: d.image!.tag! },
+        image: { name: d.image!.name!, tag: d.image!.tag!, ...(d.image!.digest ? { digest: d.image!.digest } : {}) },
         memoryLimit: d.memoryLimit!.text,
         memoryGuarantee: d.memoryGuarantee!.text,
         cpuLimit: d.cpuLimit,
@@ -572,7 +698,9 @@ function finishHub(d: HubDraft, namespace: string, shared: { letsEncryptEmail?: 
         maxServers: d.maxServers!,
         quickstartReadme: d.quickstartReadme,
         users: d.users!,
+        attendees: d.attendees!,
         adminUsers: d.adminUsers,
+        egress: d.egress!,
     };
     const storage: HubStorageSizes = {
         perUser: d.perUser!.text,
@@ -623,6 +751,10 @@ function foldersFitProblems(drafts: readonly HubDraft[], volumeGb: number | unde
 
 /** The records the program makes need a name to publish, inside the zone. */
 function dnsProblems(provider: DnsProvider, zone: string | undefined, cloud: Cloud | undefined, drafts: readonly HubDraft[], several: boolean): string[] {
+    const automatic = drafts.find((d) => d.autoHostname);
+    if (automatic) {
+        return [`${NAMESPACE}:dns: "${provider}" publishes a name of ${NAMESPACE}:dnsZone; with ${automatic.label("hubHostname")} auto, ${SSLIP_DOMAIN} answers for the name: set "none", or a hostname in the zone`];
+    }
     const problems: string[] = [];
     if (!drafts.some((d) => d.hostname)) {
         const where = several ? `a hubHostname on a workshop (or ${NAMESPACE}:hubHostname)` : `${NAMESPACE}:hubHostname`;
@@ -745,6 +877,97 @@ function storageWarnings(workshops: readonly Workshop[], volumeGb: number): stri
     }
     const each = workshops.map((w) => `${w.name} ${gb(need(w))}`).join(", ");
     return [`${NAMESPACE}:dataVolumeSize: the workshops' homes at their quotas, scratch and materials (${each}) = ${gb(total)}, ${over} (raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower the workshops' storagePerUser)`];
+}
+
+/** `esiphub:allowPlainHttp` is for development: said on every `plan` and `up`, whether or not it changes anything. */
+function plainHttpWarnings(allowPlainHttp: boolean, workshops: readonly Workshop[]): string[] {
+    if (!allowPlainHttp) return [];
+    const plain = workshops.filter((w) => !w.hub.tls);
+    const several = workshops.length > 1 || workshops[0].name !== undefined;
+    if (plain.length === 0) {
+        return [`${NAMESPACE}:allowPlainHttp: true, but ${several ? "every workshop's hub" : "the hub"} has HTTPS (${NAMESPACE}:hubHostname), so it changes nothing; remove it`];
+    }
+    const which = several ? `the hubs of ${plain.map((w) => w.name).join(", ")} serve` : "the hub serves";
+    return [
+        `${NAMESPACE}:allowPlainHttp: true: ${which} plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; ` +
+            `for development only: give ${several ? "each" : "it"} a name (${NAMESPACE}:hubHostname, or "auto") before any workshop`,
+    ];
+}
+
+/** The value that asks for an automatic hub name (`esiphub:hubHostname: auto`). */
+export const AUTO_HOSTNAME = "auto";
+
+/** `esiphub:userEgressPorts`: `["all"]`, or ports as `PORT` / `PORT/tcp` / `PORT/udp`, added to what a workshop needs. */
+function parseUserEgress(entries: string[] | undefined, problems: string[], k: (key: string) => string = flatLabel): UserEgress | undefined {
+    if (entries === undefined) return undefined;
+    if (entries.includes("all")) {
+        if (entries.length > 1) problems.push(`${k("userEgressPorts")}: "all" opens every port; list it alone`);
+        return { all: true };
+    }
+    const ports = [...WORKSHOP_EGRESS_PORTS];
+    entries.forEach((entry, i) => {
+        const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(entry.trim());
+        const port = m ? Number(m[1]) : NaN;
+        if (!m || port < 1 || port > 65535) {
+            problems.push(`${k("userEgressPorts")}: item ${i + 1} must be a port from 1 to 65535 as PORT or PORT/udp (or the list ["all"]), got "${entry}"`);
+            return;
+        }
+        const protocol = (m[2] ?? "tcp").toUpperCase() as EgressPort["protocol"];
+        if (!ports.some((p) => p.port === port && p.protocol === protocol)) ports.push({ port, protocol });
+    });
+    return { all: false, ports };
+}
+
+/** The quickstart README goes into the chart's values and every home: text, small, and never a key. */
+export const README_MAX_BYTES = 64 * 1024;
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----|PuTTY-User-Key-File-\d+:/;
+
+/** What is wrong with a quickstart README's text, or undefined. */
+function readmeTextProblem(text: string): string | undefined {
+    if (PRIVATE_KEY.test(text)) return "contains a private key, which would be copied into every user's home; remove it";
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > README_MAX_BYTES) return `is ${bytes} bytes, more than ${README_MAX_BYTES} (it travels in the chart's values to every home); link to larger material instead`;
+    return undefined;
+}
+
+/**
+ * A text file named by a setting, read only from inside the project folder: a relative path without `..`, a regular
+ * file that does not lead out of the folder through a symbolic link, UTF-8, at most README_MAX_BYTES. The text, or
+ * what is wrong (with the path as written).
+ */
+export function readProjectTextFile(projectDir: string, relative: string): { text: string } | string {
+    const inside = "must be a path inside the project folder, relative to it";
+    if (path.isAbsolute(relative)) return `${inside} (not an absolute path), got "${relative}"`;
+    if (relative.split(/[\\/]/).includes("..")) return `${inside}, without "..", got "${relative}"`;
+    let real: string;
+    let root: string;
+    try {
+        root = fs.realpathSync(projectDir);
+        real = fs.realpathSync(path.join(projectDir, relative));
+    } catch {
+        return `no file at "${relative}" in the project folder`;
+    }
+    if (!real.startsWith(root + path.sep)) return `"${relative}" leads out of the project folder through a symbolic link; copy the file into the folder`;
+    let fd: number;
+    try {
+        // The resolved path, without following a link planted there since: what was checked is what is read.
+        fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (e) {
+        return `cannot read "${relative}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    }
+    try {
+        const stat = fs.fstatSync(fd);
+        if (!stat.isFile()) return `"${relative}" is not a regular file`;
+        if (stat.size > README_MAX_BYTES) return `"${relative}" is ${stat.size} bytes, more than ${README_MAX_BYTES} (it travels in the chart's values to every home); link to larger material instead`;
+        const bytes = fs.readFileSync(fd);
+        try {
+            return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+        } catch {
+            return `"${relative}" is not UTF-8 text`;
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
 }
 
 /** True when the two absolute paths are equal or one is inside the other. */

@@ -12,6 +12,8 @@ export interface ClusterNode {
     readonly privateIp: pulumi.Output<string>;
     /** The SSH connection for remote commands on this node (workers hop through the master's public IP). */
     readonly connection: pulumi.Output<command.types.input.remote.ConnectionArgs>;
+    /** Its SSH host public key (`ssh-ed25519 AAAA...`), made by the program and installed at first boot. */
+    readonly hostKey: pulumi.Output<string>;
     /** The VM resource, for `dependsOn`. */
     readonly instance: pulumi.Resource;
 }

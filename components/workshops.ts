@@ -37,6 +37,7 @@ export const WORKSHOP_SETTINGS: readonly string[] = [
     "cullIdleTimeout",
     "userPlaceholders",
     "hubHostname",
+    "userEgressPorts",
 ];
 
 /**

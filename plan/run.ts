@@ -76,7 +76,7 @@ class RecordingMonitor extends MockMonitor {
     stackOutputs: Record<string, unknown> | undefined;
     rawStackOutputs: Record<string, unknown> | undefined;
 
-    constructor() {
+    constructor(private readonly onRegister: (type: string) => void = () => undefined) {
         super({
             call: (args: MockCallArgs) => {
                 const answer = OFFLINE_INVOKES[args.token];
@@ -96,6 +96,7 @@ class RecordingMonitor extends MockMonitor {
     }
 
     async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        this.onRegister(req.getType());
         return super.registerResource(req, (err: any, response: any) => {
             if (err) {
                 this.errors.push(`${req.getType()} "${req.getName()}": ${err.message ?? err}`);
@@ -144,6 +145,8 @@ export interface PlanOptions {
     /** Raw config (`namespace:key` → value) visible to the program through `pulumi.Config`. */
     config?: Record<string, string>;
     secretKeys?: string[];
+    /** Called with the type of each registration the program asks for, before the engine answers (failed runs too). */
+    onRegister?: (type: string) => void;
 }
 
 let running = false;
@@ -175,7 +178,7 @@ async function planInStore(
     options: PlanOptions,
 ): Promise<PlanResult> {
     running = true;
-    const monitor = new RecordingMonitor();
+    const monitor = new RecordingMonitor(options.onRegister);
     const unhandled: string[] = [];
     // A failed registration leaves its dependents waiting forever: end the run at the first failure.
     let failNow: (e: Error) => void = () => undefined;

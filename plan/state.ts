@@ -25,7 +25,50 @@ function randomAlphabet(inputs: Record<string, any>): string {
     return parts.join("") || "abcdefghijklmnopqrstuvwxyz";
 }
 
+/** An SSH wire-format string: a uint32 length, then the bytes (RFC 4251, section 5). */
+function sshString(data: Buffer | string): Buffer {
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+}
+
+/** A PEM block as Go's pem.EncodeToMemory writes it: base64 in lines of 64. */
+function pemBlock(type: string, der: Buffer): string {
+    const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+    return `-----BEGIN ${type}-----\n${lines.join("\n")}\n-----END ${type}-----\n`;
+}
+
+/**
+ * An ED25519 key pair of a name, in the formats terraform-provider-tls gives (internal/provider/resource_private_key.go
+ * and common_key.go): private_key_openssh from x/crypto/ssh MarshalPrivateKey (openssh-key-v1, no cipher, no comment,
+ * PROTOCOL.key of OpenSSH), public_key_openssh from MarshalAuthorizedKey ("ssh-ed25519 BASE64\n", no comment), the
+ * PKCS#8 PEM and the SHA256 fingerprint. The seed comes from the name, so repeated plans print the same key.
+ */
+export function offlineEd25519(name: string): Record<string, string> {
+    const seed = crypto.createHash("sha256").update(`host-key/${name}`).digest();
+    // PKCS#8 of an Ed25519 seed (RFC 8410): a fixed prefix, then the 32 bytes.
+    const privateKey = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+    const publicRaw = crypto.createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(-32);
+    const publicBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(publicRaw)]);
+    const check = seed.subarray(0, 4);
+    let section = Buffer.concat([check, check, sshString("ssh-ed25519"), sshString(publicRaw), sshString(Buffer.concat([seed, publicRaw])), sshString("")]);
+    const padding = Buffer.from(Array.from({ length: (8 - (section.length % 8)) % 8 }, (_, i) => i + 1));
+    section = Buffer.concat([section, padding]);
+    const none = sshString("none");
+    const body = Buffer.concat([Buffer.from("openssh-key-v1\0"), none, none, sshString(""), Buffer.from([0, 0, 0, 1]), sshString(publicBlob), sshString(section)]);
+    return {
+        privateKeyOpenssh: pemBlock("OPENSSH PRIVATE KEY", body),
+        publicKeyOpenssh: `ssh-ed25519 ${publicBlob.toString("base64")}\n`,
+        privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+        publicKeyPem: crypto.createPublicKey(privateKey).export({ format: "pem", type: "spki" }).toString(),
+        publicKeyFingerprintSha256: `SHA256:${crypto.createHash("sha256").update(publicBlob).digest("base64").replace(/=+$/, "")}`,
+    };
+}
+
 export const OFFLINE_STATE: Record<string, OfflineState> = {
+    // @pulumi/tls: a node's SSH host key (components/cloud.ts), in the provider's own formats.
+    "tls:index/privateKey:PrivateKey": (name) => offlineEd25519(name),
     // @pulumi/random: generated values, and the bcrypt hash of a password as the provider makes it.
     "random:index/randomPassword:RandomPassword": (name, inputs) => {
         const result = offlineValue(name, inputs.length ?? 16, randomAlphabet(inputs));

@@ -9,7 +9,8 @@ export const PACK_NAME = "esiphub";
 
 /**
  * A policy pack cannot read the stack's configuration, so a rule that needs it takes it as policy configuration
- * under the same name, e.g. `{"nfs-data-volume-retained": {"keepDataOnDestroy": false}}` in the file given to
+ * under the same name, e.g. `{"nfs-data-volume-retained": {"keepDataOnDestroy": false}}` or
+ * `{"hub-https": {"allowPlainHttp": true}}` in the file given to
  * `pulumi preview --policy-pack policy --policy-pack-config FILE`.
  */
 export const STACK_CONTEXT_SCHEMA: PolicyConfigSchema = {
@@ -19,12 +20,17 @@ export const STACK_CONTEXT_SCHEMA: PolicyConfigSchema = {
             default: true,
             description: "Mirror of esiphub:keepDataOnDestroy: false allows `pulumi destroy` to delete the NFS data volume.",
         },
+        allowPlainHttp: {
+            type: "boolean",
+            default: false,
+            description: "Mirror of esiphub:allowPlainHttp: true allows a hub without HTTPS (development only).",
+        },
     },
 };
 
 export function stackContextOf(args: Pick<ResourceValidationArgs, "getConfig">): StackContext {
-    const config = args.getConfig<{ keepDataOnDestroy?: boolean }>();
-    return { keepDataOnDestroy: config.keepDataOnDestroy ?? true };
+    const config = args.getConfig<{ keepDataOnDestroy?: boolean; allowPlainHttp?: boolean }>();
+    return { keepDataOnDestroy: config.keepDataOnDestroy ?? true, allowPlainHttp: config.allowPlainHttp ?? false };
 }
 
 /** What CrossGuard hands a resource policy, as the rules' neutral view (it sees `protect` but not `retainOnDelete`). */

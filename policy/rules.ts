@@ -24,6 +24,8 @@ export interface ResourceView {
 export interface StackContext {
     /** `esiphub:keepDataOnDestroy`: the data volume must survive `pulumi destroy`. */
     keepDataOnDestroy: boolean;
+    /** `esiphub:allowPlainHttp`: the hub may serve plain HTTP (development only); false when absent. */
+    allowPlainHttp?: boolean;
 }
 
 export interface Violation {
@@ -143,6 +145,52 @@ const noPublicAdminPorts: Rule = {
                 messages.push(
                     `${opening.where}opens ${guarded.service} (port ${guarded.port}) to ${everywhere.join(" and ")}; ` +
                         `allow it ${guarded.allowed}`,
+                );
+            }
+        }
+        return messages;
+    },
+};
+
+/** Private (RFC 1918) and shared (RFC 6598) ranges: the node subnet and VPNs, not other tenants' floating IPs. */
+const PRIVATE_RANGES: readonly [number, number][] = [
+    [0x0a000000, 8],
+    [0xac100000, 12],
+    [0xc0a80000, 16],
+    [0x64400000, 10],
+];
+
+/** The prefix length of a public IPv4 CIDR, or undefined for anything else (private, IPv6, malformed, /0). */
+function publicPrefix(source: unknown): number | undefined {
+    const m = typeof source === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(source.trim()) : null;
+    if (!m) return undefined;
+    const octets = m.slice(1, 5).map(Number);
+    const prefix = Number(m[5]);
+    if (octets.some((o) => o > 255) || prefix < 1 || prefix > 32) return undefined;
+    const address = octets.reduce((a, o) => a * 256 + o, 0);
+    const inside = ([net, bits]: [number, number]) => Math.floor(address / 2 ** (32 - bits)) === Math.floor(net / 2 ** (32 - bits));
+    return PRIVATE_RANGES.some(inside) ? undefined : prefix;
+}
+
+/** Admin ranges wider than this may hold other projects' floating IPs on the same cloud. */
+export const WIDEST_ADMIN_PREFIX = 24;
+
+const narrowAdminCidrs: Rule = {
+    name: "admin-cidrs-narrow",
+    description: `SSH (22) and the Kubernetes API (6443) are open to public ranges no wider than /${WIDEST_ADMIN_PREFIX}.`,
+    enforcement: "advisory",
+    check(resource) {
+        const messages: string[] = [];
+        for (const opening of openings(resource)) {
+            const wide = opening.sources.filter((s) => {
+                const prefix = publicPrefix(s);
+                return prefix !== undefined && prefix < WIDEST_ADMIN_PREFIX;
+            });
+            if (wide.length === 0) continue;
+            for (const guarded of GUARDED_PORTS.filter((g) => g.port !== 2049 && coversPort(opening, g.port))) {
+                messages.push(
+                    `${opening.where}opens ${guarded.service} (port ${guarded.port}) to ${wide.join(" and ")}, wider than a /${WIDEST_ADMIN_PREFIX}: ` +
+                        "a range that wide can hold other projects' floating IPs; list your own addresses in esiphub:adminCidrs (`esiphub admin-ip SITE --mine`)",
                 );
             }
         }
@@ -305,6 +353,19 @@ const chartsPinned: Rule = {
     },
 };
 
+/** An image digest as it follows a name or a tag: `@sha256:` and 64 hex digits. */
+const IMAGE_DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+/** The notebook image as the chart's values give it: name, tag (without a digest) and whether a digest pins it. */
+function notebookImage(values: Record<string, any>): { name: unknown; tag: string | undefined; digest: boolean } {
+    const name = at(values, "singleuser.image.name");
+    const rawTag = at(values, "singleuser.image.tag");
+    const digest = [name, rawTag].some((v) => typeof v === "string" && IMAGE_DIGEST.test(v));
+    const tag = typeof rawTag === "string" && rawTag !== "" ? rawTag.replace(IMAGE_DIGEST, "") : undefined;
+    const tagInName = typeof name === "string" ? /:([^:/@]+)(@|$)/.exec(name)?.[1] : undefined;
+    return { name, tag: tag || tagInName, digest };
+}
+
 const notebookImagePinned: Rule = {
     name: "notebook-image-pinned",
     description: "The notebook image has a tag other than `latest`.",
@@ -313,39 +374,114 @@ const notebookImagePinned: Rule = {
         if (chartName(resource) !== HUB_CHART) return [];
         const values = valuesOf(resource);
         if (!values) return [UNREADABLE_VALUES];
-        const name = at(values, "singleuser.image.name");
-        const tag = at(values, "singleuser.image.tag");
-        const tagInName = typeof name === "string" ? /:([^:/]+)$/.exec(name)?.[1] : undefined;
-        const effective = typeof tag === "string" && tag !== "" ? tag : tagInName;
-        if (effective === undefined) return ["singleuser.image.tag is not set: the chart's default tag would not match the custom image (esiphub:notebookTag)"];
-        if (effective === "latest") {
+        const image = notebookImage(values);
+        if (image.tag === undefined) return ["singleuser.image.tag is not set: the chart's default tag would not match the custom image (esiphub:notebookTag)"];
+        if (image.tag === "latest" && !image.digest) {
             return ['the notebook image tag is "latest": servers started minutes apart can get different images; pin a dated tag (esiphub:notebookTag)'];
         }
         return [];
     },
 };
 
-/** The admin user names the hub gets: `hub.config.<Class>.admin_users` lists and `admin_users = …` lines in hub.extraConfig. */
-export function hubAdminUsers(values: Record<string, any>): string[] {
-    const admins = new Set<string>();
+const notebookImageDigest: Rule = {
+    name: "notebook-image-digest",
+    description: "The notebook image is pinned by its digest (`NAME@sha256:...`), not by a tag alone.",
+    enforcement: "advisory",
+    check(resource) {
+        if (chartName(resource) !== HUB_CHART) return [];
+        const values = valuesOf(resource);
+        if (!values) return [UNREADABLE_VALUES];
+        const image = notebookImage(values);
+        if (image.digest || image.tag === undefined) return [];
+        return [
+            `the notebook image ${String(image.name)}:${image.tag} is pinned by its tag alone, which its registry lets anyone with push rights move to another image; ` +
+                "pin its digest: esiphub:notebookImage NAME@sha256:... (`docker buildx imagetools inspect NAME:TAG` prints it)",
+        ];
+    },
+};
+
+/**
+ * The user names a hub config trait of the hub's values is set to: `hub.config.<Class>.<trait>` lists and
+ * `c.<Class>.<trait> = …` lines in hub.extraConfig; undefined when nothing sets it.
+ */
+function hubUserSet(values: Record<string, any>, trait: string): string[] | undefined {
+    let set = false;
+    const names = new Set<string>();
     const config = at(values, "hub.config");
     if (isObject(config)) {
         for (const section of Object.values(config)) {
-            if (isObject(section) && Array.isArray(section.admin_users)) {
-                section.admin_users.filter((u): u is string => typeof u === "string").forEach((u) => admins.add(u));
+            if (isObject(section) && Array.isArray(section[trait])) {
+                set = true;
+                (section[trait] as unknown[]).filter((u): u is string => typeof u === "string").forEach((u) => names.add(u));
             }
         }
     }
     const extraConfig = at(values, "hub.extraConfig");
     const snippets = isObject(extraConfig) ? Object.values(extraConfig) : [];
+    // c.Authenticator.admin_users = set(["a", "b"]) | {"a", "b"} | ["a", "b"]
+    const assignment = new RegExp(`\\.${trait}\\s*=\\s*(?:set\\(\\s*)?[[{(]([^\\]})]*)[\\]})]`, "g");
     for (const snippet of snippets.filter((s): s is string => typeof s === "string")) {
-        // c.Authenticator.admin_users = set(["a", "b"]) | {"a", "b"} | ["a", "b"]
-        for (const m of snippet.matchAll(/\.admin_users\s*=\s*(?:set\(\s*)?[[{(]([^\]})]*)[\]})]/g)) {
-            for (const name of m[1].matchAll(/(["'])((?:(?!\1).)*)\1/g)) admins.add(name[2]);
+        for (const m of snippet.matchAll(assignment)) {
+            set = true;
+            for (const name of m[1].matchAll(/(["'])((?:(?!\1).)*)\1/g)) names.add(name[2]);
         }
     }
-    return [...admins].sort();
+    return set ? [...names].sort() : undefined;
 }
+
+/** The admin user names the hub gets: `hub.config.<Class>.admin_users` lists and `admin_users = …` lines in hub.extraConfig. */
+export function hubAdminUsers(values: Record<string, any>): string[] {
+    return hubUserSet(values, "admin_users") ?? [];
+}
+
+/** The attendees' accounts the hub's authenticator is told of (`attendee_users`); undefined when it is not told. */
+export function hubAttendeeUsers(values: Record<string, any>): string[] | undefined {
+    return hubUserSet(values, "attendee_users");
+}
+
+const adminsNotAttendees: Rule = {
+    name: "admins-not-attendees",
+    description: "No hub admin is an attendee's account (esiphub:userPattern or esiphub:userNames): admins can open every server and read every home.",
+    enforcement: "mandatory",
+    check(resource) {
+        if (chartName(resource) !== HUB_CHART) return [];
+        const values = valuesOf(resource);
+        if (!values) return [UNREADABLE_VALUES];
+        const admins = hubAdminUsers(values);
+        if (admins.length === 0) return [];
+        const attendees = hubAttendeeUsers(values);
+        if (attendees === undefined) {
+            return ["the hub's values do not say which accounts are the attendees' (c.PregeneratedAuthenticator.attendee_users), so no admin can be told apart from an attendee"];
+        }
+        const clash = admins.filter((a) => attendees.includes(a));
+        if (clash.length === 0) return [];
+        const one = clash.length === 1;
+        return [
+            `${one ? "hub admin" : "hub admins"} ${clash.join(", ")} ${one ? "is an attendee's account" : "are attendees' accounts"} (esiphub:userPattern / esiphub:userNames), ` +
+                "and an admin can open every server and read every home; give the organisers accounts of their own in esiphub:extraUsers and name those in esiphub:adminUsers",
+        ];
+    },
+};
+
+const hubHttps: Rule = {
+    name: "hub-https",
+    description: "The hub serves HTTPS, so that attendees' passwords and session cookies never cross the network in clear (plain HTTP only with esiphub:allowPlainHttp, for development).",
+    enforcement: "mandatory",
+    usesStackContext: true,
+    check(resource, ctx) {
+        if (chartName(resource) !== HUB_CHART || ctx.allowPlainHttp) return [];
+        const values = valuesOf(resource);
+        if (!values) return [UNREADABLE_VALUES];
+        if (at(values, "proxy.https.enabled") === true) return [];
+        // A workshop's hub behind the site's router (esiphub:workshops): the router ends TLS for the hub's public URL.
+        const publicUrl = at(values, "hub.config.JupyterHub.public_url");
+        if (typeof publicUrl === "string" && publicUrl.startsWith("https://")) return [];
+        return [
+            "the hub serves plain HTTP: attendees' passwords and session cookies would cross the venue's network in clear; " +
+                'set esiphub:hubHostname (a name of your own, or "auto" for <public IP>.sslip.io), or esiphub:allowPlainHttp: true for development only',
+        ];
+    },
+};
 
 const enoughAdmins: Rule = {
     name: "two-hub-admins",
@@ -371,6 +507,10 @@ export const RULES: readonly Rule[] = [
     chartsPinned,
     notebookImagePinned,
     enoughAdmins,
+    adminsNotAttendees,
+    hubHttps,
+    notebookImageDigest,
+    narrowAdminCidrs,
 ];
 
 /** Runs every rule on one resource. A rule that cannot judge the resource is a violation here: nothing passes unseen. */

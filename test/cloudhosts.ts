@@ -11,8 +11,11 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { OFFLINE_INVOKES } from "../plan/invokes";
 import { planProgram, PlanResult, stackConfig, testConfig, Site } from "./mocks";
+import * as YAML from "yaml";
 import { ClusterHosts } from "../components/hosts";
 import { SiteConfig } from "../components/config";
+import { OFFLINE_STATE } from "../plan/state";
+import { resourcesOfType } from "./mocks";
 
 export interface HostsPlan extends PlanResult {
     config: SiteConfig;
@@ -28,6 +31,7 @@ function hostOutputs(hosts: ClusterHosts): Record<string, unknown> {
         sshCommand: hosts.sshCommand,
         nodes: nodes.map((n) => ({ name: n.name, role: n.role, privateIp: n.privateIp })),
         connections: Object.fromEntries(nodes.map((n) => [n.name, n.connection])),
+        hostKeys: Object.fromEntries(nodes.map((n) => [n.name, n.hostKey])),
         nfs: hosts.nfs.name,
         dataVolumeId: hosts.dataVolume.id,
         volumeSerial: hosts.dataVolume.serial,
@@ -97,4 +101,39 @@ export function failureCases(title: string, cases: { title: string; run: Failure
             });
         }
     });
+}
+
+export const HOST_KEY = "tls:index/privateKey:PrivateKey";
+
+/**
+ * Pinned host keys, for the instances of `instanceType` named by `nodeName` of the plan: one ED25519 key of the
+ * program per VM, installed by its user data (secret: masked in what is shown, the key in the clear values kept for
+ * tests), every connection pinning its own node's key and, through the master, the master's.
+ */
+export function assertHostKeysPinned(plan: HostsPlan, instanceType: string, nodeName: (instance: { inputs: Record<string, unknown>; name: string }) => string): void {
+    const keys = resourcesOfType(plan, HOST_KEY);
+    const instances = resourcesOfType(plan, instanceType);
+    assert.strictEqual(keys.length, instances.length, "one host key per VM");
+    const hostKeys = plan.rawOutputs.hostKeys as Record<string, string>;
+    const connections = plan.rawOutputs.connections as Record<string, { hostKey: string; proxy?: { host: string; hostKey: string } }>;
+    const masterName = Object.keys(hostKeys).find((n) => n.endsWith("-master"))!;
+    for (const instance of instances) {
+        const node = nodeName(instance);
+        const key = keys.find((k) => k.name === `${instance.name}-host-key`);
+        assert.ok(key, `${node} has a host key of its own`);
+        assert.deepStrictEqual(key.inputs, { algorithm: "ED25519" });
+        assert.ok(instance.dependencies.includes(key.urn), `${node}'s VM waits for its key`);
+        const made = OFFLINE_STATE[HOST_KEY](key.name, {}) as { privateKeyOpenssh: string; publicKeyOpenssh: string };
+        assert.strictEqual(instance.inputs.userData, "[secret]", `${node}'s user data is a secret`);
+        const userData = YAML.parse(String(plan.rawInputs.get(instance.urn)!.userData));
+        assert.strictEqual(userData.hostname, node);
+        assert.deepStrictEqual(userData.ssh_keys, { ed25519_private: made.privateKeyOpenssh, ed25519_public: made.publicKeyOpenssh.trim() });
+        assert.strictEqual(userData.ssh_deletekeys, true);
+        assert.strictEqual(hostKeys[node], made.publicKeyOpenssh.trim(), `${node} hands its own key to the next layers`);
+        assert.strictEqual(connections[node].hostKey, hostKeys[node], `the connection to ${node} pins ${node}'s key`);
+        if (node === masterName) assert.strictEqual(connections[node].proxy, undefined);
+        else assert.strictEqual(connections[node].proxy?.hostKey, hostKeys[masterName], `the hop to ${node} pins the master's key`);
+    }
+    assert.strictEqual(new Set(Object.values(hostKeys)).size, Object.keys(hostKeys).length, "no two nodes share a key");
+    assert.doesNotMatch(JSON.stringify(plan.resources.map((r) => r.inputs)), /PRIVATE KEY/, "no private key in the inputs shown");
 }

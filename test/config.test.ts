@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, ConfigError, parseSiteConfig } from "../components/config";
+import { CONFIG_KEYS, ConfigError, notebookImageReference, parseSiteConfig, README_MAX_BYTES, readProjectTextFile, sslipHostname } from "../components/config";
 import { readStackConfig } from "../plan/stackfile";
 import { PROJECT_DIR, SITES, stackConfig, testConfig } from "./mocks";
 
@@ -55,7 +55,7 @@ describe("config", () => {
         });
 
         it("an explicit user list", () => {
-            const c = testConfig("nebula", { "esiphub:users": "3", "esiphub:userNames": '["ada","grace","katherine"]', "esiphub:adminUsers": '["ada"]' });
+            const c = testConfig("nebula", { "esiphub:users": "3", "esiphub:userNames": '["ada","grace","katherine"]', "esiphub:extraUsers": "[]", "esiphub:adminUsers": '["ada"]' });
             assert.deepStrictEqual(c.hub.users, ["ada", "grace", "katherine"]);
             assert.deepStrictEqual(c.hub.adminUsers, ["ada"]);
         });
@@ -117,6 +117,134 @@ describe("config", () => {
         });
     });
 
+    describe("safe in a room of strangers (issue 21)", () => {
+        const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
+
+        it("hubHostname auto: HTTPS on <public IP with dashes>.sslip.io, known now with esiphub:publicIp, later without", () => {
+            const later = testConfig("jetstream", { "esiphub:hubHostname": "auto", "esiphub:dns": "none", "esiphub:dnsZone": undefined });
+            assert.deepStrictEqual([later.hub.autoHostname, later.hub.tls, later.hub.hostname], [true, true, undefined]);
+            const known = testConfig("jetstream", { "esiphub:hubHostname": "auto", "esiphub:dns": "none", "esiphub:dnsZone": undefined, "esiphub:publicIp": "149.165.157.42" });
+            assert.strictEqual(known.hub.hostname, "149-165-157-42.sslip.io");
+            assert.strictEqual(sslipHostname("10.0.0.1"), "10-0-0-1.sslip.io");
+            // The shipped Nebula stack has no name of its own: it takes the automatic one, so it has HTTPS.
+            const nebula = testConfig("nebula");
+            assert.deepStrictEqual([nebula.hub.autoHostname, nebula.hub.tls], [true, true]);
+        });
+
+        it("hubHostname auto needs the Let's Encrypt address and publishes no record of its own", () => {
+            assert.deepStrictEqual(problems({ "esiphub:hubHostname": "auto", "esiphub:letsEncryptEmail": undefined, "esiphub:dns": "designate", "esiphub:dnsZone": "esipfed.org." }), [
+                "esiphub:letsEncryptEmail: required when esiphub:hubHostname is set (Let's Encrypt's contact address)",
+                'esiphub:dns: "designate" publishes a name of esiphub:dnsZone; with esiphub:hubHostname auto, sslip.io answers for the name: set "none", or a hostname in the zone',
+            ]);
+        });
+
+        it("allowPlainHttp: a warning on every run while true (development only), saying when it changes nothing", () => {
+            const plain = { "esiphub:hubHostname": undefined, "esiphub:letsEncryptEmail": undefined, "esiphub:dns": "none", "esiphub:dnsZone": undefined };
+            const off = testConfig("jetstream", plain);
+            assert.deepStrictEqual([off.hub.tls, off.hub.allowPlainHttp, off.warnings], [false, false, []]);
+            const on = testConfig("jetstream", { ...plain, "esiphub:allowPlainHttp": "true" });
+            assert.strictEqual(on.hub.allowPlainHttp, true);
+            assert.deepStrictEqual(on.warnings, [
+                "esiphub:allowPlainHttp: true: the hub serves plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; " +
+                    'for development only: give it a name (esiphub:hubHostname, or "auto") before any workshop',
+            ]);
+            assert.deepStrictEqual(testConfig("jetstream", { "esiphub:allowPlainHttp": "true" }).warnings, [
+                "esiphub:allowPlainHttp: true, but the hub has HTTPS (esiphub:hubHostname), so it changes nothing; remove it",
+            ]);
+        });
+
+        it("attendees are the workshop accounts, without the extra (organisers') accounts", () => {
+            const c = testConfig("jetstream");
+            assert.strictEqual(c.hub.attendees.length, 60);
+            assert.ok(!c.hub.attendees.includes("instructor") && !c.hub.attendees.includes("helper"));
+            assert.deepStrictEqual(testConfig("nebula").hub.adminUsers, ["instructor", "helper"]);
+        });
+
+        it("notebookImage pinned by digest: the tag may be empty; a malformed digest, or neither tag nor digest, is refused", () => {
+            const pinned = testConfig("jetstream", { "esiphub:notebookImage": `quay.io/jupyter/scipy-notebook@${DIGEST}`, "esiphub:notebookTag": "" });
+            assert.deepStrictEqual(pinned.hub.image, { name: "quay.io/jupyter/scipy-notebook", tag: "", digest: DIGEST });
+            assert.strictEqual(notebookImageReference(pinned.hub.image), `quay.io/jupyter/scipy-notebook@${DIGEST}`);
+            assert.strictEqual(notebookImageReference(testConfig("jetstream").hub.image), "ghcr.io/esipfed/esiphub-notebook:2026.11");
+            assert.deepStrictEqual(problems({ "esiphub:notebookTag": "" }), ["esiphub:notebookTag: required unless esiphub:notebookImage pins a digest (NAME@sha256:...)"]);
+            assert.deepStrictEqual(problems({ "esiphub:notebookImage": "quay.io/jupyter/scipy-notebook@sha256:abc" }), [
+                'esiphub:notebookImage: must be an image name such as quay.io/jupyter/scipy-notebook (no tag), or NAME@sha256: and its 64 hex digits, got "quay.io/jupyter/scipy-notebook@sha256:abc"',
+            ]);
+        });
+
+        it("userEgressPorts: the workshop's ports (HTTP, HTTPS, git, SSH) always, more by PORT or PORT/udp, or all", () => {
+            const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" }));
+            assert.deepStrictEqual(testConfig("jetstream").hub.egress, { all: false, ports: tcp(80, 443, 9418, 22) });
+            assert.deepStrictEqual(testConfig("jetstream", { "esiphub:userEgressPorts": '["8080", "123/udp", "443"]' }).hub.egress, {
+                all: false,
+                ports: [...tcp(80, 443, 9418, 22, 8080), { port: 123, protocol: "UDP" }],
+            });
+            assert.deepStrictEqual(testConfig("jetstream", { "esiphub:userEgressPorts": '["all"]' }).hub.egress, { all: true });
+            assert.deepStrictEqual(problems({ "esiphub:userEgressPorts": '["all", "25", "70000", "smtp"]' }), [
+                'esiphub:userEgressPorts: "all" opens every port; list it alone',
+            ]);
+            assert.deepStrictEqual(problems({ "esiphub:userEgressPorts": '["25", "70000", "smtp"]' }), [
+                'esiphub:userEgressPorts: item 2 must be a port from 1 to 65535 as PORT or PORT/udp (or the list ["all"]), got "70000"',
+                'esiphub:userEgressPorts: item 3 must be a port from 1 to 65535 as PORT or PORT/udp (or the list ["all"]), got "smtp"',
+            ]);
+        });
+
+        describe("quickstartReadmeFile stays inside the project folder", () => {
+            let project: string;
+            let outside: string;
+            const readme = (file: string) => {
+                try {
+                    parseSiteConfig(stackConfig("jetstream", { "esiphub:quickstartReadmeFile": file }).config, "jetstream", project);
+                    return [];
+                } catch (e) {
+                    if (e instanceof ConfigError) return e.problems;
+                    throw e;
+                }
+            };
+            before(() => {
+                const root = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-readme-"));
+                project = path.join(root, "project");
+                outside = path.join(root, "outside.md");
+                fs.mkdirSync(path.join(project, "docs"), { recursive: true });
+                fs.writeFileSync(path.join(project, "docs", "README.md"), "# Welcome\n");
+                fs.writeFileSync(outside, "secret notes\n");
+                fs.symlinkSync(outside, path.join(project, "link-out.md"));
+                fs.symlinkSync(path.join(project, "docs", "README.md"), path.join(project, "link-in.md"));
+                fs.writeFileSync(path.join(project, "big.md"), "x".repeat(README_MAX_BYTES + 1));
+                fs.writeFileSync(path.join(project, "latin1.md"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+                fs.writeFileSync(path.join(project, "key.md"), "Log in with:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn...\n-----END OPENSSH PRIVATE KEY-----\n");
+            });
+            after(() => fs.rmSync(path.dirname(project), { recursive: true, force: true }));
+
+            it("a file inside, directly or through a link that stays inside, is read", () => {
+                assert.deepStrictEqual(readProjectTextFile(project, "docs/README.md"), { text: "# Welcome\n" });
+                assert.deepStrictEqual(readProjectTextFile(project, "link-in.md"), { text: "# Welcome\n" });
+                assert.deepStrictEqual(readme("docs/README.md"), []);
+            });
+
+            it("an absolute path, .., a link out, a directory, a big file, non-UTF-8 text and a private key are refused, naming the key", () => {
+                const inside = "esiphub:quickstartReadmeFile: must be a path inside the project folder, relative to it";
+                assert.deepStrictEqual(readme("/etc/hostname"), [`${inside} (not an absolute path), got "/etc/hostname"`]);
+                assert.deepStrictEqual(readme("../outside.md"), [`${inside}, without "..", got "../outside.md"`]);
+                assert.deepStrictEqual(readme("docs/../../outside.md"), [`${inside}, without "..", got "docs/../../outside.md"`]);
+                assert.deepStrictEqual(readme("link-out.md"), ['esiphub:quickstartReadmeFile: "link-out.md" leads out of the project folder through a symbolic link; copy the file into the folder']);
+                assert.deepStrictEqual(readme("docs"), ['esiphub:quickstartReadmeFile: "docs" is not a regular file']);
+                assert.deepStrictEqual(readme("big.md"), [
+                    `esiphub:quickstartReadmeFile: "big.md" is ${README_MAX_BYTES + 1} bytes, more than ${README_MAX_BYTES} (it travels in the chart's values to every home); link to larger material instead`,
+                ]);
+                assert.deepStrictEqual(readme("latin1.md"), ['esiphub:quickstartReadmeFile: "latin1.md" is not UTF-8 text']);
+                assert.deepStrictEqual(readme("key.md"), ["esiphub:quickstartReadmeFile: contains a private key, which would be copied into every user's home; remove it"]);
+                assert.deepStrictEqual(readme("missing.md"), ['esiphub:quickstartReadmeFile: no file at "missing.md" in the project folder']);
+            });
+
+            it("the README text given inline is held to the same size and key rules", () => {
+                assert.deepStrictEqual(problems({ "esiphub:quickstartReadme": "PuTTY-User-Key-File-3: ssh-ed25519\n" }), [
+                    "esiphub:quickstartReadme: contains a private key, which would be copied into every user's home; remove it",
+                ]);
+                assert.match(problems({ "esiphub:quickstartReadme": "é".repeat(README_MAX_BYTES / 2 + 1) })[0], /^esiphub:quickstartReadme: is 65538 bytes, more than 65536/);
+            });
+        });
+    });
+
     describe("bad configuration: every problem, named by key, at once", () => {
         const cases: [string, Record<string, string | undefined>, string[], (typeof SITES)[number]?][] = [
             ["users negative", { "esiphub:users": "-3" }, ['esiphub:users: must be an integer from 1 to 1000, got "-3"']],
@@ -151,7 +279,7 @@ describe("config", () => {
             ["invalid user name", { "esiphub:extraUsers": '["Instructor"]', "esiphub:adminUsers": "[]" }, ['esiphub:extraUsers: "Instructor" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)']],
             ["pattern without a number", { "esiphub:userPattern": "workshop", "esiphub:adminUsers": "[]" }, ['esiphub:userPattern: must contain exactly one of {n}, {nn}, {nnn}, got "workshop"']],
             ["hostname without email", { "esiphub:letsEncryptEmail": undefined }, ["esiphub:letsEncryptEmail: required when esiphub:hubHostname is set (Let's Encrypt's contact address)"]],
-            ["malformed hostname", { "esiphub:hubHostname": "Hub_Server" }, ['esiphub:hubHostname: must be empty or a lower-case DNS name such as hub.example.org, got "Hub_Server"']],
+            ["malformed hostname", { "esiphub:hubHostname": "Hub_Server" }, ['esiphub:hubHostname: must be empty, "auto" or a lower-case DNS name such as hub.example.org, got "Hub_Server"']],
             ["wrong boolean", { "esiphub:keepDataOnDestroy": "yes" }, ['esiphub:keepDataOnDestroy: must be true or false, got "yes"']],
             ["unknown setting (a typo)", { "esiphub:memoryLimt": "8G" }, ["esiphub:memoryLimt: unknown setting; did you mean esiphub:memoryLimit? (the settings are listed in Pulumi.yaml and the README)"]],
             ["unknown setting, nothing near", { "esiphub:favouriteColour": "blue" }, ["esiphub:favouriteColour: unknown setting; the settings are listed in Pulumi.yaml and the README"]],
@@ -230,7 +358,7 @@ describe("config", () => {
             ["scratch and materials larger than the volume", { "esiphub:scratchSize": "900G", "esiphub:materialsSize": "100G" }, [
                 "esiphub:scratchSize: 900G of scratch and 100G of materials (esiphub:materialsSize) do not fit on the 1000 GB data volume (esiphub:dataVolumeSize)",
             ]],
-            ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, [`esiphub:quickstartReadmeFile: no file at "nope.md" (resolved to ${path.join(PROJECT_DIR, "nope.md")})`]],
+            ["quickstart file missing", { "esiphub:quickstartReadmeFile": "nope.md" }, ['esiphub:quickstartReadmeFile: no file at "nope.md" in the project folder']],
         ];
         for (const [title, overrides, expected, site] of cases) {
             it(title, () => assert.deepStrictEqual(problems(overrides, site), expected));

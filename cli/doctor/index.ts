@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, InvalidArgumentError } from "commander";
 import type { OutputMap } from "@pulumi/pulumi/automation";
-import { CONFIG_KEYS, NAMESPACE, SiteConfig } from "../../components/config";
+import { CONFIG_KEYS, NAMESPACE, notebookImageReference, SiteConfig } from "../../components/config";
 import { parseQuantity } from "../../components/quantity";
 import { PROVISIONER_NAMESPACE } from "../../components/storage/values";
 import type { SiteStack } from "../automation";
@@ -71,7 +71,7 @@ const isIpAddress = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || ho
 /** True when the deployed hub asked for Let's Encrypt staging: its `tlsStaging` output, else the stack file's setting. */
 export function stagingRequested(config: SiteConfig, outputs: OutputMap): boolean {
     if (typeof outputs.tlsStaging?.value === "boolean") return outputs.tlsStaging.value;
-    return config.hub.hostname !== undefined && config.hub.letsEncryptStaging;
+    return config.hub.tls && config.hub.letsEncryptStaging;
 }
 
 /** What the cluster checks expect of a site: its settings, its kubeconfig and its number of accounts. */
@@ -81,7 +81,7 @@ export function clusterTarget(config: SiteConfig, kubeconfig: string, users: num
         hubNamespace: config.hub.namespace,
         storageNamespace: PROVISIONER_NAMESPACE,
         storageClass: config.storage.storageClass,
-        image: `${config.hub.image.name}:${config.hub.image.tag}`,
+        image: notebookImageReference(config.hub.image),
         users,
         // What KubeSpawner requests; a value JupyterHub cannot read (e.g. "4Gi") as Kubernetes reads it.
         guaranteeBytes: jupyterhubBytes(config.hub.memoryGuarantee) ?? parseQuantity(config.hub.memoryGuarantee)!,
@@ -121,7 +121,8 @@ export async function siteTarget(ctx: SiteCommandContext, site: string, asked?: 
         site,
         hubUrl: normalizeHubUrl(hubUrl),
         namespace: config.hub.namespace,
-        hostname: config.hub.hostname,
+        // esiphub:hubHostname auto: the name the deployed hub got, from its address.
+        hostname: config.hub.hostname ?? (config.hub.autoHostname ? new URL(hubUrl).hostname : undefined),
         publicIp: typeof outputs.publicIp?.value === "string" ? outputs.publicIp.value : undefined,
         dns: { resolvers: config.dns.checkResolvers, ttl: config.dns.ttl },
         stagingExpected: stagingRequested(config, outputs),

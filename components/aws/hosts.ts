@@ -5,7 +5,7 @@ import { QuotaPreflight } from "../quota/preflight";
 import { readAwsQuotas } from "../quota/aws";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
-import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
+import { hostPublicKey, lookup, nodeConnection, nodeHostKey, nodeLayout, NodeSpec, nodeUserData, SettingProblem, siteTags, sshCommand } from "../cloud";
 import { amiQuery, awsTags, cidrContains, DATA_VOLUME_DEVICE_NAME, elasticIpProblem, zoneChangeProblem, ebsDiskSerial, ingressRuleArgs } from "./specs";
 
 export interface AwsHostsArgs {
@@ -174,8 +174,9 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             this.child({ deleteBeforeReplace: true }),
         );
 
-        const makeNode = (node: NodeSpec) =>
-            new aws.ec2.Instance(
+        const makeNode = (node: NodeSpec) => {
+            const hostKey = nodeHostKey(`${name}-${node.name}-host-key`, this.child());
+            const instance = new aws.ec2.Instance(
                 `${name}-${node.name}`,
                 {
                     ami: ami().id,
@@ -193,7 +194,11 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                     },
                     // Instance metadata only with a session token (IMDSv2).
                     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required" },
-                    userData: cloudInit(node.name),
+                    userData: nodeUserData(node.name, hostKey),
+                    // A new host key needs a new instance: cloud-init's ssh module runs once per instance, so a
+                    // stop/start with new user data (EC2's default) would keep the old key and every pinned
+                    // connection would fail.
+                    userDataReplaceOnChange: true,
                     tags: tags(node.role, node.name),
                 },
                 this.child({
@@ -202,9 +207,11 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
                     dependsOn: [routeAssociation],
                 }),
             );
+            return { instance, hostKey: hostPublicKey(hostKey) };
+        };
 
         const [masterSpec, ...others] = layout;
-        const master = makeNode(masterSpec);
+        const { instance: master, hostKey: masterHostKey } = makeNode(masterSpec);
         const kept = config.network.publicIp;
         const eip = kept
             ? { allocationId: this.keptElasticIp(kept, region, master), publicIp: pulumi.output(kept) }
@@ -222,19 +229,26 @@ export class AwsHosts extends pulumi.ComponentResource implements ClusterHosts {
             name: masterSpec.name,
             role: "master",
             privateIp: master.privateIp,
-            connection: nodeConnection({ host: this.publicIp, user, privateKey }),
+            connection: nodeConnection({ node: { host: this.publicIp, hostKey: masterHostKey }, user, privateKey }),
+            hostKey: masterHostKey,
             instance: master,
         };
         let nfsInstance = master;
         this.workers = [];
         this.nfs = this.master;
         for (const spec of others) {
-            const instance = makeNode(spec);
+            const { instance, hostKey } = makeNode(spec);
             const node: ClusterNode = {
                 name: spec.name,
                 role: spec.role,
                 privateIp: instance.privateIp,
-                connection: nodeConnection({ host: instance.privateIp, user, privateKey, jumpHost: this.publicIp }),
+                connection: nodeConnection({
+                    node: { host: instance.privateIp, hostKey },
+                    user,
+                    privateKey,
+                    jumpHost: { host: this.publicIp, hostKey: masterHostKey },
+                }),
+                hostKey,
                 instance,
             };
             if (spec.role === "nfs") {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as openstack from "@pulumi/openstack";
 import * as aws from "@pulumi/aws";
-import { NAMESPACE, SiteConfig } from "../config";
+import { NAMESPACE, SiteConfig, sslipHostname } from "../config";
 import { absoluteName, DnsRecord, dnsRecords } from "./formats";
 
 export { DnsRecord, dnsRecords, formatDnsRecords, DnsFormat, DNS_FORMATS } from "./formats";
@@ -22,9 +22,11 @@ export const DNS_READY_COMMAND = "node components/dns/dns-ready.js";
 /**
  * The hub's DNS: always the records that point `esiphub:hubHostname` at the public IP (for the organisers to
  * paste), and, when `esiphub:dns` is `designate` or `route53`, those records made in the zone `esiphub:dnsZone`.
+ * With `esiphub:hubHostname: auto` there is nothing to publish: sslip.io answers for `<IP with dashes>.sslip.io` by
+ * itself; the dns-ready step still waits until the resolvers say so.
  */
 export class DnsRecords extends pulumi.ComponentResource {
-    /** Empty when the site has no hostname. */
+    /** Empty when the site has no hostname, or an automatic one. */
     public readonly records: pulumi.Output<DnsRecord[]>;
     /** The records' names as the DNS service stored them; empty when `esiphub:dns` is `none`. */
     public readonly managedNames: pulumi.Output<string[]>;
@@ -37,7 +39,7 @@ export class DnsRecords extends pulumi.ComponentResource {
     constructor(name: string, args: DnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:dns:Records", name, {}, opts);
         const { hub, dns } = args.config;
-        const hostname = hub.hostname;
+        const hostname = hub.autoHostname ? undefined : hub.hostname;
         this.records = hostname ? args.publicIp.apply((ip) => dnsRecords(hostname, ip, dns.ttl)) : pulumi.output([]);
 
         if (dns.provider !== "none" && !(hostname && dns.zone)) {
@@ -74,12 +76,14 @@ export class DnsRecords extends pulumi.ComponentResource {
         } else {
             this.managedNames = pulumi.output([]);
         }
-        this.ready = hostname ? this.dnsReady(name, args, hostname, made) : undefined;
+        // The automatic name is known once the public IP is (at once with esiphub:publicIp).
+        const waitFor = hub.tls ? (hub.hostname ?? args.publicIp.apply(sslipHostname)) : undefined;
+        this.ready = waitFor ? this.dnsReady(name, args, waitFor, made) : undefined;
         this.registerOutputs({ records: this.records, managedNames: this.managedNames });
     }
 
     /** Waits on the operator's machine (bounded, with progress) for the name to resolve to the IP; see ./wait.ts. */
-    private dnsReady(name: string, args: DnsRecordsArgs, hostname: string, made: pulumi.Resource | undefined): command.local.Command {
+    private dnsReady(name: string, args: DnsRecordsArgs, hostname: pulumi.Input<string>, made: pulumi.Resource | undefined): command.local.Command {
         const { dns } = args.config;
         return new command.local.Command(
             `${name}-ready`,
@@ -91,6 +95,7 @@ export class DnsRecords extends pulumi.ComponentResource {
                     ESIPHUB_DNS_TTL: String(dns.ttl),
                     ESIPHUB_DNS_RESOLVERS: dns.checkResolvers.join(","),
                     ESIPHUB_DNS_TIMEOUT: String(dns.waitTimeoutSeconds),
+                    ...(args.config.hub.autoHostname ? { ESIPHUB_DNS_AUTOMATIC: "true" } : {}),
                 },
                 addPreviousOutputInEnv: false,
             },

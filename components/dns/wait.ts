@@ -19,6 +19,11 @@ export interface DnsWaitOptions {
     readonly resolvers: readonly string[];
     readonly timeoutSeconds: number;
     readonly intervalSeconds: number;
+    /**
+     * An automatic name (esiphub:hubHostname auto): a wildcard DNS service answers for it, there is no record to
+     * create, and a timeout means the service did not answer.
+     */
+    readonly automatic?: boolean;
     /** One line of progress. */
     readonly log: (line: string) => void;
 }
@@ -83,6 +88,7 @@ export async function waitForDns(options: DnsWaitOptions): Promise<ResolverAnswe
     const now = Date.now;
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     const record = recordToCreate(options.hostname, options.ip, options.ttl);
+    const waitingFor = options.automatic ? "the wildcard DNS service to answer it" : `the record  ${record}`;
     const start = now();
     const deadline = start + options.timeoutSeconds * 1000;
     let last = "";
@@ -97,13 +103,17 @@ export async function waitForDns(options: DnsWaitOptions): Promise<ResolverAnswe
         }
         const elapsed = now() - start;
         if (now() >= deadline) {
+            const stuck = `dns-ready: ${options.hostname} does not resolve to ${options.ip} after ${minutes(elapsed)} (${seen}). `;
             throw new DnsWaitTimeout(
-                `dns-ready: ${options.hostname} does not resolve to ${options.ip} after ${minutes(elapsed)} (${seen}). ` +
-                    `Create this record in the DNS zone, then run \`pulumi up\` again (HTTPS stays off until then):\n  ${record}`,
+                options.automatic
+                    ? stuck +
+                          `The automatic name (esiphub:hubHostname auto) needs its wildcard DNS service to answer: run \`pulumi up\` again later, ` +
+                          `or give the hub a name of your own in esiphub:hubHostname (HTTPS stays off until then)`
+                    : stuck + `Create this record in the DNS zone, then run \`pulumi up\` again (HTTPS stays off until then):\n  ${record}`,
             );
         }
         if (seen !== last || now() - lastLogged >= 60000) {
-            options.log(`dns-ready: ${minutes(elapsed)}: ${seen}; waiting for the record  ${record}`);
+            options.log(`dns-ready: ${minutes(elapsed)}: ${seen}; waiting for ${waitingFor}`);
             last = seen;
             lastLogged = now();
         }
@@ -131,6 +141,7 @@ export function optionsFromEnv(env: Record<string, string | undefined>, log: (li
         resolvers: need("ESIPHUB_DNS_RESOLVERS").split(",").map((s) => s.trim()).filter(Boolean),
         timeoutSeconds: positive("ESIPHUB_DNS_TIMEOUT"),
         intervalSeconds: positive("ESIPHUB_DNS_INTERVAL", 10),
+        ...(env.ESIPHUB_DNS_AUTOMATIC === "true" ? { automatic: true } : {}),
         log,
     };
 }

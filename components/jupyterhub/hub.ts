@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { NAMESPACE, SiteConfig } from "../config";
+import { NAMESPACE, SiteConfig, sslipHostname } from "../config";
 import { ClusterHosts } from "../hosts";
 import { createAccounts, credentialPairs, credentialsFile } from "./accounts";
-import { BehindRouter, CHART, CREDENTIALS_KEY, hubValues, RELEASE_NAME } from "./values";
+import { BehindRouter, CHART, COOKIE_SECRET_KEY, CREDENTIALS_KEY, hubValues, RELEASE_NAME } from "./values";
 
 export { RELEASE_NAME };
 
@@ -24,8 +24,8 @@ export interface JupyterHubArgs {
     provider: k8s.Provider;
     storage: HubStorage;
     /**
-     * The dns-ready step (../dns/records.ts): the hostname resolves to the public IP. Required with a hostname:
-     * Traefik asks Let's Encrypt once, when the release starts it, so HTTPS must not be switched on before.
+     * The dns-ready step (../dns/records.ts): the hostname (given or automatic) resolves to the public IP. Required with
+     * HTTPS: Traefik asks Let's Encrypt once, when the release starts it, so HTTPS must not be switched on before.
      */
     dnsReady: pulumi.Resource | undefined;
     /** The Helm release's name (RELEASE_NAME when absent): each workshop's hub has its own (components/workshops.ts). */
@@ -38,10 +38,12 @@ export interface JupyterHubArgs {
 }
 
 export const CREDENTIALS_SECRET_NAME = "esiphub-credentials";
+/** The Secret the chart reads before its own (hub.existingSecret): the hub's cookie secret. */
+export const HUB_SECRET_NAME = "esiphub-hub-secret";
 /** Helm waits this long: the pre-puller hook pulls the notebook image onto every node first. */
 export const RELEASE_TIMEOUT_SECONDS = 1800;
 
-/** 64 hex characters, the form the chart expects for its cookie secret and proxy token. */
+/** 64 hex characters, the form the chart expects for its cookie secret. */
 const HEX_SECRET: random.RandomPasswordArgs = { length: 64, upper: false, lower: false, numeric: false, special: true, overrideSpecial: "0123456789abcdef" };
 
 /** The Zero-to-JupyterHub release with the workshop accounts. */
@@ -50,7 +52,7 @@ export class JupyterHub extends pulumi.ComponentResource {
     /** username/password of every account (secret). */
     public readonly credentials: pulumi.Output<{ username: string; password: string }[]>;
     public readonly adminUsers: string[];
-    /** HTTPS with Let's Encrypt (a hostname is set); plain HTTP on the public IP otherwise. */
+    /** HTTPS with Let's Encrypt (a hostname, given or automatic); plain HTTP on the public IP otherwise. */
     public readonly tls: boolean;
     /** The certificate comes from Let's Encrypt's staging server (not trusted by browsers). */
     public readonly tlsStaging: boolean;
@@ -59,7 +61,7 @@ export class JupyterHub extends pulumi.ComponentResource {
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:jupyterhub:Hub", name, {}, opts);
         const { config, hosts, provider, storage, dnsReady, behindRouter } = args;
-        const tls = config.hub.hostname !== undefined;
+        const tls = config.hub.tls;
         // Behind the router, the hub's routes wait for DNS, not the hub.
         const waitsForDns = tls && !behindRouter;
         if (waitsForDns && !dnsReady) {
@@ -74,8 +76,19 @@ export class JupyterHub extends pulumi.ComponentResource {
         }
 
         const accounts = createAccounts(config.hub.users, name, this);
+        // No secret is a Helm value: a release's values are stored in the state, nested secrets included (pulumi/pulumi#9781).
         const cookieSecret = new random.RandomPassword(`${name}-cookie-secret`, HEX_SECRET, { parent: this });
-        const proxySecretToken = new random.RandomPassword(`${name}-proxy-token`, HEX_SECRET, { parent: this });
+        const hubSecret = new k8s.core.v1.Secret(
+            `${name}-hub-secret`,
+            {
+                metadata: { name: HUB_SECRET_NAME, namespace: storage.namespace },
+                type: "Opaque",
+                stringData: { [COOKIE_SECRET_KEY]: pulumi.secret(cookieSecret.result) },
+            },
+            { parent: this, provider, dependsOn: storage.ready },
+        );
+        // esiphub:hubHostname auto: the name follows the public IP (known here only once the cloud gives it).
+        const hostname = tls ? (config.hub.hostname ?? hosts.publicIp.apply(sslipHostname)) : undefined;
 
         const credentialsSecret = new k8s.core.v1.Secret(
             `${name}-credentials`,
@@ -105,19 +118,18 @@ export class JupyterHub extends pulumi.ComponentResource {
                     hubDbClaimName: storage.hubDbClaimName,
                     masterPrivateIp: hosts.master.privateIp,
                     credentialsSecretName: credentialsSecret.metadata.name,
-                    // RandomPassword results are secret outputs already; said again so that no path loses it.
-                    cookieSecret: pulumi.secret(cookieSecret.result),
-                    proxySecretToken: pulumi.secret(proxySecretToken.result),
+                    hubSecretName: hubSecret.metadata.name,
+                    hostname,
                     behindRouter,
                 }),
             },
-            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret, ...(waitsForDns ? [dnsReady!] : [])] },
+            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret, hubSecret, ...(waitsForDns ? [dnsReady!] : [])] },
         );
 
         this.tls = tls;
         this.tlsStaging = tls && config.hub.letsEncryptStaging;
         const path = behindRouter && behindRouter.baseUrl !== "/" ? behindRouter.baseUrl : "";
-        this.hubUrl = this.tls ? pulumi.output(`https://${config.hub.hostname}`) : pulumi.interpolate`http://${hosts.publicIp}${path}`;
+        this.hubUrl = hostname ? pulumi.interpolate`https://${hostname}` : pulumi.interpolate`http://${hosts.publicIp}${path}`;
         this.credentials = credentialPairs(accounts);
         this.adminUsers = [...config.hub.adminUsers];
         this.registerOutputs({ hubUrl: this.hubUrl, credentials: this.credentials, adminUsers: this.adminUsers, tls: this.tls, tlsStaging: this.tlsStaging });

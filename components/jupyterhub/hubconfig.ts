@@ -25,6 +25,10 @@ export interface AuthenticatorConfigArgs {
     /** JSON file: user name → bcrypt hash. */
     credentialsPath: string;
     adminUsers: readonly string[];
+    /** The attendees' accounts: the authenticator never makes them admins, whatever adminUsers says. */
+    attendeeUsers: readonly string[];
+    /** bcrypt checks at once (the authenticator's default when absent). */
+    maxConcurrentChecks?: number;
 }
 
 /** A Python string literal; JSON's string syntax is valid Python for these values. */
@@ -43,6 +47,8 @@ export function authenticatorConfig(args: AuthenticatorConfigArgs): string {
         `c.${AUTHENTICATOR_CLASS}.credentials_path = ${py(args.credentialsPath)}`,
         // Admins are accounts in the credentials file; check_allowed admits exactly those accounts.
         `c.Authenticator.admin_users = set([${args.adminUsers.map(py).join(", ")}])`,
+        `c.${AUTHENTICATOR_CLASS}.attendee_users = set([${args.attendeeUsers.map(py).join(", ")}])`,
+        ...(args.maxConcurrentChecks === undefined ? [] : [`c.${AUTHENTICATOR_CLASS}.max_concurrent_checks = ${args.maxConcurrentChecks}`]),
         "",
     ].join("\n");
 }

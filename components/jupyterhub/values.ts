@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { SiteConfig } from "../config";
+import { SiteConfig, UserEgress } from "../config";
 import { authenticatorConfig, authenticatorSource, AUTHENTICATOR_CLASS, AUTHENTICATOR_MODULE, materialsHookConfig, materialsHookSource, MATERIALS_HOOK_MODULE } from "./hubconfig";
 
 export const CHART = { chart: "jupyterhub", version: "4.4.0", repo: "https://hub.jupyter.org/helm-chart/" } as const;
@@ -27,6 +27,57 @@ export const DEFAULT_README_FILE = path.join(__dirname, "quickstart-README.md");
 export const SHARED_VOLUME = "esiphub-shared";
 export const MATERIALS_VOLUME = "esiphub-materials";
 
+/**
+ * The key of the cookie secret in the Secret named by `hub.existingSecret`: the chart's hub config reads
+ * `get_secret_value("hub.config.JupyterHub.cookie_secret")` from that Secret before its own (z2jh 4.4.0
+ * files/hub/jupyterhub_config.py and files/hub/z2jh.py, mounted at /usr/local/etc/jupyterhub/existing-secret/ by
+ * templates/hub/deployment.yaml). The proxy's token is not read from there: the hub and the proxy take
+ * CONFIGPROXY_AUTH_TOKEN from the chart's own Secret (the schema's hub.existingSecret warning), where the chart
+ * generates it at install and keeps it across upgrades with `lookup` (templates/hub/_helpers-passwords.tpl). So
+ * neither secret is a Helm value.
+ */
+export const COOKIE_SECRET_KEY = "hub.config.JupyterHub.cookie_secret";
+
+/**
+ * The hub pod's CPU. It runs on the master beside etcd, the API server and the NFS server; every login costs a bcrypt
+ * check, so without a limit a login flood starves them. The request keeps it a share when the master is busy.
+ */
+export const HUB_CPU = { request: "500m", limit: "2" } as const;
+/** bcrypt checks at once in the authenticator: one below the CPU limit, so that the hub's event loop keeps a CPU. */
+export const HUB_LOGIN_CHECKS = 1;
+
+/**
+ * A digest travels in the chart's image tag: the pre-puller writes `name:tag` always
+ * (templates/image-puller/_helpers-daemonset.tpl) and the hub `name:tag` when the tag is set (KubeSpawner.image in
+ * files/hub/jupyterhub_config.py), so the digest follows a tag as `TAG@sha256:...`. A reference with both is pulled by
+ * its digest alone (distribution/reference ParseDockerRef, used by containerd). Without esiphub:notebookTag, this word
+ * stands in as the tag.
+ */
+export const DIGEST_ONLY_TAG = "pinned";
+
+export function chartImageTag(image: SiteConfig["hub"]["image"]): string {
+    return image.digest ? `${image.tag || DIGEST_ONLY_TAG}@${image.digest}` : image.tag;
+}
+
+/** Addresses users' servers never reach, as the chart's own `nonPrivateIPs` rule excepts them, and all of link-local (the metadata server). */
+export const EGRESS_EXCEPT = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] as const;
+
+/**
+ * `singleuser.networkPolicy`: DNS by the chart's own rules (kube-system and private addresses, not the metadata
+ * server), and public addresses only on the workshop's ports (esiphub:userEgressPorts), or on every port with `all`
+ * (the chart's `nonPrivateIPs`). Private addresses (the nodes, NFS, the Kubernetes API) stay closed either way
+ * (templates/_helpers-netpol.tpl, z2jh 4.4.0).
+ */
+export function userNetworkPolicy(egress: UserEgress): Record<string, unknown> {
+    return {
+        enabled: true,
+        egressAllowRules: { nonPrivateIPs: egress.all, privateIPs: false, cloudMetadataServer: false, dnsPortsCloudMetadataServer: false },
+        egress: egress.all
+            ? []
+            : [{ ports: egress.ports.map((p) => ({ port: p.port, protocol: p.protocol })), to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...EGRESS_EXCEPT] } }] }],
+    };
+}
+
 /** Let's Encrypt's ACME directories (https://letsencrypt.org/docs/staging-environment/). */
 export const ACME_SERVERS = {
     production: "https://acme-v02.api.letsencrypt.org/directory",
@@ -46,9 +97,13 @@ export interface HubValuesInput {
     masterPrivateIp: pulumi.Input<string>;
     /** Name of the Secret that holds `credentials.json` (user → bcrypt hash). */
     credentialsSecretName: pulumi.Input<string>;
-    /** 64 hex characters each. */
-    cookieSecret: pulumi.Input<string>;
-    proxySecretToken: pulumi.Input<string>;
+    /** Name of the Secret the chart reads before its own (hub.existingSecret): the cookie secret, under COOKIE_SECRET_KEY. */
+    hubSecretName: pulumi.Input<string>;
+    /**
+     * The hub's DNS name for HTTPS (esiphub:hubHostname, or the automatic one); plain HTTP when undefined. Behind the
+     * router, the router ends TLS for it.
+     */
+    hostname: pulumi.Input<string> | undefined;
     /** Behind the site's router (esiphub:workshops): see BehindRouter. */
     behindRouter?: BehindRouter;
 }
@@ -95,7 +150,7 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
     const { config, behindRouter } = input;
     const hub = config.hub;
     // Behind the router, TLS is the router's (components/router); the chart's own Let's Encrypt only without it.
-    const tls = hub.hostname !== undefined && !behindRouter;
+    const tls = input.hostname !== undefined && !behindRouter;
     const cpu: Record<string, number> = {};
     if (hub.cpuLimit !== undefined) cpu.limit = hub.cpuLimit;
     if (hub.cpuGuarantee !== undefined) cpu.guarantee = hub.cpuGuarantee;
@@ -103,11 +158,16 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
     return {
         hub: {
             ...(behindRouter && behindRouter.baseUrl !== "/" ? { baseUrl: behindRouter.baseUrl } : {}),
-            cookieSecret: input.cookieSecret,
+            existingSecret: input.hubSecretName,
+            resources: { requests: { cpu: HUB_CPU.request }, limits: { cpu: HUB_CPU.limit } },
             config: {
                 JupyterHub: {
                     // The chart's default is "dummy"; the class itself is imported by the extraConfig below.
                     authenticator_class: `${AUTHENTICATOR_MODULE}.${AUTHENTICATOR_CLASS}`,
+                    // Behind the router's TLS, the hub would guess http from the request ("Usually the failure is
+                    // detecting http when it's really https": JupyterHub.public_url, jupyterhub/app.py); the name is
+                    // HTTPS at the router (components/router/values.ts hubIngresses), and the policy's hub-https reads it.
+                    ...(behindRouter && input.hostname !== undefined ? { public_url: pulumi.interpolate`https://${input.hostname}/` } : {}),
                 },
             },
             extraFiles: {
@@ -125,6 +185,8 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                     moduleDir: HUB_MODULE_DIR,
                     credentialsPath: `${HUB_CREDENTIALS_DIR}/${CREDENTIALS_KEY}`,
                     adminUsers: hub.adminUsers,
+                    attendeeUsers: hub.attendees,
+                    maxConcurrentChecks: HUB_LOGIN_CHECKS,
                 }),
                 "20-esiphub-materials": materialsHookConfig({ moduleDir: HUB_MODULE_DIR, volumeName: MATERIALS_VOLUME }),
             },
@@ -157,7 +219,6 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
             ...(hub.maxServers < hub.users.length ? { activeServerLimit: hub.maxServers } : {}),
         },
         proxy: {
-            secretToken: input.proxySecretToken,
             // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP. Behind the router,
             // only the router reaches the proxy (its http port is open to any pod: proxy.chp.networkPolicy's
             // allowedIngressPorts defaults to [http, https]).
@@ -169,12 +230,12 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                       enabled: true,
                       type: "letsencrypt",
                       letsencrypt: { contactEmail: hub.letsEncryptEmail, acmeServer: hub.letsEncryptStaging ? ACME_SERVERS.staging : ACME_SERVERS.production },
-                      hosts: [hub.hostname],
+                      hosts: [input.hostname],
                   }
                 : { enabled: false },
         },
         singleuser: {
-            image: { name: hub.image.name, tag: hub.image.tag },
+            image: { name: hub.image.name, tag: chartImageTag(hub.image) },
             memory: { limit: hub.memoryLimit, guarantee: hub.memoryGuarantee },
             ...(Object.keys(cpu).length > 0 ? { cpu } : {}),
             startTimeout: hub.startTimeoutSeconds,
@@ -200,6 +261,8 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
             lifecycleHooks: { postStart: { exec: { command: postStartCommand(config) } } },
             // The cloud's metadata server (credentials!) stays unreachable from user servers.
             cloudMetadata: { blockWithIptables: true },
+            // Attendees reach what a workshop needs, not every port of the internet (no outbound SMTP from the project).
+            networkPolicy: userNetworkPolicy(hub.egress),
         },
         prePuller: { hook: { enabled: true }, continuous: { enabled: true } },
         // Placeholders hold room for users only if the scheduler may evict them for a real user: that takes pod

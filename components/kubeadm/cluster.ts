@@ -104,7 +104,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 on: master,
                 about: [master, worker],
                 script: "join-worker",
-                params: worker.privateIp.apply((workerIp) => joinWorkerParams(config, worker.name, workerIp)),
+                params: pulumi.all([worker.privateIp, worker.hostKey]).apply(([workerIp, hostKey]) => joinWorkerParams(config, worker.name, workerIp, hostKey)),
                 dependsOn: [init, prepare],
                 triggers: [init.id],
                 secretOutput: true,

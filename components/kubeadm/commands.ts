@@ -14,6 +14,19 @@ export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 /** Pinned Calico release, installed with its Tigera operator manifests. */
 export const CALICO_VERSION = "v3.30.3";
 
+/**
+ * The sha256 of each manifest install-calico.sh applies (as cluster-admin), for CALICO_VERSION: a tag can be moved and
+ * a download tampered with, a checksum cannot. raw.githubusercontent.com serves a file's git blob byte for byte; these
+ * are `git cat-file blob v3.30.3:manifests/<file> | sha256sum` in projectcalico/calico. A new CALICO_VERSION needs
+ * its own pair (a test refuses a version without one).
+ */
+export const CALICO_MANIFEST_SHA256: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+    "v3.30.3": {
+        "operator-crds.yaml": "fde094dbdfab65687542c8fbde1fd4168bb52657166ea84af75b22544dff1d2e",
+        "tigera-operator.yaml": "06d2fec21cb7946c71e910086449e5a1e431e3898cf21e8c874c83ee864956b8",
+    },
+};
+
 export const SCRIPT_NAMES = [
     "master-ssh",
     "prepare-node",
@@ -79,16 +92,43 @@ export function initMasterParams(config: SiteConfig, master: MasterAddresses): S
     };
 }
 
-export function calicoParams(config: SiteConfig): ScriptParams {
-    return { CALICO_VERSION, POD_CIDR: config.network.podCidr, INSTALLATION: calicoInstallationManifest(config.network.podCidr), CALICO_BGP };
+/** `sha256sum -c` lines (hash, two spaces, file name) of the manifests of a Calico version, applied in this order. */
+export function calicoChecksums(version: string): string {
+    const sums = CALICO_MANIFEST_SHA256[version];
+    if (!sums) throw new Error(`no pinned sha256 for the manifests of Calico ${version} (components/kubeadm/commands.ts, CALICO_MANIFEST_SHA256)`);
+    return Object.entries(sums)
+        .map(([file, sum]) => `${sum}  ${file}`)
+        .join("\n");
 }
 
-/** join-worker.sh runs on the master; join-node.sh, rendered here, is what it sends to the worker. */
-export function joinWorkerParams(config: SiteConfig, nodeName: string, workerIp: string): ScriptParams {
+export function calicoParams(config: SiteConfig): ScriptParams {
+    return {
+        CALICO_VERSION,
+        CALICO_SHA256: calicoChecksums(CALICO_VERSION),
+        POD_CIDR: config.network.podCidr,
+        INSTALLATION: calicoInstallationManifest(config.network.podCidr),
+        CALICO_BGP,
+    };
+}
+
+/** A known_hosts line (sshd(8), SSH_KNOWN_HOSTS FILE FORMAT: hostnames, then the key) for one address. */
+export function knownHostsLine(address: string, publicKey: string): string {
+    const key = publicKey.trim();
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) throw new Error(`known_hosts: "${address}" is not an IPv4 address`);
+    if (!/^ssh-ed25519 [A-Za-z0-9+/]+=*$/.test(key)) throw new Error(`known_hosts: the host key of ${address} is not an ssh-ed25519 public key without a comment`);
+    return `${address} ${key}`;
+}
+
+/**
+ * join-worker.sh runs on the master; join-node.sh, rendered here, is what it sends to the worker. The master's SSH to
+ * the worker checks the worker's host key (the program's, pinned like every other connection) against KNOWN_HOSTS.
+ */
+export function joinWorkerParams(config: SiteConfig, nodeName: string, workerIp: string, workerHostKey: string): ScriptParams {
     return {
         NODE_NAME: nodeName,
         WORKER_IP: workerIp,
         SSH_USER: config.ssh.user,
+        KNOWN_HOSTS: knownHostsLine(workerIp, workerHostKey),
         NODE_SCRIPT: renderScript(kubeadmScript("join-node"), { NODE_NAME: nodeName }),
     };
 }

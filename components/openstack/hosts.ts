@@ -5,7 +5,7 @@ import { QuotaPreflight } from "../quota/preflight";
 import { readOpenStackQuotas } from "../quota/openstack";
 import { ClusterHosts, ClusterNode, DataVolume } from "../hosts";
 import { FIREWALL_GROUPS, FirewallGroup, groupsForRole, inboundRules, ruleKey } from "../firewall";
-import { cloudInit, lookup, nodeConnection, nodeLayout, NodeSpec, SettingProblem, siteTags, sshCommand } from "../cloud";
+import { hostPublicKey, lookup, nodeConnection, nodeHostKey, nodeLayout, NodeSpec, nodeUserData, SettingProblem, siteTags, sshCommand } from "../cloud";
 import {
     bootsFromVolume,
     bootVolume,
@@ -148,6 +148,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 },
                 this.child(),
             );
+            const hostKey = nodeHostKey(`${name}-${node.name}-host-key`, this.child());
             const fromVolume = bootsFromVolume(node.flavor, config.nodes.rootVolumeSizeGb);
             const instance = new openstack.compute.Instance(
                 `${name}-${node.name}`,
@@ -161,7 +162,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                     blockDevices: fromVolume ? [image().id.apply((id) => bootVolume(id, config.nodes.rootVolumeSizeGb))] : undefined,
                     availabilityZone: zone?.(),
                     schedulerHints: node.role === "worker" ? [{ group: workerGroups[serverGroupOf(node.name)].id }] : undefined,
-                    userData: cloudInit(node.name),
+                    // Nova: changing user_data creates a new server, so a new host key comes with a new VM.
+                    userData: nodeUserData(node.name, hostKey),
                     metadata: tags(node.role),
                 },
                 this.child({
@@ -174,7 +176,7 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             );
             // Through the instance, so that whoever uses the address waits for the VM.
             const privateIp = pulumi.all([port.allFixedIps, instance.id]).apply(([ips]) => ips[0]);
-            return { instance, port, privateIp };
+            return { instance, port, privateIp, hostKey: hostPublicKey(hostKey) };
         };
 
         const [masterSpec, ...others] = layout;
@@ -200,7 +202,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
             name: masterSpec.name,
             role: "master",
             privateIp: master.privateIp,
-            connection: nodeConnection({ host: masterHost, user, privateKey }),
+            connection: nodeConnection({ node: { host: masterHost, hostKey: master.hostKey }, user, privateKey }),
+            hostKey: master.hostKey,
             instance: master.instance,
         };
         let nfsInstance = master.instance;
@@ -212,7 +215,8 @@ export class OpenStackHosts extends pulumi.ComponentResource implements ClusterH
                 name: spec.name,
                 role: spec.role,
                 privateIp: made.privateIp,
-                connection: nodeConnection({ host: made.privateIp, user, privateKey, jumpHost: masterHost }),
+                connection: nodeConnection({ node: { host: made.privateIp, hostKey: made.hostKey }, user, privateKey, jumpHost: { host: masterHost, hostKey: master.hostKey } }),
+                hostKey: made.hostKey,
                 instance: made.instance,
             };
             if (spec.role === "nfs") {

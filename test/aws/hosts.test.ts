@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { inboundRules } from "../../components/firewall";
-import { failureCases, HostsPlan, planHosts } from "../cloudhosts";
+import { assertHostKeysPinned, failureCases, HOST_KEY, HostsPlan, planHosts } from "../cloudhosts";
 import { findResource, longestChain, PlannedResource, resourcesOfType } from "../mocks";
 
 const T = {
@@ -56,6 +56,7 @@ describe("aws: hosts under mocks", () => {
             [T.egress]: 1,
             [T.keyPair]: 1,
             [T.instance]: 5,
+            [HOST_KEY]: 5,
             [T.eip]: 1,
             [T.eipAssociation]: 1,
             [T.volume]: 1,
@@ -151,7 +152,7 @@ describe("aws: hosts under mocks", () => {
                 tags: { Name: `${name}-root`, site: "aws", stack: "aws", role },
             });
             assert.deepStrictEqual(input(i, "metadataOptions"), { httpEndpoint: "enabled", httpTokens: "required" });
-            assert.match(input<string>(i, "userData"), new RegExp(`^hostname: ${name}$`, "m"));
+            assert.strictEqual(input(i, "userDataReplaceOnChange"), true, "a new host key comes with a new instance, where cloud-init installs it");
             assert.strictEqual(input(i, "associatePublicIpAddress"), true, "outbound traffic without a NAT gateway");
             assert.strictEqual(input(i, "keyName"), "esiphub-aws");
             assert.strictEqual(input(i, "subnetId"), `${findResource(plan, T.subnet).name}-id`);
@@ -191,8 +192,8 @@ describe("aws: hosts under mocks", () => {
     });
 
     it("tags everything that takes tags with site, stack, role and a Name", () => {
-        // Associations, attachments and an instance's power state have no tags in EC2.
-        const untaggable = [T.routeTableAssociation, T.eipAssociation, T.volumeAttachment, T.instanceState];
+        // Associations, attachments and an instance's power state have no tags in EC2; host keys are in the state only.
+        const untaggable = [T.routeTableAssociation, T.eipAssociation, T.volumeAttachment, T.instanceState, HOST_KEY];
         for (const r of plan.resources.filter((x) => x.custom && !untaggable.includes(x.type))) {
             const tags = input<Record<string, string>>(r, "tags");
             assert.ok(tags, `${r.name} is tagged`);
@@ -229,9 +230,14 @@ describe("aws: hosts under mocks", () => {
         for (const c of Object.values(plan.outputs.connections as Record<string, unknown>)) assert.strictEqual(c, "[secret]");
         const raw = plan.rawOutputs.connections as Record<string, Record<string, unknown>>;
         const hop = { user: "ubuntu", privateKey: plan.config.ssh.privateKey, dialErrorLimit: 30, perDialTimeout: 10 };
-        assert.deepStrictEqual(raw["aws-master"], { host: plan.outputs.publicIp, ...hop });
+        const keys = plan.rawOutputs.hostKeys as Record<string, string>;
+        assert.deepStrictEqual(raw["aws-master"], { host: plan.outputs.publicIp, hostKey: keys["aws-master"], ...hop });
         const worker = nodes[2];
-        assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, ...hop, proxy: { host: plan.outputs.publicIp, ...hop } });
+        assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, hostKey: keys[worker.name], ...hop, proxy: { host: plan.outputs.publicIp, hostKey: keys["aws-master"], ...hop } });
+    });
+
+    it("pins every node's host key: made by the program, installed by its secret user data, on every connection and hop", () => {
+        assertHostKeysPinned(plan, T.instance, (instance) => (instance.inputs.tags as Record<string, string>).Name);
     });
 
     it("with esiphub:publicIp associates that Elastic IP and allocates none", async () => {
@@ -293,7 +299,7 @@ describe("aws: hosts under mocks", () => {
         for (const urn of before) assert.ok(after.has(urn), `${urn} stays`);
         assert.deepStrictEqual(
             five.resources.filter((r) => !before.has(r.urn)).map((r) => `${r.type} ${r.name}`).sort(),
-            [3, 4, 5].map((n) => `${T.instance} esiphub-aws-aws-aws-worker-0${n}`),
+            [...[3, 4, 5].map((n) => `${T.instance} esiphub-aws-aws-aws-worker-0${n}`), ...[3, 4, 5].map((n) => `${HOST_KEY} esiphub-aws-aws-aws-worker-0${n}-host-key`)],
         );
         const inputsOf = new Map(five.resources.map((r) => [r.urn, r.inputs]));
         for (const r of two.resources) assert.deepStrictEqual(inputsOf.get(r.urn), r.inputs, `${r.name} keeps its inputs`);

@@ -8,15 +8,7 @@ import { BackupSource } from "../../cli/backup/homes";
 import { Manifest, readManifest, sha256File } from "../../cli/backup/manifest";
 import { describeTree, cuttingRelay, makeHome, unpack } from "./tree";
 import { Sshd, sshdUnavailable, startSshd } from "./sshd";
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
+import { Capture } from "../capture";
 
 const unavailable = sshdUnavailable();
 const suite = unavailable ? describe.skip : describe;
@@ -38,7 +30,7 @@ suite(`backup over SSH against a real sshd on 127.0.0.1${unavailable ? ` (skippe
         homes = path.join(tmp, "srv esiphub", "jhub");
         for (const user of users) {
             fs.mkdirSync(dirOf(user), { recursive: true });
-            makeHome(dirOf(user), user === "big one" ? { randomBytes: 24 << 20, sparseBytes: 64 << 20 } : {});
+            makeHome(dirOf(user), user === "big one" ? { randomBytes: 6 << 20, sparseBytes: 16 << 20 } : {});
         }
     });
     after(async () => {
@@ -81,8 +73,8 @@ suite(`backup over SSH against a real sshd on 127.0.0.1${unavailable ? ` (skippe
         const manifest = readManifest(out)!;
         await assertFaithful(out, manifest, users);
         const big = manifest.archives.find((a) => a.name === "big one")!;
-        // 24 MiB of random data and a sparse 64 MiB image (zeros), and the small files.
-        assert.ok(big.contentBytes > (88 << 20), String(big.contentBytes));
+        // 6 MiB of random data and a sparse 16 MiB image (zeros), and the small files.
+        assert.ok(big.contentBytes > (22 << 20), String(big.contentBytes));
         assert.strictEqual(manifest.site, "testsite");
         assert.strictEqual(manifest.workshop, "Backup test");
         assert.match(manifest.hostKeys[`127.0.0.1:${sshd.port}`], /^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -95,8 +87,8 @@ suite(`backup over SSH against a real sshd on 127.0.0.1${unavailable ? ` (skippe
     it("a run that loses its connection mid-stream keeps the complete archives; the next run verifies and skips them, and does the rest", async () => {
         const out = path.join(tmp, "resume");
         const order = ["workshop-01", "big one", "-dash user"].map(source);
-        // Cut once 6 MB have come from the server: inside the big home's random data.
-        const relay = await cuttingRelay(sshd.port, 6 << 20);
+        // Cut once 2 MB have come from the server: inside the big home's random data.
+        const relay = await cuttingRelay(sshd.port, 2 << 20);
         let stopped: BackupStopped | undefined;
         try {
             await runBackupJob(job(out, order, { port: relay.port }), new Capture());
@@ -186,7 +178,7 @@ suite(`backup over SSH against a real sshd on 127.0.0.1${unavailable ? ` (skippe
         const mountPoint = path.join(tmp, "small disk");
         fs.mkdirSync(mountPoint);
         try {
-            execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint], { stdio: "pipe" });
+            execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint], { stdio: "pipe" });
         } catch (e) {
             this.skip(); // no tmpfs mounts in this container: `mount` failed
         }

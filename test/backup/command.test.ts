@@ -11,15 +11,7 @@ import { AutomationDouble, FakeSite } from "../cli/automation-double";
 import { PROJECT_DIR } from "../mocks";
 import { makeHome } from "./tree";
 import { Sshd, sshdUnavailable, startSshd } from "./sshd";
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
+import { Capture } from "../capture";
 
 interface RunResult {
     code: number;
@@ -100,6 +92,14 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
                     : async (q) => {
                           questions.push(q);
                           return options.answer!;
+                      },
+            // Deleting the data volume asks for the site's name to be typed.
+            ask:
+                options.answer === undefined
+                    ? undefined
+                    : async (q) => {
+                          questions.push(q);
+                          return options.answer ? "testsite" : "";
                       },
             nfsAccess: { sshPort: options.sshPort ?? sshd.port, exportDir },
         };
@@ -212,7 +212,7 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
             const r = await run(destroy, { sites: deletable(), answer: true, sshPort: closed });
             assert.strictEqual(r.code, 1);
             assert.match(r.questions[0], /^Back up every home and the shared folder to .*esiphub-backups\/testsite-\d{4}-\d\d-\d\d first\? \[y\/N\] $/);
-            assert.match(r.stderr, /^esiphub: the backup before the destroy failed: cannot connect to 127\.0\.0\.1 port \d+ \(ECONNREFUSED\)\. Nothing was backed up\. Nothing was destroyed\n$/);
+            assert.match(r.stderr, /^esiphub: the backup before the destroy failed: cannot connect to 127\.0\.0\.1 port \d+ \(ECONNREFUSED\)\. Nothing was backed up\. Nothing was destroyed; without esiphub: `pulumi destroy -s testsite`\n$/);
             assert.ok(!r.calls.some((c) => /destroy/.test(c)), r.calls.join("\n"));
         });
 
@@ -220,7 +220,7 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
             const r = await run(destroy, { sites: deletable(), answer: true });
             assert.strictEqual(r.code, 0, r.stderr);
             assert.strictEqual(r.questions.length, 2);
-            assert.match(r.questions[1], /DESTROY every resource of site "testsite"/);
+            assert.match(r.questions[1], /deletes every resource of site "testsite" AND its data volume/);
             const dir = /first\? \[y\/N\] $/.test(r.questions[0]) ? r.questions[0].replace(/^Back up every home and the shared folder to (.*) first\? \[y\/N\] $/, "$1") : "";
             assert.strictEqual(readManifest(dir)!.archives.length, 4);
             assert.ok(r.calls.indexOf("destroy testsite") > r.calls.indexOf("getConfig testsite esiphub:sshPrivateKey"));
@@ -231,7 +231,7 @@ suite(`esiphub backup, handout and the destroy advice, on a site whose NFS host 
             const kept = site();
             kept.testsite.resources = [{ ...kept.testsite.resources![0], retainOnDelete: true }];
             kept.testsite.config!["esiphub:keepDataOnDestroy"] = "true";
-            const r = await run([...destroy, "--yes"], { sites: kept, answer: true });
+            const r = await run(["destroy", "testsite", "--yes"], { sites: kept, answer: true });
             assert.strictEqual(r.code, 0, r.stderr);
             assert.doesNotMatch(r.stdout, /goes with this destroy/);
             assert.ok(!r.questions.some((q) => /Back up/.test(q)));

@@ -215,7 +215,7 @@ describe("automation layer", () => {
             try {
                 await assert.rejects(new PulumiAutomation(PROJECT_DIR).stack("jetstream", "select"), (e: Error) => {
                     assert.ok(e instanceof AutomationError);
-                    assert.match(e.message, /^the Pulumi CLI \(pulumi\) is not on PATH: install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
+                    assert.match(e.message, /^the Pulumi CLI \(pulumi\) is not on PATH: install it with scripts\/install-pulumi\.sh \(the pinned version, sha256 checked\)/);
                     return true;
                 });
             } finally {

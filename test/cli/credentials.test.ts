@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "csv-parse/sync";
 import { chromium, Browser } from "playwright-core";
-import { credentialsCsv, credentialsHtml, parseCredentials } from "../../cli/credentials";
+import { credentialsCsv, credentialsHtml, ORGANISER_MARK, ORGANISERS_HEADING, parseCredentials, splitAccounts } from "../../cli/credentials";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts");
@@ -34,6 +34,26 @@ describe("credentials: CSV and printable cards", () => {
         assert.ok(html.includes("Rb3&lt;Nq&amp;8&quot;Ve,2Ls"));
         assert.ok(html.includes("https://hub.esipfed.org/?a=1&amp;b=&lt;2&gt;"));
         assert.ok(!html.includes("<2>"));
+    });
+
+    it("the admins' cards come last, on a sheet of their own, headed and each marked not to be handed out", () => {
+        const admins = ["instructor", "workshop-03"];
+        const { attendees, organisers } = splitAccounts(ACCOUNTS, admins);
+        assert.deepStrictEqual(organisers.map((c) => c.username), ["workshop-03", "instructor"]);
+        assert.strictEqual(attendees.length, ACCOUNTS.length - 2);
+        const html = credentialsHtml(ACCOUNTS, { hubUrl: "https://hub.esipfed.org", site: "jetstream", admins });
+        const [main, sheet] = html.split('<section class="organisers">');
+        assert.ok(sheet, "an organisers' sheet");
+        assert.strictEqual(main.match(/<section class="card"/g)?.length, ACCOUNTS.length - 2);
+        assert.ok(!main.includes('data-username="instructor"') && !main.includes('data-username="workshop-03"'), "no admin card among the attendees'");
+        assert.ok(sheet.includes(`<h1 class="sheet-title">${ORGANISERS_HEADING}</h1>`));
+        assert.deepStrictEqual([...sheet.matchAll(/<section class="card organiser" data-username="([^"]+)">\s*<h2>[^<]*<\/h2>\s*<p class="mark">([^<]*)<\/p>/g)].map((m) => [m[1], m[2]]), [
+            ["workshop-03", ORGANISER_MARK],
+            ["instructor", ORGANISER_MARK],
+        ]);
+        assert.match(html, /: 10 attendee cards, then 2 organiser cards on a sheet of their own<\/h1>/);
+        // Without admins, one sheet as before.
+        assert.ok(!credentialsHtml(ACCOUNTS, { hubUrl: "https://hub.esipfed.org", site: "jetstream" }).includes('<section class="organisers">'));
     });
 
     describe("rendered in headless Chromium", () => {
@@ -113,6 +133,18 @@ describe("credentials: CSV and printable cards", () => {
             // Cards ask the print engine not to split them across two sheets.
             const breaks = await page.$$eval(".card", (els) => els.map((el) => getComputedStyle(el).breakInside));
             assert.deepStrictEqual(new Set(breaks), new Set(["avoid"]));
+            await page.close();
+        });
+
+        it("the organisers' sheet starts on a new printed page, its cards visibly different", async () => {
+            const html = credentialsHtml(ACCOUNTS, { hubUrl: "https://hub.esipfed.org", site: "jetstream", admins: ["instructor"] });
+            const page = await browser!.newPage({ viewport: { width: 816, height: 1056 } });
+            await page.setContent(html);
+            await page.emulateMedia({ media: "print" });
+            assert.strictEqual(await page.$eval(".organisers", (el) => getComputedStyle(el).breakBefore), "page");
+            const border = (selector: string) => page.$eval(selector, (el) => getComputedStyle(el).borderTopStyle);
+            assert.deepStrictEqual([await border(".card:not(.organiser)"), await border(".card.organiser")], ["dashed", "double"]);
+            assert.strictEqual(await page.$eval(".organiser .mark", (el) => (el as HTMLElement).innerText), ORGANISER_MARK.toUpperCase());
             await page.close();
         });
     });

@@ -2,7 +2,6 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { spawnSync } from "child_process";
 import { AddressInfo } from "net";
 import { parse } from "csv-parse/sync";
 import { Automation } from "../../cli/automation";
@@ -280,7 +279,7 @@ describe("esiphub CLI (through the Automation double)", () => {
             fs.mkdirSync(empty, { recursive: true });
             for (const command of [["up", "jetstream", "--yes"], ["outputs", "jetstream"], ["credentials", "jetstream"], ["dns", "jetstream"], ["kubeconfig", "jetstream"]]) {
                 const r = await run(command, { sites: deployedJetstream(), env: { PATH: `${empty}:/nonexistent` } });
-                assertOneLineError(r, /the Pulumi CLI \(pulumi\) is not on PATH: install it with `curl -fsSL https:\/\/get\.pulumi\.com \| sh`/);
+                assertOneLineError(r, /the Pulumi CLI \(pulumi\) is not on PATH: install it with scripts\/install-pulumi\.sh \(the pinned version, sha256 checked\)/);
                 assert.deepStrictEqual(r.calls, []);
             }
         });
@@ -395,6 +394,22 @@ describe("esiphub CLI (through the Automation double)", () => {
             assert.ok(html.includes("https://hub.esipfed.org"));
         });
 
+        it("the admins' cards on a sheet of their own; --attendees-only leaves them out of the cards and the CSV", async () => {
+            const sites = deployedJetstream({ outputs: { ...OUTPUTS, adminUsers: { value: ["instructor"], secret: false } } });
+            const all = await run(["credentials", "jetstream", "--format", "html"], { sites });
+            assert.strictEqual(all.code, 0, all.stderr);
+            assert.match(all.stdout, /<section class="organisers">[\s\S]*data-username="instructor"/);
+            for (const format of ["html", "csv"]) {
+                const only = await run(["credentials", "jetstream", "--format", format, "--attendees-only"], { sites });
+                assert.strictEqual(only.code, 0, only.stderr);
+                assert.ok(only.stdout.includes("workshop-01"), format);
+                assert.ok(!only.stdout.includes("instructor") && !only.stdout.includes("Rb3sNq48Ve72Ls"), `${format} holds no admin account`);
+            }
+            // Without the adminUsers output, which cards are the admins' is unknown: nothing is printed.
+            const unknown = await run(["credentials", "jetstream", "--attendees-only"], { sites: deployedJetstream() });
+            assertOneLineError(unknown, /site "jetstream" has no adminUsers output/);
+        });
+
         it("a site without the output (not deployed yet) is one line", async () => {
             const r = await run(["credentials", "jetstream"], { sites: { jetstream: { outputs: {} } } });
             assertOneLineError(r, /site "jetstream" has no credentials output \(is it deployed\? run `esiphub up jetstream`\)/);
@@ -426,8 +441,14 @@ describe("esiphub CLI (through the Automation double)", () => {
         });
 
         it("a site without a hostname has nothing to publish", async () => {
-            const r = await run(["dns", "nebula"], { sites: { nebula: { outputs: OUTPUTS } } });
+            const projectDir = projectWith(path.join(tmp, "no-name"), "nebula", { "esiphub:hubHostname": undefined, "esiphub:allowPlainHttp": true });
+            const r = await run(["dns", "nebula"], { projectDir, sites: { nebula: { outputs: OUTPUTS } } });
             assertOneLineError(r, /site "nebula" has no esiphub:hubHostname, so there is nothing to publish/);
+        });
+
+        it("a site with an automatic name (hubHostname auto) has nothing to publish either: sslip.io answers for it", async () => {
+            const r = await run(["dns", "nebula"], { sites: { nebula: { outputs: OUTPUTS } } });
+            assertOneLineError(r, /site "nebula" has an automatic name \(esiphub:hubHostname auto\): sslip\.io answers for it, so there is no record to publish/);
         });
     });
 
@@ -544,29 +565,6 @@ describe("esiphub CLI (through the Automation double)", () => {
             } finally {
                 server.close();
             }
-        });
-    });
-
-    describe("the esiphub command itself (cli/esiphub.js)", () => {
-        const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
-        const exec = (args: string[], env: Record<string, string> = {}) =>
-            spawnSync(process.execPath, [bin, ...args], { cwd: tmp, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: harness.homeDir, ...env } });
-
-        it("runs from any directory and exits 0", () => {
-            const r = exec(["cost", "nebula", "--hours", "2"]);
-            assert.strictEqual(r.status, 0, r.stderr);
-            assert.match(r.stdout, /^Cost estimate for site "nebula" \(openstack\)$/m);
-        });
-
-        it("errors are one line with a non-zero exit from the real command too", () => {
-            const unknown = exec(["up", "nowhere", "--yes"]);
-            assert.strictEqual(unknown.status, 2);
-            assert.match(unknown.stderr, /^esiphub: unknown site "nowhere"/);
-            assert.strictEqual(unknown.stderr.trimEnd().split("\n").length, 1);
-            const noPulumi = exec(["outputs", "jetstream"], { PATH: path.dirname(process.execPath) });
-            assert.strictEqual(noPulumi.status, 1);
-            assert.match(noPulumi.stderr, /^esiphub: the Pulumi CLI \(pulumi\) is not on PATH: install it with/);
-            assert.strictEqual(noPulumi.stderr.trimEnd().split("\n").length, 1);
         });
     });
 });

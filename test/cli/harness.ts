@@ -12,16 +12,10 @@ import { CliDeps, runCli } from "../../cli/esiphub";
 import { Automation } from "../../cli/automation";
 import { AutomationDouble, FakeSite, loadEvents } from "./automation-double";
 import { PROJECT_DIR } from "../mocks";
+import { Capture } from "../capture";
+export { Capture };
 
 /** Captured standard output / error of one CLI run. */
-export class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
 
 export const OUTPUTS: OutputMap = {
     hubUrl: { value: "https://hub.esipfed.org", secret: false },

@@ -3,7 +3,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { execFileSync, spawnSync } from "child_process";
 import { runPlan, EXIT } from "../../cli/plan";
 import { PROJECT_DIR, SITES } from "../mocks";
 
@@ -32,7 +31,8 @@ describe("esiphub plan", () => {
             assert.deepStrictEqual(doc.resources.filter((r: { parent: string | null }) => r.parent === null).map((r: { type: string }) => r.type), ["pulumi:pulumi:Stack"]);
             assert.strictEqual(doc.outputs.credentials, "[secret]");
             assert.strictEqual(doc.outputs.kubeconfig, "[secret]");
-            assert.match(String(doc.outputs.hubUrl), site === "nebula" ? /^http:\/\// : /^https:\/\//);
+            // Every shipped stack has HTTPS; Nebula's on the automatic name of its public IP (esiphub:hubHostname auto).
+            assert.match(String(doc.outputs.hubUrl), site === "nebula" ? /^https:\/\/\d+-\d+-\d+-\d+\.sslip\.io$/ : /^https:\/\//);
         });
     }
 
@@ -142,6 +142,32 @@ describe("esiphub plan", () => {
         }
     });
 
+    it("esiphub:allowPlainHttp without a hostname: the plan passes the hub-https rule and warns that passwords cross in clear", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
+        try {
+            const file = path.join(dir, "Pulumi.jetstream.yaml");
+            const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
+            for (const key of ["esiphub:hubHostname", "esiphub:letsEncryptEmail"]) delete stack.config[key];
+            stack.config["esiphub:allowPlainHttp"] = true;
+            fs.writeFileSync(file, YAML.stringify(stack));
+            // The program's pulumi.log.warn (components/esiphub.ts) reaches the terminal as the runtime's warning.
+            const written: string[] = [];
+            const write = process.stderr.write;
+            process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+            let outcome;
+            try {
+                outcome = await runPlan("jetstream", { configFile: file });
+            } finally {
+                process.stderr.write = write;
+            }
+            assert.strictEqual(outcome.exitCode, EXIT.ok, outcome.stderr);
+            assert.match(written.join(""), /warning: .*esiphub:allowPlainHttp: true: the hub serves plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; for development only/);
+            assert.ok(!outcome.violations!.some((v) => v.policy === "hub-https"));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("--config-file plans a stack file outside the project folder", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-plan-"));
         try {
@@ -157,15 +183,6 @@ describe("esiphub plan", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
-    });
-
-    it("the installed command prints valid JSON and exits with the contract's codes", function () {
-        const bin = path.join(PROJECT_DIR, "cli", "esiphub.js");
-        const json = execFileSync("node", [bin, "plan", "aws", "--json"], { cwd: os.tmpdir(), encoding: "utf8" });
-        assert.strictEqual(JSON.parse(json).site, "aws");
-        const bad = spawnSync("node", [bin, "plan", "nowhere"], { encoding: "utf8" });
-        assert.strictEqual(bad.status, 2);
-        assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
     });
 
     describe("the quota check of the offline cloud, and --quota", () => {

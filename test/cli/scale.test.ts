@@ -13,15 +13,7 @@ import { AutomationDouble, FakeSite, loadEvents } from "./automation-double";
 import { projectWith } from "./harness";
 import { KubeObject, loadFixture, matchesSelector, mergePatch, ScriptedKubeApi } from "./scale-kubeapi";
 import { PROJECT_DIR } from "../mocks";
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
+import { Capture } from "../capture";
 
 interface RunResult {
     code: number;

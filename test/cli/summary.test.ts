@@ -16,7 +16,16 @@ const THREE_WORKSHOPS = {
 describe("the summary that opens plan and up", () => {
     it("a master-only site without a hostname: user servers on the master, no address before the deployment", () => {
         // m1.xlarge (16 GiB): (16 - 2) GiB / 4G = 3 users.
-        const config = testConfig("nebula", { "esiphub:workers": "0", "esiphub:users": "3", "esiphub:keepDataOnDestroy": "false" });
+        const config = testConfig("nebula", {
+            "esiphub:workers": "0",
+            "esiphub:users": "3",
+            "esiphub:extraUsers": "[]",
+            "esiphub:adminUsers": "[]",
+            "esiphub:hubHostname": undefined,
+            "esiphub:allowPlainHttp": "true",
+            "esiphub:dataVolumeSize": "500",
+            "esiphub:keepDataOnDestroy": "false",
+        });
         const summary = siteSummary(config, estimateCost(config), "http://203.0.113.31");
         assert.strictEqual(summary.hubUrl, null, "the offline plan's address is a stand-in, not the hub's");
         assert.deepStrictEqual(summary.users, { accounts: 3, usersPerWorker: 8, workersAuto: false, capacity: 3, onMaster: true, memoryGuarantee: "4G", memoryLimit: "8G", maxServers: 3 });
@@ -26,6 +35,15 @@ describe("the summary that opens plan and up", () => {
         assert.match(text, /^ {2}Users: {3}3 accounts; user servers on the master at the 4G guarantee \(limit 8G\); capacity 3: every account fits$/m);
         assert.match(text, /^ {2}Hub: {5}plain HTTP on the public IP, known once deployed/m);
         assert.match(text, /on a 500 GB data volume \(deleted with the site \(esiphub:keepDataOnDestroy false\)\)$/m);
+        assert.strictEqual(summary.https, false);
+    });
+
+    it("an automatic name (esiphub:hubHostname auto): HTTPS on the sslip.io name of an address known once deployed", () => {
+        const config = testConfig("nebula");
+        const summary = siteSummary(config, estimateCost(config), "https://203-0-113-31.sslip.io");
+        assert.strictEqual(summary.https, true);
+        assert.strictEqual(summary.hubUrl, null, "the offline plan's address is a stand-in, not the hub's");
+        assert.match(formatSummary(summary), /^ {2}Hub: {5}https:\/\/<public IP with dashes>\.sslip\.io \(esiphub:hubHostname auto\), known once deployed$/m);
     });
 
     it("fewer servers at once than accounts (esiphub:maxServers): sized for them, and the hub refuses more", () => {

@@ -10,19 +10,11 @@ import { ACME_SERVERS } from "../../components/jupyterhub/values";
 import { PROJECT_DIR } from "../mocks";
 import { AutomationDouble } from "./automation-double";
 import { acmeJson, ClusterScript, issuedCertificate, makePki, Pki, ScriptedCluster } from "./k8s-api";
+import { Capture } from "../capture";
 
 const HOST = "hub.esipfed.org";
 const PRODUCTION = { o: "Let's Encrypt", cn: "R11" };
 const STAGING = { o: "(STAGING) Let's Encrypt", cn: "(STAGING) Counterfeit Cashew R10" };
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
 
 class OperatorError extends Error {}
 

@@ -46,15 +46,18 @@ export interface Named {
 
 /**
  * Starts named in the foreground (-g) with zone esipfed.org from `records` (lines after the SOA and NS), primary,
- * dynamic updates allowed from 127.0.0.1, no recursion. Resolves once it answers for the zone.
+ * dynamic updates allowed from 127.0.0.1, no recursion, and the `otherZones` (zone name → records) beside it.
+ * Resolves once it answers for esipfed.org.
  */
-export async function startNamed(ctx: Mocha.Context, records = ""): Promise<Named> {
+export async function startNamed(ctx: Mocha.Context, records = "", otherZones: Record<string, string> = {}): Promise<Named> {
     const namedPath = requireTool(ctx, "named", "bind9");
     requireTool(ctx, "nsupdate", "bind9-dnsutils");
     requireTool(ctx, "dig", "bind9-dnsutils");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-named-"));
     const port = await freePort();
     fs.writeFileSync(path.join(dir, "esipfed.org.zone"), ZONE_HEAD + records);
+    for (const [zone, zoneRecords] of Object.entries(otherZones)) fs.writeFileSync(path.join(dir, `${zone}.zone`), ZONE_HEAD + zoneRecords);
+    const otherZoneLines = Object.keys(otherZones).map((zone) => `zone "${zone}" { type primary; file "${dir}/${zone}.zone"; };\n`);
     fs.writeFileSync(
         path.join(dir, "named.conf"),
         `options {
@@ -69,7 +72,7 @@ export async function startNamed(ctx: Mocha.Context, records = ""): Promise<Name
 };
 controls { };
 zone "esipfed.org" { type primary; file "${dir}/esipfed.org.zone"; allow-update { 127.0.0.1; }; };
-`,
+${otherZoneLines.join("")}`,
     );
     let log = "";
     const named: ChildProcess = spawn(namedPath, ["-g", "-c", path.join(dir, "named.conf")], { stdio: ["ignore", "pipe", "pipe"] });

@@ -65,9 +65,18 @@ describe("DnsRecords (esiphub:dns:Records)", () => {
         assert.deepStrictEqual(withHost.outputs.records, [{ name: "hub.esipfed.org.", type: "A", ttl: 300, value: IP }]);
         assert.deepStrictEqual(withHost.outputs.managedNames, []);
 
-        const noHost = await planDns(testConfig("nebula"));
+        const noHost = await planDns(testConfig("nebula", { "esiphub:hubHostname": undefined, "esiphub:allowPlainHttp": "true" }));
         assert.deepStrictEqual(noHost.outputs.records, []);
         assert.deepStrictEqual(resourcesOfType(noHost, COMMAND), [], "no hostname, no HTTPS: nothing to wait for");
+    });
+
+    it("hubHostname auto (the Nebula stack): no record to publish, and dns-ready waits for the sslip.io name of the public IP", async () => {
+        const result = await planDns(testConfig("nebula"));
+        assert.deepStrictEqual(result.outputs.records, []);
+        assert.deepStrictEqual(result.outputs.managedNames, []);
+        const ready = findResource(result, COMMAND);
+        const env = ready.inputs.environment as Record<string, string>;
+        assert.deepStrictEqual([env.ESIPHUB_DNS_HOSTNAME, env.ESIPHUB_DNS_IP, env.ESIPHUB_DNS_AUTOMATIC], ["149-165-157-42.sslip.io", IP, "true"]);
     });
 
     for (const [provider, recordType, site, overrides] of [

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { ChildProcess, spawn } from "child_process";
 import { formatDnsRecords, dnsRecords } from "../../components/dns/formats";
 import { DNS_READY_COMMAND } from "../../components/dns/records";
-import { allPointAt, askResolver, describeAnswer, optionsFromEnv, recordToCreate } from "../../components/dns/wait";
+import { allPointAt, askResolver, describeAnswer, DnsWaitTimeout, optionsFromEnv, recordToCreate, waitForDns } from "../../components/dns/wait";
 import { PROJECT_DIR } from "../mocks";
 import { Named, startNamed } from "./named";
 
@@ -83,6 +83,8 @@ describe("dns-ready (components/dns/wait.ts)", function () {
                 log: undefined,
             });
             assert.throws(() => optionsFromEnv({ ESIPHUB_DNS_HOSTNAME: "hub.esipfed.org" }, log), /dns-ready: ESIPHUB_DNS_IP is not set/);
+            // The program sets ESIPHUB_DNS_AUTOMATIC for esiphub:hubHostname auto (components/dns/records.ts).
+            assert.strictEqual(optionsFromEnv({ ESIPHUB_DNS_HOSTNAME: "h.sslip.io", ESIPHUB_DNS_IP: IP, ESIPHUB_DNS_TTL: "300", ESIPHUB_DNS_RESOLVERS: "8.8.8.8", ESIPHUB_DNS_TIMEOUT: "9", ESIPHUB_DNS_AUTOMATIC: "true" }, log).automatic, true);
         });
     });
 
@@ -91,8 +93,11 @@ describe("dns-ready (components/dns/wait.ts)", function () {
         const running: Run[] = [];
 
         before(async function () {
-            // hub2 points elsewhere; hub3 has a stale address besides the right one; hub does not exist yet.
-            named = await startNamed(this, `hub2\tIN\tA\t203.0.113.9\nhub3\tIN\tA\t203.0.113.9\nhub3\tIN\tA\t${IP}\n`);
+            // hub2 points elsewhere; hub3 has a stale address besides the right one; hub does not exist yet. Beside it,
+            // sslip.io as that service answers: A-B-C-D.sslip.io is A.B.C.D (https://sslip.io; github.com/cunnie/sslip.io).
+            named = await startNamed(this, `hub2\tIN\tA\t203.0.113.9\nhub3\tIN\tA\t203.0.113.9\nhub3\tIN\tA\t${IP}\n`, {
+                "sslip.io": `${IP.replace(/\./g, "-")}\tIN\tA\t${IP}\n`,
+            });
         });
 
         afterEach(async function () {
@@ -152,6 +157,19 @@ describe("dns-ready (components/dns/wait.ts)", function () {
             const run = start({ ESIPHUB_DNS_HOSTNAME: "hub2.esipfed.org", ESIPHUB_DNS_IP: "203.0.113.9", ESIPHUB_DNS_TIMEOUT: "1", ESIPHUB_DNS_RESOLVERS: `${named.address},127.0.0.1:9` });
             assert.strictEqual(await run.exited, 1);
             assert.match(run.stderr, /127\.0\.0\.1:9: (no answer \(timeout\)|refused the connection|ECONNREFUSED)/);
+        });
+
+        it("an automatic name (hubHostname auto): ready once the wildcard service answers; when it does not, says so, with no record to create", async function () {
+            const lines: string[] = [];
+            const automatic = (resolvers: string[]) =>
+                waitForDns({ hostname: "149-165-157-42.sslip.io", ip: IP, ttl: 300, resolvers, timeoutSeconds: 1, intervalSeconds: 0.2, automatic: true, log: (l) => lines.push(l) });
+            assert.deepStrictEqual(await automatic([named.address]), [{ resolver: named.address, addresses: [IP] }]);
+            // The service unreachable: nothing answers on 127.0.0.1:9.
+            const down = await automatic(["127.0.0.1:9"]).then(() => undefined, (e: unknown) => e);
+            assert.ok(down instanceof DnsWaitTimeout, String(down));
+            assert.match(down.message, /^dns-ready: 149-165-157-42\.sslip\.io does not resolve to 149\.165\.157\.42 after \d+m\d\ds \(127\.0\.0\.1:9: [^)]+\)\. The automatic name \(esiphub:hubHostname auto\) needs its wildcard DNS service to answer/);
+            assert.doesNotMatch(down.message, /Create this record/);
+            assert.ok(lines.some((l) => /waiting for the wildcard DNS service to answer it$/.test(l)), lines.join("\n"));
         });
 
         it("fails naming a parameter the program did not give", async function () {

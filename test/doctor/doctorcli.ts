@@ -6,15 +6,8 @@ import { CliDeps, runCli } from "../../cli/esiphub";
 import type { Automation } from "../../cli/automation";
 import { AutomationDouble } from "../cli/automation-double";
 import { PROJECT_DIR } from "../mocks";
-
-export class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-        return true;
-    }
-}
+import { Capture } from "../capture";
+export { Capture };
 
 export interface CliRun {
     code: number;
@@ -67,10 +60,10 @@ export const plain = (value: unknown): OutputMap[string] => ({ value, secret: fa
 export const secret = (value: unknown): OutputMap[string] => ({ value, secret: true });
 
 /**
- * A site for the local hub: plain HTTP (no hubHostname, so no DNS or TLS leaves this machine), four accounts
- * (workshop-01..03 and the admin instructor), the image and limits of the recorded cluster (fixtures/cluster/healthy).
+ * A site for the local hub: four accounts (workshop-01..03 and the admin instructor), the image and limits of the
+ * recorded cluster (fixtures/cluster/healthy).
  */
-export const LOCAL_SITE_STACK = `config:
+const SITE_STACK = `config:
   openstack:authUrl: https://js2.jetstream-cloud.org:5000/v3/
   openstack:region: IU
   esiphub:cloud: openstack
@@ -94,8 +87,15 @@ export const LOCAL_SITE_STACK = `config:
   esiphub:memoryGuarantee: 4G
 `;
 
+/**
+ * The local site: plain HTTP (no hubHostname, so no DNS or TLS leaves this machine), which only a development stack
+ * may have (esiphub:allowPlainHttp, or the hub-https rule refuses it).
+ */
+export const LOCAL_SITE_STACK = `${SITE_STACK}  esiphub:allowPlainHttp: true
+`;
+
 /** The local site with a hostname, as a rehearsal stack: Let's Encrypt staging certificates. */
-export const STAGING_SITE_STACK = `${LOCAL_SITE_STACK}  esiphub:hubHostname: hub.esipfed.org
+export const STAGING_SITE_STACK = `${SITE_STACK}  esiphub:hubHostname: hub.esipfed.org
   esiphub:letsEncryptEmail: esiphub-admins@esipfed.org
   esiphub:letsEncryptStaging: true
 `;

@@ -34,6 +34,8 @@ export interface LocalHubOptions {
     credentials?: Record<string, string>;
     /** Admin users handed to the authenticator config, as the chart does. */
     adminUsers?: string[];
+    /** Attendees' accounts handed to the authenticator config (never admins), as the chart does. */
+    attendeeUsers?: string[];
     /** Public (proxy) port; a free one when absent. */
     port?: number;
     /** How long to wait for /hub/api to answer before calling it a hang, ms (default: the tests' hang guard). */
@@ -252,6 +254,7 @@ export async function startLocalHub(options: LocalHubOptions = {}): Promise<Loca
                 moduleDir: `${chrootDir}/esiphub`,
                 credentialsPath: `${chrootDir}/credentials.json`,
                 adminUsers: options.adminUsers ?? [],
+                attendeeUsers: options.attendeeUsers ?? [],
             }),
             options.config ?? "",
             "",

@@ -12,6 +12,8 @@ export interface LoginResult {
     /** True when the hub set its login cookie. */
     loggedIn: boolean;
     location: string | null;
+    /** The Retry-After header (a 429 of a throttled hub). */
+    retryAfter: string | null;
     body: string;
 }
 
@@ -55,6 +57,7 @@ export class HubSession {
             status: res.status,
             loggedIn: (await this.client.cookie("jupyterhub-hub-login", "/hub/")) !== undefined,
             location: res.headers.get("location"),
+            retryAfter: res.headers.get("retry-after"),
             body: await res.text(),
         };
     }

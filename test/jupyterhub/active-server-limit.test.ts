@@ -42,8 +42,8 @@ describe("esiphub:maxServers in a real JupyterHub 5: active_server_limit", funct
             hubDbClaimName: "hub-db",
             masterPrivateIp: "10.42.0.10",
             credentialsSecretName: "credentials",
-            cookieSecret: "0".repeat(64),
-            proxySecretToken: "0".repeat(64),
+            hubSecretName: "hub-secret",
+            hostname: config.hub.hostname,
         }) as { hub: { activeServerLimit?: number } };
         limit = values.hub.activeServerLimit!;
         assert.strictEqual(limit, 2);

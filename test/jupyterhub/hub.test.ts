@@ -3,11 +3,12 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { SiteConfig } from "../../components/config";
+import { SiteConfig, sslipHostname } from "../../components/config";
 import { ClusterHosts, ClusterNode } from "../../components/hosts";
 import { PASSWORD_CHARACTERS, PASSWORD_LENGTH } from "../../components/jupyterhub/accounts";
-import { CREDENTIALS_SECRET_NAME, HubStorage, JupyterHub } from "../../components/jupyterhub/hub";
-import { CREDENTIALS_KEY } from "../../components/jupyterhub/values";
+import { CREDENTIALS_SECRET_NAME, HUB_SECRET_NAME, HubStorage, JupyterHub } from "../../components/jupyterhub/hub";
+import { COOKIE_SECRET_KEY, CREDENTIALS_KEY } from "../../components/jupyterhub/values";
+import { planJson } from "../../cli/plan";
 import { findResource, planProgram, PlanResult, PROJECT_DIR, resourcesOfType, runStack, SITES, testConfig } from "../mocks";
 import { chartSchemaDir, describeErrors, loadChartSchema } from "./helm";
 
@@ -16,6 +17,10 @@ const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const MASTER_IP = "10.42.0.10";
 const PUBLIC_IP = "203.0.113.7";
+const CREDENTIALS = /-credentials$/;
+const HUB_SECRET = /-hub-secret$/;
+/** A plain-HTTP site (development only): Nebula without its automatic name. */
+const PLAIN = { "esiphub:hubHostname": "", "esiphub:allowPlainHttp": "true" };
 
 /** Stand-ins for what the cloud, storage and DNS layers hand to the hub. */
 function stubLayers(config: SiteConfig): { hosts: ClusterHosts; storage: HubStorage; provider: k8s.Provider; dnsReady: pulumi.Resource | undefined } {
@@ -25,6 +30,7 @@ function stubLayers(config: SiteConfig): { hosts: ClusterHosts; storage: HubStor
         role,
         privateIp: pulumi.output(ip),
         connection: pulumi.output({ host: ip, user: "ubuntu" }),
+        hostKey: pulumi.output("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIStandInHostKeyOfTheNode"),
         instance: stub(`${name}-vm`),
     });
     const master = node("master", "master", MASTER_IP);
@@ -48,7 +54,7 @@ function stubLayers(config: SiteConfig): { hosts: ClusterHosts; storage: HubStor
         ready: [namespace],
     };
     // The dns-ready step: a custom resource, as ../dns/records.ts makes it.
-    const dnsReady = config.hub.hostname ? new k8s.core.v1.ConfigMap("dns-ready", {}, { provider }) : undefined;
+    const dnsReady = config.hub.tls ? new k8s.core.v1.ConfigMap("dns-ready", {}, { provider }) : undefined;
     return { hosts, storage, provider, dnsReady };
 }
 
@@ -76,16 +82,34 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
                 assert.deepStrictEqual(release.inputs.repositoryOpts, { repo: "https://hub.jupyter.org/helm-chart/" });
                 assert.strictEqual(release.inputs.namespace, "jhub");
                 assert.match(release.provider ?? "", /::k8s::/);
-                const secret = findResource(result, SECRET);
                 const ready = result.resources.find((r) => r.name === "storage-ready")!;
-                assert.ok(release.dependencies.includes(secret.urn));
+                for (const secret of [findResource(result, SECRET, CREDENTIALS), findResource(result, SECRET, HUB_SECRET)]) {
+                    assert.ok(release.dependencies.includes(secret.urn), `the release does not wait for ${secret.name}`);
+                }
                 assert.ok(release.dependencies.includes(ready.urn));
             });
 
-            it("keeps the cookie secret and the proxy token secret inside the values", function () {
-                const values = findResource(result, RELEASE).inputs.values as any;
-                assert.strictEqual(values.hub.cookieSecret, "[secret]");
-                assert.strictEqual(values.proxy.secretToken, "[secret]");
+            it("holds no secret in the values: the cookie secret is in a Secret the chart reads (hub.existingSecret), the proxy token the chart's own", function () {
+                const release = findResource(result, RELEASE);
+                const values = release.inputs.values as any;
+                assert.doesNotMatch(JSON.stringify(values), /\[secret\]/);
+                assert.strictEqual(values.hub.cookieSecret, undefined);
+                assert.strictEqual(values.proxy.secretToken, undefined);
+                // The chart reads hub.config.JupyterHub.cookie_secret from the Secret named by hub.existingSecret, mounted at
+                // /usr/local/etc/jupyterhub/existing-secret/ (z2jh 4.4.0 templates/hub/deployment.yaml; files/hub/z2jh.py
+                // get_secret_value asks existing-secret/ before secret/). It must be in the release's namespace.
+                const hubSecret = findResource(result, SECRET, HUB_SECRET);
+                assert.deepStrictEqual(hubSecret.inputs.metadata, { name: HUB_SECRET_NAME, namespace: release.inputs.namespace });
+                assert.strictEqual(values.hub.existingSecret, HUB_SECRET_NAME);
+                assert.strictEqual(hubSecret.inputs.stringData, "[secret]");
+                const stringData = result.rawInputs.get(hubSecret.urn)!.stringData as Record<string, string>;
+                assert.deepStrictEqual(Object.keys(stringData), [COOKIE_SECRET_KEY]);
+                assert.match(stringData[COOKIE_SECRET_KEY], /^[0-9a-f]{64}$/);
+                // The proxy token: CONFIGPROXY_AUTH_TOKEN of the hub and the proxy comes from the chart's own Secret only
+                // (hub.existingSecret's documented exception); with neither proxy.secretToken nor
+                // hub.config.ConfigurableHTTPProxy.auth_token given, the chart generates it at install and keeps it with
+                // `lookup` (templates/hub/_helpers-passwords.tpl). So no value may set it.
+                assert.strictEqual(values.hub.config.ConfigurableHTTPProxy, undefined);
                 // The rest stays readable in a preview.
                 assert.deepStrictEqual(values.proxy.service.externalIPs, [MASTER_IP]);
                 assert.strictEqual(values.singleuser.storage.dynamic.storageClass, "nfs-client");
@@ -103,7 +127,7 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
                 assert.deepStrictEqual(errors, [], describeErrors(errors));
             });
 
-            it("makes one readable RandomPassword per account and a hex cookie secret and proxy token", function () {
+            it("makes one readable RandomPassword per account and a hex cookie secret", function () {
                 const passwords = resourcesOfType(result, PASSWORD);
                 const accounts = passwords.filter((p) => /-password-/.test(p.name));
                 assert.deepStrictEqual(
@@ -116,13 +140,13 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
                         { length: PASSWORD_LENGTH, upper: false, lower: false, numeric: false, special: true, overrideSpecial: PASSWORD_CHARACTERS },
                     );
                 }
-                const hex = passwords.filter((p) => /-(cookie-secret|proxy-token)$/.test(p.name));
-                assert.strictEqual(hex.length, 2);
+                const hex = passwords.filter((p) => !/-password-/.test(p.name));
+                assert.deepStrictEqual(hex.map((p) => p.name), ["hub-cookie-secret"]);
                 for (const p of hex) assert.deepStrictEqual([p.inputs.length, p.inputs.overrideSpecial], [64, "0123456789abcdef"]);
             });
 
             it("gives the hub every account's bcrypt hash in a Secret, secret in the plan", function () {
-                const secret = findResource(result, SECRET);
+                const secret = findResource(result, SECRET, CREDENTIALS);
                 assert.deepStrictEqual(secret.inputs.metadata, { name: CREDENTIALS_SECRET_NAME, namespace: "jhub" });
                 assert.strictEqual(secret.inputs.stringData, "[secret]");
                 const raw = JSON.parse((result.rawInputs.get(secret.urn)!.stringData as Record<string, string>)[CREDENTIALS_KEY]);
@@ -130,10 +154,10 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
                 for (const hash of Object.values(raw)) assert.match(hash as string, /^\$2[aby]\$\d\d\$/);
             });
 
-            it("outputs the hub URL, the admins, and the credentials as a secret", function () {
-                const expectedUrl = config.hub.hostname ? `https://${config.hub.hostname}` : `http://${PUBLIC_IP}`;
+            it("outputs the hub's https URL (the automatic name from the public IP on Nebula), the admins, and the credentials as a secret", function () {
+                const expectedUrl = `https://${config.hub.hostname ?? sslipHostname(PUBLIC_IP)}`;
                 assert.strictEqual(result.outputs.hubUrl, expectedUrl);
-                assert.strictEqual(result.outputs.tls, config.hub.hostname !== undefined);
+                assert.strictEqual(result.outputs.tls, true);
                 assert.deepStrictEqual(result.outputs.adminUsers, config.hub.adminUsers);
                 assert.strictEqual(result.outputs.credentials, "[secret]");
                 const credentials = result.rawOutputs.credentials as { username: string; password: string }[];
@@ -145,20 +169,30 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
 
     it("adding a user adds its password and leaves the others' names unchanged", async function () {
         const before = await planHub(testConfig("nebula"));
-        const after = await planHub(testConfig("nebula", { "esiphub:extraUsers": '["guest"]' }));
+        const after = await planHub(testConfig("nebula", { "esiphub:extraUsers": '["instructor", "helper", "guest"]' }));
         const names = (r: PlanResult) => resourcesOfType(r, PASSWORD).map((p) => p.urn);
         const added = names(after).filter((u) => !names(before).includes(u));
         assert.deepStrictEqual(added.map((u) => u.split("::").pop()), ["hub-password-guest"]);
         assert.deepStrictEqual(names(before).filter((u) => !names(after).includes(u)), []);
     });
 
-    it("with a hostname, the release (HTTPS on) waits for the dns-ready step; without one, there is none to wait for", async function () {
-        const tls = await planHub(testConfig("jetstream"));
-        const release = findResource(tls, RELEASE, /(^|-)hub-release$/);
-        const dnsReady = tls.resources.find((r) => r.name === "dns-ready")!;
-        assert.ok(release.dependencies.includes(dnsReady.urn), "the release does not wait for DNS");
-        const plain = await planHub(testConfig("nebula"));
+    it("with a hostname, given or automatic, the release (HTTPS on) waits for the dns-ready step; plain HTTP has none to wait for", async function () {
+        for (const site of ["jetstream", "nebula"] as const) {
+            const tls = await planHub(testConfig(site));
+            const release = findResource(tls, RELEASE, /(^|-)hub-release$/);
+            const dnsReady = tls.resources.find((r) => r.name === "dns-ready")!;
+            assert.ok(release.dependencies.includes(dnsReady.urn), `${site}: the release does not wait for DNS`);
+        }
+        const plain = await planHub(testConfig("nebula", PLAIN));
         assert.strictEqual(plain.resources.find((r) => r.name === "dns-ready"), undefined);
+        assert.strictEqual(plain.outputs.hubUrl, `http://${PUBLIC_IP}`);
+        assert.strictEqual(plain.outputs.tls, false);
+    });
+
+    it("the automatic name is the configured public IP's when esiphub:publicIp is set", async function () {
+        const kept = await planHub(testConfig("nebula", { "esiphub:publicIp": "192.0.2.44" }));
+        assert.strictEqual(kept.outputs.hubUrl, "https://192-0-2-44.sslip.io");
+        assert.deepStrictEqual((findResource(kept, RELEASE).inputs.values as any).proxy.https.hosts, ["192-0-2-44.sslip.io"]);
     });
 
     it("refuses HTTPS without a dns-ready step to wait for", async function () {
@@ -168,7 +202,7 @@ describe("JupyterHub component (components/jupyterhub/hub.ts) under mocks", func
     it("outputs tlsStaging: true only for a hostname with esiphub:letsEncryptStaging", async function () {
         assert.strictEqual((await planHub(testConfig("jetstream", { "esiphub:letsEncryptStaging": "true" }))).outputs.tlsStaging, true);
         assert.strictEqual((await planHub(testConfig("jetstream"))).outputs.tlsStaging, false);
-        assert.strictEqual((await planHub(testConfig("nebula", { "esiphub:letsEncryptStaging": "true" }))).outputs.tlsStaging, false);
+        assert.strictEqual((await planHub(testConfig("nebula", { ...PLAIN, "esiphub:letsEncryptStaging": "true" }))).outputs.tlsStaging, false);
     });
 
     it("refuses admins that are not accounts, naming the setting", async function () {
@@ -190,23 +224,30 @@ describe("JupyterHub in the whole program (runStack)", function () {
     });
 
     for (const site of SITES) {
-        it(`${site}: one release of jupyterhub 4.4.0 with secret secrets and the stack's users`, async function () {
+        it(`${site}: one release of jupyterhub 4.4.0 with the hub's Secret and the stack's users`, async function () {
             const result = await runStack(site);
             const release = findResource(result, RELEASE, /(^|-)hub-release$/);
             assert.strictEqual(release.inputs.chart, "jupyterhub");
             assert.strictEqual(release.inputs.version, "4.4.0");
             const values = release.inputs.values as any;
-            assert.strictEqual(values.hub.cookieSecret, "[secret]");
-            assert.strictEqual(values.proxy.secretToken, "[secret]");
+            assert.strictEqual(values.hub.existingSecret, HUB_SECRET_NAME);
             assert.strictEqual(result.outputs.credentials, "[secret]");
             const config = testConfig(site);
             assert.strictEqual((result.rawOutputs.credentials as unknown[]).length, config.hub.users.length);
             assert.strictEqual(values.singleuser.image.tag, config.hub.image.tag);
             // HTTPS is switched on only after the dns-ready step (and, with esiphub:dns, after the record it waits for).
             const dnsReady = resourcesOfType(result, "command:local:Command").filter((r) => /-dns-ready$/.test(r.name));
-            assert.strictEqual(dnsReady.length, config.hub.hostname ? 1 : 0);
-            if (config.hub.hostname) assert.ok(release.dependencies.includes(dnsReady[0].urn), "the hub release does not wait for dns-ready");
+            assert.strictEqual(dnsReady.length, 1);
+            assert.ok(release.dependencies.includes(dnsReady[0].urn), "the hub release does not wait for dns-ready");
             assert.strictEqual(result.outputs.tlsStaging, false);
+        });
+
+        it(`${site}: no Helm release's values in \`esiphub plan --json\` hold a secret`, async function () {
+            // planJson is what `esiphub plan SITE --json` prints of the plan, every secret shown as "[secret]".
+            const doc = planJson(await runStack(site)) as { resources: { type: string; name: string; inputs: { values?: unknown } }[] };
+            const releases = doc.resources.filter((r) => r.type.startsWith("kubernetes:helm.sh/"));
+            assert.deepStrictEqual(releases.map((r) => r.name.replace(/^esiphub-[a-z]+-/, "")).sort(), ["hub-release", "storage-provisioner"]);
+            for (const r of releases) assert.doesNotMatch(JSON.stringify(r.inputs.values), /\[secret\]/, r.name);
         });
     }
 });

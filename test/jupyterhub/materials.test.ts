@@ -22,8 +22,8 @@ function extraVolumeMounts(): Record<string, unknown>[] {
         hubDbClaimName: "esiphub-hub-db",
         masterPrivateIp: "10.42.0.10",
         credentialsSecretName: "esiphub-credentials",
-        cookieSecret: "0".repeat(64),
-        proxySecretToken: "1".repeat(64),
+        hubSecretName: "esiphub-hub-secret",
+        hostname: "hub.esipfed.org",
     }) as { singleuser: { storage: { extraVolumeMounts: Record<string, unknown>[] } } };
     return values.singleuser.storage.extraVolumeMounts;
 }

@@ -1,10 +1,14 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import { SiteConfig } from "../../components/config";
+import { SiteConfig, sslipHostname } from "../../components/config";
 import { authenticatorSource, materialsHookSource } from "../../components/jupyterhub/hubconfig";
 import {
     ACME_SERVERS,
+    COOKIE_SECRET_KEY,
     CREDENTIALS_KEY,
+    DIGEST_ONLY_TAG,
+    EGRESS_EXCEPT,
+    HUB_CPU,
     HUB_CREDENTIALS_DIR,
     HUB_MODULE_DIR,
     hubValues,
@@ -17,8 +21,9 @@ import {
 import { PROJECT_DIR, SITES, testConfig } from "../mocks";
 import { chartSchemaDir, ChartSchema, coalesce, describeErrors, loadChartSchema } from "./helm";
 
-const COOKIE = "0123456789abcdef".repeat(4);
-const TOKEN = "fedcba9876543210".repeat(4);
+/** The public IP the cloud gives in these tests: the automatic name (esiphub:hubHostname auto) is made from it. */
+const PUBLIC_IP = "149.165.157.42";
+const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
 function input(config: SiteConfig): HubValuesInput {
     return {
@@ -29,8 +34,8 @@ function input(config: SiteConfig): HubValuesInput {
         hubDbClaimName: "esiphub-hub-db",
         masterPrivateIp: "10.42.0.10",
         credentialsSecretName: "esiphub-credentials",
-        cookieSecret: COOKIE,
-        proxySecretToken: TOKEN,
+        hubSecretName: "esiphub-hub-secret",
+        hostname: config.hub.tls ? (config.hub.hostname ?? sslipHostname(PUBLIC_IP)) : undefined,
     };
 }
 
@@ -108,6 +113,29 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
             assert.ok(top.some((e) => e.keyword === "additionalProperties" && (e.params as { additionalProperty: string }).additionalProperty === "singelUser"), describeErrors(top));
         });
 
+        it("accepts the egress of every port (esiphub:userEgressPorts all), a digest-pinned image and plain HTTP", function () {
+            for (const overrides of [
+                { "esiphub:userEgressPorts": '["all"]' },
+                { "esiphub:userEgressPorts": '["8080", "123/udp"]' },
+                { "esiphub:notebookImage": `ghcr.io/esipfed/esiphub-notebook@${DIGEST}`, "esiphub:notebookTag": "" },
+                { "esiphub:hubHostname": "", "esiphub:allowPlainHttp": "true" },
+            ]) {
+                const errors = chart!.validate(valuesFor(testConfig("nebula", overrides)));
+                assert.deepStrictEqual(errors, [], `${JSON.stringify(overrides)}: ${describeErrors(errors)}`);
+            }
+        });
+
+        it("hub.resources goes to the hub pod as it is: the schema checks none of it, so it is a ResourceRequirements of Kubernetes here", function () {
+            // values.schema.yaml: resources (&resources-spec) is any object; templates/hub/deployment.yaml renders it verbatim.
+            assert.deepStrictEqual(chart!.validate({ hub: { resources: { limit: "anything" } } }), []);
+            const resources = valuesFor(testConfig("jetstream")).hub.resources;
+            assert.deepStrictEqual(Object.keys(resources).sort(), ["limits", "requests"]);
+            // Kubernetes CPU quantities: whole cores or millicores, the request within the limit.
+            const cores = (q: string) => (/^\d+m$/.test(q) ? Number(q.slice(0, -1)) / 1000 : /^\d+(\.\d+)?$/.test(q) ? Number(q) : NaN);
+            assert.deepStrictEqual([cores(resources.requests.cpu), cores(resources.limits.cpu)], [0.5, 2]);
+            assert.deepStrictEqual(resources, { requests: { cpu: HUB_CPU.request }, limits: { cpu: HUB_CPU.limit } });
+        });
+
         it("rejects a value of the wrong type", function () {
             const values = valuesFor(testConfig("aws"));
             values.proxy.https.type = "letsencrypted";
@@ -115,7 +143,7 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         });
     });
 
-    it("serves TLS from Let's Encrypt for the stack's hostname, plain HTTP without one", function () {
+    it("serves TLS from Let's Encrypt for the stack's hostname or the automatic one, plain HTTP without either", function () {
         const jetstream = valuesFor(testConfig("jetstream"));
         assert.deepStrictEqual(jetstream.proxy.https, {
             enabled: true,
@@ -123,7 +151,9 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
             letsencrypt: { contactEmail: "esiphub-admins@esipfed.org", acmeServer: "https://acme-v02.api.letsencrypt.org/directory" },
             hosts: ["hub.esipfed.org"],
         });
-        assert.deepStrictEqual(valuesFor(testConfig("nebula")).proxy.https, { enabled: false });
+        // Pulumi.nebula.yaml: esiphub:hubHostname auto.
+        assert.deepStrictEqual(valuesFor(testConfig("nebula")).proxy.https.hosts, ["149-165-157-42.sslip.io"]);
+        assert.deepStrictEqual(valuesFor(testConfig("nebula", { "esiphub:hubHostname": "", "esiphub:allowPlainHttp": "true" })).proxy.https, { enabled: false });
     });
 
     it("rehearsal stacks get certificates from Let's Encrypt's staging directory", function () {
@@ -167,10 +197,56 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         assert.deepStrictEqual(values.proxy.service, { type: "ClusterIP", externalIPs: ["10.42.0.10"] });
     });
 
-    it("passes the generated secrets through as given", function () {
+    it("holds no secret: the cookie secret comes from hub.existingSecret, the proxy token from the chart's own Secret", function () {
         const values = valuesFor(testConfig("nebula"));
-        assert.strictEqual(values.hub.cookieSecret, COOKIE);
-        assert.strictEqual(values.proxy.secretToken, TOKEN);
+        assert.strictEqual(values.hub.existingSecret, "esiphub-hub-secret");
+        // The key the chart's jupyterhub_config.py reads with get_secret_value (existing-secret/ before secret/).
+        assert.strictEqual(COOKIE_SECRET_KEY, "hub.config.JupyterHub.cookie_secret");
+        for (const path of ["hub.cookieSecret", "proxy.secretToken", "hub.config.JupyterHub.cookie_secret", "hub.config.ConfigurableHTTPProxy.auth_token", "hub.config.CryptKeeper.keys"]) {
+            const value = path.split(".").reduce((v: any, k) => v?.[k], values);
+            assert.strictEqual(value, undefined, `${path} is a value`);
+        }
+    });
+
+    it("a CPU request and limit for the hub pod, and one bcrypt check at a time below that limit", function () {
+        const hub = valuesFor(testConfig("jetstream")).hub;
+        assert.deepStrictEqual(hub.resources, { requests: { cpu: "500m" }, limits: { cpu: "2" } });
+        assert.match(hub.extraConfig["10-esiphub-authenticator"], /^c\.PregeneratedAuthenticator\.max_concurrent_checks = 1$/m);
+    });
+
+    it("users' servers reach DNS and public addresses on the workshop's ports only (more with esiphub:userEgressPorts), never private ones or the metadata server", function () {
+        const policy = valuesFor(testConfig("jetstream")).singleuser.networkPolicy;
+        assert.deepStrictEqual(policy.egressAllowRules, { nonPrivateIPs: false, privateIPs: false, cloudMetadataServer: false, dnsPortsCloudMetadataServer: false });
+        assert.deepStrictEqual(policy.egress, [
+            {
+                ports: [
+                    { port: 80, protocol: "TCP" },
+                    { port: 443, protocol: "TCP" },
+                    { port: 9418, protocol: "TCP" },
+                    { port: 22, protocol: "TCP" },
+                ],
+                to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }],
+            },
+        ]);
+        assert.ok(EGRESS_EXCEPT.includes("169.254.0.0/16"), "the metadata server 169.254.169.254 is excepted");
+        const wider = valuesFor(testConfig("jetstream", { "esiphub:userEgressPorts": '["8080", "123/udp", "443"]' })).singleuser.networkPolicy;
+        assert.deepStrictEqual(wider.egress[0].ports.slice(4), [{ port: 8080, protocol: "TCP" }, { port: 123, protocol: "UDP" }]);
+        const all = valuesFor(testConfig("jetstream", { "esiphub:userEgressPorts": '["all"]' })).singleuser.networkPolicy;
+        // The chart's own rule: every public address, private ones and the metadata server excepted.
+        assert.deepStrictEqual([all.egressAllowRules.nonPrivateIPs, all.egressAllowRules.privateIPs, all.egress], [true, false, []]);
+        // The metadata server also stays blocked by iptables in every pod.
+        assert.deepStrictEqual(valuesFor(testConfig("jetstream")).singleuser.cloudMetadata, { blockWithIptables: true });
+    });
+
+    it("a digest-pinned image travels as TAG@sha256:... (the pre-puller always writes name:tag), with a stand-in tag without esiphub:notebookTag", function () {
+        const name = "ghcr.io/esipfed/esiphub-notebook";
+        const tagged = valuesFor(testConfig("jetstream", { "esiphub:notebookImage": `${name}@${DIGEST}` })).singleuser.image;
+        assert.deepStrictEqual(tagged, { name, tag: `2026.11@${DIGEST}` });
+        const bare = valuesFor(testConfig("jetstream", { "esiphub:notebookImage": `${name}@${DIGEST}`, "esiphub:notebookTag": "" })).singleuser.image;
+        assert.deepStrictEqual(bare, { name, tag: `${DIGEST_ONLY_TAG}@${DIGEST}` });
+        // What the pre-puller (templates/image-puller/_helpers-daemonset.tpl) and KubeSpawner (jupyterhub_config.py) make of it:
+        // a reference of the grammar name[:tag][@digest] (distribution/reference), pulled by the digest.
+        for (const image of [tagged, bare]) assert.match(`${image.name}:${image.tag}`, /^[a-z0-9./-]+:[\w][\w.-]{0,127}@sha256:[0-9a-f]{64}$/);
     });
 
     it("sets the notebook image, memory and the workshop tuning from the config", function () {
@@ -253,6 +329,10 @@ describe("JupyterHub chart values (components/jupyterhub/values.ts)", function (
         assert.ok(snippet.includes(`sys.path.insert(0, "${HUB_MODULE_DIR}")`));
         assert.ok(snippet.includes(`c.PregeneratedAuthenticator.credentials_path = "${HUB_CREDENTIALS_DIR}/${CREDENTIALS_KEY}"`));
         assert.ok(snippet.includes(`c.Authenticator.admin_users = set(["instructor", "helper"])`));
+        // The attendees' accounts, which the authenticator never makes admins (and the policy pack checks against the admins).
+        const attendees = config.hub.users.filter((u) => /^workshop-\d\d$/.test(u));
+        assert.strictEqual(attendees.length, 60);
+        assert.ok(snippet.includes(`c.PregeneratedAuthenticator.attendee_users = set([${attendees.map((u) => JSON.stringify(u)).join(", ")}])`));
         const secretVolume = hub.extraVolumes.find((v: any) => v.secret);
         assert.deepStrictEqual(secretVolume.secret.secretName, "esiphub-credentials");
         // Mounted without subPath, so that the kubelet updates it when accounts change.

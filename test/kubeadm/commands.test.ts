@@ -7,9 +7,13 @@ import {
     calicoParams,
     initMasterParams,
     isNodeName,
+    CALICO_MANIFEST_SHA256,
+    CALICO_VERSION,
+    calicoChecksums,
     JOIN_KEY_COMMENT,
     joinAuthorizedKey,
     joinWorkerParams,
+    knownHostsLine,
     kubeadmScript,
     prepareNodeParams,
     publicKubeconfig,
@@ -42,7 +46,25 @@ users:
     client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==
 `;
 
+const WORKER_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheWorkerMadeByTheProgram";
+
 describe("kubeadm commands (pure)", () => {
+    it("knownHostsLine: an address and its ssh-ed25519 host key; anything else is refused", () => {
+        assert.strictEqual(knownHostsLine("10.42.0.12", `${WORKER_HOST_KEY}\n`), `10.42.0.12 ${WORKER_HOST_KEY}`);
+        assert.throws(() => knownHostsLine("worker-1", WORKER_HOST_KEY), /"worker-1" is not an IPv4 address/);
+        assert.throws(() => knownHostsLine("10.42.0.12", `${WORKER_HOST_KEY} root@evil`), /not an ssh-ed25519 public key without a comment/);
+        assert.throws(() => knownHostsLine("10.42.0.12", "ssh-rsa AAAAB3NzaC1yc2E"), /not an ssh-ed25519 public key/);
+        assert.throws(() => knownHostsLine("10.42.0.12", `${WORKER_HOST_KEY}\n10.42.0.13 ${WORKER_HOST_KEY}`), /not an ssh-ed25519 public key/, "one line only");
+    });
+
+    it("calicoChecksums: the pinned version has a sha256 per manifest, CRDs first; a version without pins is refused", () => {
+        const lines = calicoChecksums(CALICO_VERSION).split("\n");
+        assert.deepStrictEqual(lines.map((l) => l.split("  ")[1]), ["operator-crds.yaml", "tigera-operator.yaml"], "the CRDs before the operator that uses them");
+        for (const line of lines) assert.match(line, /^[0-9a-f]{64} {2}[a-z-]+\.yaml$/);
+        assert.strictEqual(lines[1].split("  ")[0], CALICO_MANIFEST_SHA256[CALICO_VERSION]["tigera-operator.yaml"]);
+        assert.throws(() => calicoChecksums("v3.31.0"), /no pinned sha256 for the manifests of Calico v3\.31\.0 \(components\/kubeadm\/commands\.ts, CALICO_MANIFEST_SHA256\)/);
+    });
+
     it("renderScript: parameters as exports, then lib.sh, then the script", () => {
         const text = renderScript(kubeadmScript("join-worker"), { NODE_NAME: "w-1", JOIN_COMMAND: "kubeadm join x --token 'a'" });
         assert.ok(text.startsWith("#!/usr/bin/env bash\n# esiphub kubeadm: join-worker\nexport NODE_NAME='w-1'\nexport JOIN_COMMAND='kubeadm join x --token '\\''a'\\'''\n"));
@@ -68,7 +90,7 @@ describe("kubeadm commands (pure)", () => {
     it("each script gets every parameter it requires, and only parameters it reads", () => {
         const config = testConfig("jetstream");
         const joinKey = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJoinKey ${JOIN_KEY_COMMENT}`;
-        const join = joinWorkerParams(config, "w-1", "10.42.0.21");
+        const join = joinWorkerParams(config, "w-1", "10.42.0.21", `${WORKER_HOST_KEY}\n`);
         const given: Record<ScriptName, ScriptParams> = {
             "master-ssh": {},
             "prepare-node": prepareNodeParams(config, { sshUser: "ubuntu", joinPublicKey: joinKey, masterPrivateIp: "10.42.0.10" }),
@@ -89,6 +111,7 @@ describe("kubeadm commands (pure)", () => {
         }
         assert.strictEqual(join.NODE_SCRIPT, renderScript(kubeadmScript("join-node"), { NODE_NAME: "w-1" }), "the worker's side, rendered with its node name");
         assert.strictEqual(join.SSH_USER, config.ssh.user);
+        assert.strictEqual(join.KNOWN_HOSTS, `10.42.0.21 ${WORKER_HOST_KEY}`, "the worker's pinned host key, for its address");
         assert.strictEqual(given["init-master"].HUB_HOSTNAME, "hub.esipfed.org");
         assert.strictEqual(given["wait-ready"].NODE_NAMES, "m w-1");
         assert.deepStrictEqual(prepareNodeParams(config), { KUBERNETES_MINOR: "1.33" }, "the master's preparation has no join key");

@@ -11,9 +11,10 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { kubeadmScript, ScriptName } from "../../components/kubeadm/commands";
 import { renderScript, ScriptParams } from "../../components/remote";
+import { offlineEd25519 } from "../../plan/state";
 
 const STUBS = path.join(__dirname, "stubs");
-const TOOLS = ["bash", "cat", "grep", "sed", "awk", "mkdir", "mv", "cp", "rm", "chmod", "wc", "tr", "cut", "mktemp", "dirname", "basename", "env", "sleep", "tail", "head", "touch", "stat", "date", "sha256sum"];
+const TOOLS = ["bash", "cat", "grep", "sed", "awk", "mkdir", "mv", "cp", "rm", "chmod", "wc", "tr", "cut", "mktemp", "dirname", "basename", "env", "sleep", "tail", "head", "touch", "stat", "date", "sha256sum", "base64"];
 
 /** The login user of the image, with the operator's key (cloud-init puts it there). */
 export const SSH_USER = "ubuntu";
@@ -41,6 +42,8 @@ export class StubNode {
     private readonly bin: string;
     private readonly log: string;
     private readonly tmp: string;
+    /** The node's SSH host public key, installed at first boot as cloud-init does it (components/cloud.ts). */
+    readonly hostKey: string;
 
     /**
      * `cluster`: a directory shared by the nodes of one simulated cluster (see the kubectl stub); `ip`: the node's
@@ -65,6 +68,11 @@ export class StubNode {
         this.write("proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap.img                               file\t\t2097148\t\t0\t\t-2\n");
         this.write("etc/fstab", "LABEL=cloudimg-rootfs\t/\text4\tdiscard,commit=30,errors=remount-ro\t0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n");
         this.write("etc/passwd", `root:x:0:0:root:/root:/bin/bash\n${SSH_USER}:x:1000:1000:Ubuntu:/home/${SSH_USER}:/bin/bash\n`);
+        const key = offlineEd25519(this.base);
+        this.hostKey = key.publicKeyOpenssh.trim();
+        this.write("etc/ssh/ssh_host_ed25519_key", key.privateKeyOpenssh);
+        fs.chmodSync(this.path("etc/ssh/ssh_host_ed25519_key"), 0o600);
+        this.write("etc/ssh/ssh_host_ed25519_key.pub", `${this.hostKey} root@localhost\n`);
         this.write(`home/${SSH_USER}/.ssh/authorized_keys`, `${OPERATOR_KEY}\n`);
         fs.chmodSync(this.path(`home/${SSH_USER}/.ssh/authorized_keys`), 0o600);
         // Running and enabled on a fresh Ubuntu 24.04 image: sshd (we are logged in) and the apt-daily timers.

@@ -6,11 +6,13 @@
  * when its BGP sessions can come up, apt fails on a held dpkg lock unless told to wait, sshd checks the key's from=.
  */
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { CALICO_VERSION, calicoParams, joinWorkerParams, kubeadmScript, prepareNodeParams, SCRIPT_NAMES, SCRIPTS_DIR } from "../../components/kubeadm/commands";
+import * as YAML from "yaml";
+import { CALICO_MANIFEST_SHA256, CALICO_VERSION, calicoParams, joinWorkerParams, kubeadmScript, prepareNodeParams, SCRIPT_NAMES, SCRIPTS_DIR } from "../../components/kubeadm/commands";
 import { inboundRules } from "../../components/firewall";
 import { renderScript, ScriptParams } from "../../components/remote";
 import { testConfig } from "../mocks";
@@ -73,7 +75,19 @@ const MASTER: ScriptParams = {
     SCHEDULE_ON_MASTER: "false",
 };
 const CONFIG = testConfig("jetstream", { "esiphub:podCidr": "192.168.0.0/16" });
-const CALICO: ScriptParams = calicoParams(CONFIG);
+/**
+ * sha256sum lines of the curl stub's stand-ins of a Calico version's manifests ("downloaded from URL"): the pinned
+ * sums are the real manifests', which the stand-ins are not.
+ */
+function standInCalicoSums(version: string): string {
+    return Object.keys(CALICO_MANIFEST_SHA256[CALICO_VERSION])
+        .map((file) => {
+            const body = `downloaded from https://raw.githubusercontent.com/projectcalico/calico/${version}/manifests/${file}\n`;
+            return `${crypto.createHash("sha256").update(body).digest("hex")}  ${file}`;
+        })
+        .join("\n");
+}
+const CALICO: ScriptParams = { ...calicoParams(CONFIG), CALICO_SHA256: standInCalicoSums(CALICO_VERSION) };
 const PREPARE: ScriptParams = { KUBERNETES_MINOR: "1.33" };
 
 /** A worker's preparation as the program sends it: with the master's join key, from the master's address. */
@@ -124,7 +138,7 @@ describe("kubeadm scripts", () => {
             assertOk(worker.run("prepare-node", workerPrepare(ssh.stdout, masterIp)));
             return worker;
         });
-        const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], nodesOfSite[i].ip!);
+        const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], nodesOfSite[i].ip!, nodesOfSite[i].hostKey);
         return { cluster, master, workers: nodesOfSite, names, joinKey: ssh.stdout, joinParams };
     };
 
@@ -155,7 +169,8 @@ describe("kubeadm scripts", () => {
             assert.ok(indexOfCall(run, "containerd config default") < indexOfCall(run, "systemctl restart containerd"));
 
             assert.strictEqual(node.read("etc/apt/sources.list.d/kubernetes.list"), "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.33/deb/ /\n");
-            assert.match(node.read("etc/apt/keyrings/kubernetes-apt-keyring.gpg"), /^dearmored:\ndownloaded from https:\/\/pkgs\.k8s\.io\/core:\/stable:\/v1\.33\/deb\/Release\.key/);
+            assert.match(node.read("etc/apt/keyrings/kubernetes-apt-keyring.gpg"), /^dearmored:\n-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nstand-in key DE15B14486CD377B9E876E1A234654DA9A296436 from https:\/\/pkgs\.k8s\.io\/core:\/stable:\/v1\.33\/deb\/Release\.key$/m);
+            assert.ok(indexOfCall(run, "gpg --batch --show-keys --with-colons ") < indexOfCall(run, "gpg --batch --yes --dearmor"), "the fingerprint is checked before the key is trusted");
             const containerd = node.read("etc/containerd/config.toml");
             assert.match(containerd, /^\s*SystemdCgroup = true$/m);
             assert.doesNotMatch(containerd, /SystemdCgroup = false/);
@@ -300,6 +315,26 @@ describe("kubeadm scripts", () => {
             }
         });
 
+        it("trusts the repository's key only with pkgs.k8s.io's pinned fingerprint: another key, or another beside it, is refused", () => {
+            const refused = [
+                ["an impostor's key", { STUB_SIGNING_KEY: "0123456789ABCDEF0123456789ABCDEF01234567" }, /holds key 0123456789ABCDEF0123456789ABCDEF01234567, not pkgs\.k8s\.io's DE15B14486CD377B9E876E1A234654DA9A296436: not trusted/],
+                ["an error page", { STUB_TAMPER: "*/Release.key" }, /holds key none, not pkgs\.k8s\.io's/],
+            ] as const;
+            for (const [what, knobs, message] of refused) {
+                const node = newNode();
+                const run = node.run("prepare-node", params, knobs);
+                assertFailsAt(run, "apt-repo");
+                assert.match(run.stderr, message, what);
+                assert.ok(!node.exists("etc/apt/keyrings/kubernetes-apt-keyring.gpg"), `${what}: no keyring`);
+                assert.ok(!run.calls.some((call) => call.includes(" update")), `${what}: apt never reads the repository`);
+            }
+            // Two keys in the file, the right one among them: apt would trust both.
+            const node = newNode();
+            const twoKeys = node.run("prepare-node", params, { STUB_SIGNING_KEY: "DE15B14486CD377B9E876E1A234654DA9A296436 0123456789ABCDEF0123456789ABCDEF01234567" });
+            assertFailsAt(twoKeys, "apt-repo");
+            assert.match(twoKeys.stderr, /holds key DE15B14486CD377B9E876E1A234654DA9A296436 0123456789ABCDEF0123456789ABCDEF01234567, not/);
+        });
+
         for (const [glob, step] of [
             ["apt-get *install*", "install-packages"],
             ["curl *", "apt-repo"],
@@ -362,12 +397,84 @@ describe("kubeadm scripts", () => {
             const run = node.run("init-master", MASTER);
             assertOk(run);
             const init = run.calls.filter((call) => call.startsWith("kubeadm init"));
-            assert.deepStrictEqual(init, [
-                "kubeadm init --node-name esiphub-test-master --kubernetes-version v1.33.2 --apiserver-advertise-address 10.42.0.10 " +
-                    "--apiserver-cert-extra-sans 149.165.157.20,hub.esipfed.org --pod-network-cidr 192.168.0.0/16 --service-cidr 10.96.0.0/12 --skip-token-print",
-            ]);
+            assert.strictEqual(init.length, 1);
+            assert.match(
+                init[0],
+                new RegExp(
+                    "^kubeadm init --node-name esiphub-test-master --kubernetes-version v1\\.33\\.2 --apiserver-advertise-address 10\\.42\\.0\\.10 " +
+                        "--apiserver-cert-extra-sans 149\\.165\\.157\\.20,hub\\.esipfed\\.org --pod-network-cidr 192\\.168\\.0\\.0/16 --service-cidr 10\\.96\\.0\\.0/12 " +
+                        "--token [a-z0-9]{6}\\.[a-z0-9]{16} --token-ttl 15m --patches \\S+/etc/esiphub/kubeadm-patches --skip-token-print$",
+                ),
+            );
             assert.ok(node.exists("etc/kubernetes/admin.conf"));
             assert.ok(!run.calls.some((call) => call.startsWith("kubectl taint")), "the control-plane taint stays (workers run the pods)");
+        });
+
+        it("leaves no bootstrap token behind: kubeadm init's own (valid 24 h by default) is deleted once the init is done", () => {
+            const node = newNode();
+            const run = node.run("init-master", MASTER);
+            assertOk(run);
+            const id = /--token ([a-z0-9]{6})\./.exec(run.calls.find((call) => call.startsWith("kubeadm init"))!)![1];
+            assert.ok(indexOfCall(run, "kubeadm init") < indexOfCall(run, `kubeadm token delete ${id} `));
+            assert.deepStrictEqual(fs.readdirSync(node.path(".stub/k8s/tokens")), [], "no token left in the cluster");
+            assert.doesNotMatch(run.stderr, /[a-z0-9]{6}\.[a-z0-9]{16}/, "the token is never printed");
+        });
+
+        it("a failed token deletion leaves the init recorded as done: the re-run does not reset the control plane", () => {
+            const node = newNode();
+            assertFailsAt(node.run("init-master", MASTER, { STUB_FAIL: "kubeadm token delete *" }), "init-token");
+            const run = node.run("init-master", MASTER);
+            assertOk(run);
+            assert.match(run.stderr, /^esiphub: kubeadm-init: already initialised/m);
+            assert.ok(!run.calls.some((call) => call.startsWith("kubeadm reset")));
+        });
+
+        it("encrypts Secrets at rest from the start: a key made on the master (0600, never printed), the API server's flag by a kubeadm patch", () => {
+            const node = newNode();
+            const run = node.run("init-master", MASTER);
+            assertOk(run);
+            const file = "etc/kubernetes/pki/encryption-config.yaml";
+            assert.strictEqual(fs.statSync(node.path(file)).mode & 0o777, 0o600);
+            const config = YAML.parse(node.read(file));
+            assert.strictEqual(config.kind, "EncryptionConfiguration");
+            assert.deepStrictEqual(config.resources[0].resources, ["secrets"]);
+            const [secretbox, identity] = config.resources[0].providers;
+            assert.deepStrictEqual(identity, { identity: {} }, "last: Secrets written before stay readable");
+            const key = secretbox.secretbox.keys[0].secret as string;
+            assert.strictEqual(Buffer.from(key, "base64").length, 32, "secretbox takes a 32-byte key");
+            assert.ok(!run.stdout.includes(key) && !run.stderr.includes(key), "the key is never printed");
+            assert.match(node.read("etc/kubernetes/manifests/kube-apiserver.yaml"), /^ {4}- --encryption-provider-config=\/etc\/kubernetes\/pki\/encryption-config\.yaml$/m);
+            // A second master gets a key of its own; a re-run keeps this one (a new key could not read the old Secrets).
+            const other = newNode();
+            assertOk(other.run("init-master", MASTER));
+            assert.notStrictEqual(YAML.parse(other.read(file)).resources[0].providers[0].secretbox.keys[0].secret, key);
+            assertRerunChangesNothing(node, "init-master", MASTER);
+            assert.strictEqual(YAML.parse(node.read(file)).resources[0].providers[0].secretbox.keys[0].secret, key);
+        });
+
+        it("a cluster initialised before encryption at rest: the API server gets the flag, and once restarted every Secret is rewritten", () => {
+            const node = newNode();
+            assertOk(node.run("init-master", MASTER));
+            // What an earlier version of this script left: no key, no patch, an API server without the flag.
+            const manifest = "etc/kubernetes/manifests/kube-apiserver.yaml";
+            node.write(manifest, node.read(manifest).replace(/^ {4}- --encryption-provider-config=.*\n/m, ""));
+            fs.rmSync(node.path("etc/kubernetes/pki/encryption-config.yaml"));
+            fs.rmSync(node.path("etc/esiphub"), { recursive: true });
+            fs.rmSync(node.path("var/lib/esiphub/secrets-encrypted.done"));
+            // The rewrite cut short (the API server went away) after the API server got its flag.
+            const cut = node.run("init-master", MASTER, { STUB_FAIL: "kubectl replace *" });
+            assertFailsAt(cut, "secrets-encryption");
+            assert.match(cut.stderr, /^esiphub: kubeadm-init: already initialised/m, "no second kubeadm init");
+            const phase = indexOfCall(cut, "kubeadm init phase control-plane apiserver --kubernetes-version v1.33.2 --apiserver-advertise-address 10.42.0.10 --service-cidr 10.96.0.0/12 --patches ");
+            const ready = indexOfCall(cut, "kubectl get --raw /readyz");
+            assert.ok(phase < ready && ready < indexOfCall(cut, "kubectl replace -f -"), "Secrets rewritten by the new API server");
+            // The next run does the rewrite again, and only that.
+            const run = node.run("init-master", MASTER);
+            assertOk(run);
+            assert.ok(!run.calls.some((call) => call.startsWith("kubeadm init phase control-plane")), "the API server already has its flag");
+            assert.strictEqual(node.read(".stub/k8s/secrets-at-rest"), "encrypted\n");
+            assertRerunChangesNothing(node, "init-master", MASTER);
+            assert.match(node.read(manifest), /--encryption-provider-config=/);
         });
 
         it("without a hub hostname the public IP is the only extra certificate name", () => {
@@ -407,11 +514,13 @@ describe("kubeadm scripts", () => {
             const params = { ...MASTER, PUBLIC_IP: "149.165.157.99" };
             const run = node.run("init-master", params);
             assertOk(run);
-            assert.deepStrictEqual(mutatingCalls(run), [
+            const calls = mutatingCalls(run);
+            assert.deepStrictEqual(calls.slice(0, 2), [
                 "kubeadm init phase certs apiserver --apiserver-advertise-address 10.42.0.10 --apiserver-cert-extra-sans 149.165.157.99,hub.esipfed.org --service-cidr 10.96.0.0/12",
                 "crictl ps --quiet --name kube-apiserver",
-                "crictl stop 4f2a9c1e7b3d",
             ]);
+            assert.match(calls[2], /^crictl stop [0-9a-f]{12}$/);
+            assert.strictEqual(calls.length, 3);
             assert.match(node.read("etc/kubernetes/pki/apiserver.crt"), /IP Address:149\.165\.157\.99\b/);
             assert.match(node.read("etc/kubernetes/pki/apiserver.crt.replaced"), /IP Address:149\.165\.157\.20\b/);
             assertRerunChangesNothing(node, "init-master", params);
@@ -564,7 +673,7 @@ describe("kubeadm scripts", () => {
         it("a new Calico version re-applies the operator and leaves the pool alone", () => {
             const node = initialised();
             assertOk(node.run("install-calico", CALICO));
-            const run = node.run("install-calico", { ...CALICO, CALICO_VERSION: "v3.31.0" });
+            const run = node.run("install-calico", { ...CALICO, CALICO_VERSION: "v3.31.0", CALICO_SHA256: standInCalicoSums("v3.31.0") });
             assertOk(run);
             assert.ok(run.calls.some((call) => call.endsWith("/v3.31.0/manifests/tigera-operator.yaml")));
             assert.ok(!run.calls.includes("kubectl create -f -"));
@@ -576,6 +685,29 @@ describe("kubeadm scripts", () => {
             const run = node.run("install-calico", { ...CALICO, POD_CIDR: "172.16.0.0/16" });
             assertFailsAt(run, "calico-network");
             assert.match(run.stderr, /already runs with pod network '192\.168\.0\.0\/16'.*\(esiphub:podCidr\)/);
+        });
+
+        it("applies nothing unless every manifest has its pinned sha256: a tampered download, or the real pins against the stand-ins", () => {
+            const node = initialised();
+            const tampered = node.run("install-calico", CALICO, { STUB_TAMPER: "*/manifests/tigera-operator.yaml" });
+            assertFailsAt(tampered, "calico-operator");
+            assert.match(tampered.stderr, new RegExp(`tigera-operator\\.yaml of Calico ${CALICO_VERSION} has sha256 [0-9a-f]{64}, not the pinned [0-9a-f]{64}: not applied`));
+            assert.ok(!tampered.calls.some((call) => call.startsWith("kubectl apply")), "not even the CRDs, which were fine");
+            assert.ok(!node.exists(`var/lib/esiphub/calico-${CALICO_VERSION}/tigera-operator.yaml`), "the tampered file is not kept");
+            // The program's own pins are the real manifests' (projectcalico/calico at CALICO_VERSION), not the stand-ins'.
+            const real = node.run("install-calico", calicoParams(CONFIG));
+            assertFailsAt(real, "calico-operator");
+            assert.match(real.stderr, new RegExp(`operator-crds\\.yaml of Calico ${CALICO_VERSION} has sha256 [0-9a-f]{64}, not the pinned ${CALICO_MANIFEST_SHA256[CALICO_VERSION]["operator-crds.yaml"]}`));
+            // With the stand-ins' sums it goes through: the check is what refused.
+            assertOk(node.run("install-calico", CALICO));
+        });
+
+        it("refuses CALICO_SHA256 lines that are not sha256sum lines of a manifest", () => {
+            const node = initialised();
+            const run = node.run("install-calico", { ...CALICO, CALICO_SHA256: "abc  ../../etc/passwd" });
+            assertFailsAt(run, "parameters");
+            assert.match(run.stderr, /CALICO_SHA256: 'abc {2}\.\.\/\.\.\/etc\/passwd' is not a line 'SHA256 {2}MANIFEST\.yaml'/);
+            assert.deepStrictEqual(run.calls, []);
         });
 
         it("a failing apply exits non-zero naming calico-operator", () => {
@@ -721,7 +853,9 @@ describe("kubeadm scripts", () => {
             // The old VM is gone; its Node is still Ready for a while. A fresh VM takes its address and name.
             const fresh = newNode(site.cluster, site.workers[0].ip);
             assertOk(fresh.run("prepare-node", workerPrepare(site.joinKey)));
-            const run = site.master.run("join-worker", site.joinParams(0));
+            // The new VM has a host key of its own, and the program pins that one.
+            assert.notStrictEqual(fresh.hostKey, site.workers[0].hostKey);
+            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, site.names[0], fresh.ip!, fresh.hostKey));
             assertOk(run);
             assert.ok(indexOfCall(run, "kubectl delete node esiphub-test-worker-1") < indexOfCall(run, "kubeadm token create"));
             assert.ok(fresh.exists("etc/kubernetes/kubelet.conf"));
@@ -748,11 +882,39 @@ describe("kubeadm scripts", () => {
             assert.strictEqual(worker.read("etc/kubernetes/pki/ca.crt"), fs.readFileSync(path.join(cluster, "ca.crt"), "utf8"));
         });
 
+        it("the master checks the worker's host key against the program's: an impostor at the worker's address gets no join, and no token is minted", () => {
+            const site = newSite(1);
+            const [worker] = site.workers;
+            // Another machine answers at the worker's address (its own host key); the program pinned the real worker's.
+            const impostor = newNode(site.cluster, worker.ip);
+            assertOk(impostor.run("prepare-node", workerPrepare(site.joinKey)));
+            const before = impostor.allCalls().length;
+            const run = site.master.run("join-worker", site.joinParams(0));
+            assertFailsAt(run, "worker-state");
+            assert.match(run.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED![\s\S]*Host key verification failed\./);
+            assert.ok(!run.calls.some((call) => call.startsWith("kubeadm token create")), "no token minted");
+            assert.deepStrictEqual(impostor.allCalls().slice(before), [], "nothing ran on the impostor");
+            // The check really is against the pinned line: with the impostor's key pinned, it gets through.
+            assertOk(site.master.run("join-worker", joinWorkerParams(CONFIG, site.names[0], worker.ip!, impostor.hostKey)));
+            // ssh is told to check strictly, with the program's known_hosts only, and the file does not outlive the run.
+            const ssh = run.calls.find((call) => call.startsWith("ssh "))!;
+            assert.match(ssh, / -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\S+ -o GlobalKnownHostsFile=\/dev\/null /);
+            assert.deepStrictEqual(fs.readdirSync(path.join(site.master.base, "tmp")), [], "the known_hosts file is removed");
+        });
+
+        it("a worker whose host key is not pinned at all is refused too (nothing learnt on first use)", () => {
+            const site = newSite(1);
+            const params = { ...site.joinParams(0), KNOWN_HOSTS: `10.42.0.99 ${site.workers[0].hostKey}` };
+            const run = site.master.run("join-worker", params);
+            assertFailsAt(run, "worker-state");
+            assert.match(run.stderr, /No ED25519 host key is known for 10\.42\.0\.21 and you have requested strict checking\.\nHost key verification failed\./);
+        });
+
         it("a worker accepts the join key only from the master's address", () => {
             const site = newSite(0);
             const worker = newNode(site.cluster, "10.42.0.21");
             assertOk(worker.run("prepare-node", workerPrepare(site.joinKey, "10.42.0.99")));
-            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, "esiphub-test-worker-1", "10.42.0.21"));
+            const run = site.master.run("join-worker", joinWorkerParams(CONFIG, "esiphub-test-worker-1", "10.42.0.21", worker.hostKey));
             assertFailsAt(run, "worker-state");
             assert.match(run.stderr, /Permission denied \(publickey\)/);
             assert.ok(!run.calls.some((call) => call.startsWith("kubeadm token create")), "no token minted");
@@ -761,7 +923,7 @@ describe("kubeadm scripts", () => {
         it("without the master's join key it stops before touching anything", () => {
             const node = newNode();
             assertOk(node.run("init-master", MASTER));
-            const run = node.run("join-worker", joinWorkerParams(CONFIG, "w-1", "10.42.0.21"));
+            const run = node.run("join-worker", joinWorkerParams(CONFIG, "w-1", "10.42.0.21", node.hostKey));
             assertFailsAt(run, "parameters");
             assert.match(run.stderr, /no join key \/etc\/esiphub\/cluster-join\/id_ed25519: the master-ssh step makes it/);
             assert.deepStrictEqual(run.calls, []);

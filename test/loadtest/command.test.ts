@@ -5,14 +5,7 @@ import * as path from "path";
 import { credentialsCsv } from "../../cli/credentials";
 import { LoadtestCommandDeps, LoadtestReport, LoadtestUsageError, runLoadtestCommand } from "../../cli/loadtest";
 import { FAKE_PASSWORD, FAKE_USER, FakeHub } from "./fakehub";
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-    }
-}
+import { Capture } from "../capture";
 
 describe("loadtest: the command", function () {
     let hub: FakeHub;

@@ -11,14 +11,7 @@ import { LoadtestReport, runLoadtestCommand } from "../../cli/loadtest";
 import { credentialsOf, makeAccounts, TestAccount } from "../hub/accounts";
 import { hubRootMissing, LocalHub, startLocalHub } from "../hub/localhub";
 import { HubSession } from "../hub/session";
-
-class Capture {
-    text = "";
-    readonly isTTY = false;
-    write(s: string) {
-        this.text += s;
-    }
-}
+import { Capture } from "../capture";
 
 const userNames = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i + 1).padStart(2, "0")}`);
 

@@ -1,14 +1,7 @@
 import * as assert from "assert";
 import type { UserResult } from "../../cli/loadtest/flow";
 import { LoadtestProgress } from "../../cli/loadtest/progress";
-
-class Capture {
-    text = "";
-    constructor(readonly isTTY: boolean, readonly columns = 200) {}
-    write(s: string) {
-        this.text += s;
-    }
-}
+import { Capture } from "../capture";
 
 const ok: UserResult = { username: "u1", startedAt: 0, finishedAt: 12.34, phases: {}, throttled: { responses: 0, waitedSeconds: 0 }, failures: [] };
 const failed: UserResult = {

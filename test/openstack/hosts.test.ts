@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { inboundRules } from "../../components/firewall";
-import { failureCases, HostsPlan, planHosts } from "../cloudhosts";
+import { assertHostKeysPinned, failureCases, HOST_KEY, HostsPlan, planHosts } from "../cloudhosts";
 import { findResource, longestChain, PlannedResource, resourcesOfType } from "../mocks";
 import { offlineUuid, withOfflineQuotas } from "../../plan/cloud";
 
@@ -73,6 +73,7 @@ describe("openstack: hosts under mocks", () => {
                     [T.port]: 6,
                     [T.floatingIpAssociate]: 1,
                     [T.instance]: 6,
+                    [HOST_KEY]: 6,
                     [T.volumeAttach]: 1,
                 });
                 const component = findResource(plan, "esiphub:openstack:Hosts");
@@ -153,7 +154,6 @@ describe("openstack: hosts under mocks", () => {
                         assert.strictEqual(input(instance, "imageId"), undefined, "boot from volume: no image on the server itself");
                         assert.deepStrictEqual(instance.ignoreChanges, ["blockDevices[0].uuid"], "a newer image build does not replace nodes");
                     }
-                    assert.match(input<string>(instance, "userData"), new RegExp(`^hostname: ${name}$`, "m"));
                     assert.deepStrictEqual(input(instance, "metadata"), { site, stack: site, role: name.endsWith("-master") ? "master" : "worker" });
                     assert.strictEqual(input(instance, "keyPair"), `esiphub-${site}`);
                 }
@@ -218,8 +218,9 @@ describe("openstack: hosts under mocks", () => {
 
             it("labels everything that takes labels with site, stack and role", () => {
                 const plan = plans[site];
-                // Nova key pairs and server groups, Neutron rules, router interfaces and associations have no tags.
-                const untaggable = [T.keypair, T.serverGroup, T.secGroupRule, T.routerInterface, T.floatingIpAssociate, T.volumeAttach];
+                // Nova key pairs and server groups, Neutron rules, router interfaces and associations have no tags; host
+                // keys are in the state only, not in the cloud.
+                const untaggable = [T.keypair, T.serverGroup, T.secGroupRule, T.routerInterface, T.floatingIpAssociate, T.volumeAttach, HOST_KEY];
                 for (const r of plan.resources.filter((x) => x.custom && !untaggable.includes(x.type))) {
                     const labels = [T.instance, T.volume].includes(r.type)
                         ? Object.entries(input<Record<string, string>>(r, "metadata")).map(([k, v]) => `${k}=${v}`)
@@ -267,9 +268,15 @@ describe("openstack: hosts under mocks", () => {
                 for (const c of Object.values(plan.outputs.connections as Record<string, unknown>)) assert.strictEqual(c, "[secret]");
                 const raw = plan.rawOutputs.connections as Record<string, Record<string, unknown>>;
                 const hop = { user: "ubuntu", privateKey: plan.config.ssh.privateKey, dialErrorLimit: 30, perDialTimeout: 10 };
-                assert.deepStrictEqual(raw[`${site}-master`], { host: plan.outputs.publicIp, ...hop });
+                const keys = plan.rawOutputs.hostKeys as Record<string, string>;
+                const master = keys[`${site}-master`];
+                assert.deepStrictEqual(raw[`${site}-master`], { host: plan.outputs.publicIp, hostKey: master, ...hop });
                 const worker = nodes.find((n) => n.name === `${site}-worker-03`)!;
-                assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, ...hop, proxy: { host: plan.outputs.publicIp, ...hop } });
+                assert.deepStrictEqual(raw[worker.name], { host: worker.privateIp, hostKey: keys[worker.name], ...hop, proxy: { host: plan.outputs.publicIp, hostKey: master, ...hop } });
+            });
+
+            it("pins every node's host key: made by the program, installed by its secret user data, on every connection and hop", () => {
+                assertHostKeysPinned(plans[site], T.instance, (instance) => String(instance.inputs.name));
             });
         });
     }
@@ -346,14 +353,17 @@ describe("openstack: hosts under mocks", () => {
             `${T.port} esiphub-jetstream-openstack-jetstream-worker-03-port`,
             `${T.port} esiphub-jetstream-openstack-jetstream-worker-04-port`,
             `${T.port} esiphub-jetstream-openstack-jetstream-worker-05-port`,
+            ...[3, 4, 5].map((n) => `${HOST_KEY} esiphub-jetstream-openstack-jetstream-worker-0${n}-host-key`),
         ]);
         // What stays is unchanged, so nothing is updated or replaced either.
         const inputsOf = new Map(five.resources.map((r) => [r.urn, r.inputs]));
         for (const r of two.resources) assert.deepStrictEqual(inputsOf.get(r.urn), r.inputs, `${r.name} keeps its inputs`);
+        // Secret inputs too: a node that stays keeps its user data, and with it its host key (no replacement).
+        for (const r of resourcesOfType(two, T.instance)) assert.strictEqual(five.rawInputs.get(r.urn)!.userData, two.rawInputs.get(r.urn)!.userData, `${r.name} keeps its host key`);
     });
 
     it("with a dedicated NFS node, attaches the data volume to it and reaches it through the master", async () => {
-        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:users": "8", "esiphub:availabilityZone": "nova" });
+        const plan = await planHosts("nebula", { "esiphub:nfsNode": "true", "esiphub:workers": "1", "esiphub:users": "6", "esiphub:availabilityZone": "nova" });
         const nfs = findResource(plan, T.instance, "esiphub-nebula-openstack-nebula-nfs");
         assert.strictEqual(input(nfs, "flavorId"), offlineUuid("flavor/m1.xlarge"));
         assert.deepStrictEqual(input(nfs, "metadata"), { site: "nebula", stack: "nebula", role: "nfs" });
@@ -369,7 +379,7 @@ describe("openstack: hosts under mocks", () => {
     });
 
     it("with no workers has no server group and looks up only the master's flavor", async () => {
-        const plan = await planHosts("nebula", { "esiphub:workers": "0", "esiphub:users": "3" });
+        const plan = await planHosts("nebula", { "esiphub:workers": "0", "esiphub:users": "1" });
         assert.strictEqual(resourcesOfType(plan, T.serverGroup).length, 0);
         assert.strictEqual(resourcesOfType(plan, T.instance).length, 1);
         assert.deepStrictEqual(plan.outputs.nodes, [{ name: "nebula-master", role: "master", privateIp: (plan.outputs.nodes as { privateIp: string }[])[0].privateIp }]);

@@ -26,7 +26,8 @@ export function requireProgram(ctx: Mocha.Context): void {
 
 /** The stack context the offline checker derives from the same configuration. */
 export function stackContext(site: Site, overrides: Record<string, string> = {}): StackContext {
-    return { keepDataOnDestroy: testConfig(site, overrides).storage.keepDataOnDestroy };
+    const config = testConfig(site, overrides);
+    return { keepDataOnDestroy: config.storage.keepDataOnDestroy, allowPlainHttp: config.hub.allowPlainHttp };
 }
 
 export function byType(plan: PlanResult, type: string): PlannedResource[] {

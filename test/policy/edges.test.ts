@@ -4,7 +4,7 @@
  * The rules against what the program really registers are in rules.test.ts.
  */
 import * as assert from "assert";
-import { checkResource, chartName, hubAdminUsers, ResourceView, RULES, StackContext } from "../../policy/rules";
+import { checkResource, chartName, hubAdminUsers, hubAttendeeUsers, ResourceView, RULES, StackContext } from "../../policy/rules";
 
 const KEEP: StackContext = { keepDataOnDestroy: true };
 
@@ -45,7 +45,11 @@ describe("policy rules: edge cases", () => {
         it("ICMP, egress and narrow sources open nothing", () => {
             assert.deepStrictEqual(os({ protocol: "icmp", remoteIpPrefix: "0.0.0.0/0" }), []);
             assert.deepStrictEqual(os({ direction: "egress", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0" }), []);
-            assert.deepStrictEqual(os({ protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/1" }), []);
+            // Half the internet is not the whole of it (no mandatory violation), but it is far wider than a /24.
+            assert.deepStrictEqual(
+                os({ protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/1" }).map((f) => f.split(":")[0]),
+                ["admin-cidrs-narrow"],
+            );
         });
 
         it("AWS ingress rules: protocol -1, IPv6, and a port range by number", () => {
@@ -146,7 +150,7 @@ describe("policy rules: edge cases", () => {
             const blind = release({ chart: "jupyterhub", version: "4.4.0", values: "[secret]" });
             assert.deepStrictEqual(
                 blind.map((f) => f.split(":")[0]),
-                ["hub-limits-set", "notebook-image-pinned", "two-hub-admins"],
+                ["hub-limits-set", "notebook-image-pinned", "two-hub-admins", "admins-not-attendees", "hub-https", "notebook-image-digest"],
             );
         });
 
@@ -154,6 +158,81 @@ describe("policy rules: edge cases", () => {
             assert.deepStrictEqual(hubAdminUsers({ hub: { config: { Authenticator: { admin_users: ["ada"] } } } }), ["ada"]);
             assert.deepStrictEqual(hubAdminUsers({ hub: { extraConfig: { x: "c.Authenticator.admin_users = {'ada', \"grace\"}" } } }), ["ada", "grace"]);
             assert.deepStrictEqual(hubAdminUsers(hubValues({}, "[]")), []);
+        });
+    });
+
+    describe("admin-cidrs-narrow", () => {
+        const ssh = (remoteIpPrefix: string) =>
+            os({ protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix }).filter((f) => f.startsWith("admin-cidrs-narrow"));
+
+        it("a public range wider than a /24 is flagged, naming the port; a /24, a single address or a private range is not", () => {
+            assert.deepStrictEqual(ssh("141.142.0.0/16"), [
+                "admin-cidrs-narrow: opens SSH (port 22) to 141.142.0.0/16, wider than a /24: a range that wide can hold other projects' floating IPs; list your own addresses in esiphub:adminCidrs (`esiphub admin-ip SITE --mine`)",
+            ]);
+            assert.strictEqual(ssh("149.165.152.0/23").length, 1);
+            for (const narrow of ["149.165.152.0/24", "192.0.2.10/32", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]) {
+                assert.deepStrictEqual(ssh(narrow), [], narrow);
+            }
+        });
+
+        it("is advisory, and looks at SSH and the Kubernetes API only (NFS stays the mandatory rule's)", () => {
+            const checked = checkResource(
+                { name: "r", type: "openstack:networking/secGroupRule:SecGroupRule", props: { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 1, portRangeMax: 65535, remoteIpPrefix: "141.142.0.0/16" } },
+                KEEP,
+            ).filter((v) => v.policy === "admin-cidrs-narrow");
+            assert.deepStrictEqual(checked.map((v) => [v.enforcement, /port (\d+)/.exec(v.message)![1]]), [["advisory", "22"], ["advisory", "6443"]]);
+        });
+    });
+
+    describe("hub rules of issue 21", () => {
+        const hubRelease = (values: Record<string, unknown>, ctx = KEEP) =>
+            checkResource({ name: "r", type: "kubernetes:helm.sh/v3:Release", props: { chart: "jupyterhub", version: "4.4.0", values } }, ctx);
+        const only = (policy: string, values: Record<string, unknown>, ctx = KEEP) =>
+            hubRelease(values, ctx).filter((v) => v.policy === policy).map((v) => `${v.enforcement}: ${v.message}`);
+        const extraConfig = (admins: string, attendees?: string) => ({
+            hub: {
+                extraConfig: {
+                    auth: `c.Authenticator.admin_users = set(${admins})\n${attendees === undefined ? "" : `c.PregeneratedAuthenticator.attendee_users = set(${attendees})\n`}`,
+                },
+            },
+        });
+
+        it("admins-not-attendees: an admin among the attendees' accounts is mandatory, named; organisers' own accounts pass", () => {
+            assert.deepStrictEqual(only("admins-not-attendees", extraConfig('["instructor", "workshop-01"]', '["workshop-01", "workshop-02"]')), [
+                "mandatory: hub admin workshop-01 is an attendee's account (esiphub:userPattern / esiphub:userNames), and an admin can open every server and read every home; " +
+                    "give the organisers accounts of their own in esiphub:extraUsers and name those in esiphub:adminUsers",
+            ]);
+            assert.match(only("admins-not-attendees", extraConfig('["workshop-01", "workshop-02"]', '["workshop-01", "workshop-02"]'))[0], /^mandatory: hub admins workshop-01, workshop-02 are attendees' accounts/);
+            assert.deepStrictEqual(only("admins-not-attendees", extraConfig('["instructor", "helper"]', '["workshop-01", "workshop-02"]')), []);
+            assert.deepStrictEqual(only("admins-not-attendees", extraConfig("[]")), [], "no admins: nothing to tell apart");
+        });
+
+        it("admins-not-attendees: admins without the list of attendees' accounts cannot be told apart, so they do not pass unseen", () => {
+            assert.match(only("admins-not-attendees", extraConfig('["instructor"]'))[0], /^mandatory: the hub's values do not say which accounts are the attendees'/);
+            assert.deepStrictEqual(hubAttendeeUsers({ hub: { config: { PregeneratedAuthenticator: { attendee_users: ["w-1"] } } } }), ["w-1"]);
+            assert.strictEqual(hubAttendeeUsers({ hub: {} }), undefined);
+        });
+
+        it("hub-https: plain HTTP is mandatory unless the stack allows it (esiphub:allowPlainHttp); HTTPS passes", () => {
+            const [plain] = only("hub-https", { proxy: { https: { enabled: false } } });
+            assert.match(plain, /^mandatory: the hub serves plain HTTP: attendees' passwords and session cookies would cross the venue's network in clear; set esiphub:hubHostname/);
+            assert.strictEqual(only("hub-https", { proxy: {} }).length, 1, "no https block at all is plain HTTP");
+            assert.deepStrictEqual(only("hub-https", { proxy: { https: { enabled: true } } }), []);
+            assert.deepStrictEqual(only("hub-https", { proxy: { https: { enabled: false } } }, { keepDataOnDestroy: true, allowPlainHttp: true }), []);
+        });
+
+        it("notebook-image-digest: a tag alone is an advisory; a digest after the tag (the chart's form) or the name passes", () => {
+            const digest = "@sha256:" + "ab".repeat(32);
+            const image = (name: string, tag?: string) => only("notebook-image-digest", { singleuser: { image: { name, ...(tag === undefined ? {} : { tag }) } } });
+            assert.deepStrictEqual(image("ghcr.io/esipfed/esiphub-notebook", "2026.11"), [
+                "advisory: the notebook image ghcr.io/esipfed/esiphub-notebook:2026.11 is pinned by its tag alone, which its registry lets anyone with push rights move to another image; " +
+                    "pin its digest: esiphub:notebookImage NAME@sha256:... (`docker buildx imagetools inspect NAME:TAG` prints it)",
+            ]);
+            assert.deepStrictEqual(image("ghcr.io/esipfed/esiphub-notebook", `2026.11${digest}`), []);
+            assert.deepStrictEqual(image("ghcr.io/esipfed/esiphub-notebook", `pinned${digest}`), []);
+            assert.deepStrictEqual(image(`ghcr.io/esipfed/esiphub-notebook${digest}`, ""), []);
+            // "latest" with a digest is the digest's image: notebook-image-pinned does not flag it either.
+            assert.deepStrictEqual(hubRelease({ singleuser: { image: { name: "quay.io/x", tag: `latest${digest}` } } }).filter((v) => v.policy.startsWith("notebook-image")), []);
         });
     });
 

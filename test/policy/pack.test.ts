@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkResource, isDataVolume, RULES, viewOfPlannedResource } from "../../policy/rules";
 import { PlannedResource, PlanResult, runStack } from "../mocks";
-import { requireProgram, stackContext } from "./captured";
+import { requireProgram, stackContext, withInputs } from "./captured";
 import { PackAnswer, POLICY_DIR, ServedPack } from "./servedpack";
 
 /** What the pack reports: CrossGuard prefixes each message with the policy's description. */
@@ -44,14 +44,17 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
             RULES.map((r) => [r.name, r.enforcement]),
         );
         const retained = info.policies.find((p) => p.name === "nfs-data-volume-retained")!;
-        assert.deepStrictEqual(Object.keys(retained.configSchema ?? {}), ["keepDataOnDestroy"]);
+        // The stack context each rule that needs it reads (policy/pack.ts STACK_CONTEXT_SCHEMA), in protobuf's key order.
+        assert.deepStrictEqual(Object.keys(retained.configSchema ?? {}).sort(), ["allowPlainHttp", "keepDataOnDestroy"]);
+        const https = info.policies.find((p) => p.name === "hub-https")!;
+        assert.deepStrictEqual(Object.keys(https.configSchema ?? {}).sort(), ["allowPlainHttp", "keepDataOnDestroy"]);
     });
 
     for (const [site, overrides, expected] of [
-        // SSH and 6443 open to the internet, and the latest image.
-        ["jetstream", { "esiphub:adminCidrs": '["0.0.0.0/0"]', "esiphub:notebookTag": "latest" }, 3],
-        // SSH and 6443 open to the internet, and one admin.
-        ["aws", { "esiphub:adminCidrs": '["0.0.0.0/0"]' }, 3],
+        // SSH and 6443 open to the internet, and the latest image (by its tag alone).
+        ["jetstream", { "esiphub:adminCidrs": '["0.0.0.0/0"]', "esiphub:notebookTag": "latest" }, 4],
+        // SSH and 6443 open to the internet, one admin, and the image by its tag alone.
+        ["aws", { "esiphub:adminCidrs": '["0.0.0.0/0"]' }, 4],
     ] as const) {
         it(`${site} with ${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(" ")}: the pack finds on every resource what the offline checker finds`, async function () {
             requireProgram(this);
@@ -93,6 +96,22 @@ describe("policy pack (served as by `pulumi preview --policy-pack policy`)", fun
         it("with policy config keepDataOnDestroy false (a stack that may delete its data) nothing is required", async () => {
             await pack.configure({ "nfs-data-volume-retained": { keepDataOnDestroy: false } });
             assert.deepStrictEqual(await pack.analyze(volume, plan, { protect: false }), { diagnostics: [], notApplicable: [] });
+        });
+    });
+
+    describe("a hub without HTTPS", () => {
+        afterEach(() => pack.configure({}));
+
+        it("is refused (hub-https, mandatory) unless the policy config says allowPlainHttp, as esiphub:allowPlainHttp does", async function () {
+            requireProgram(this);
+            // The same release with its HTTPS switched off: no configuration of the pack's own can say more.
+            const plan = await runStack("jetstream");
+            const release = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jupyterhub")!;
+            const plain = withInputs(release, (inputs) => (inputs.values.proxy.https = { enabled: false }));
+            const policies = async () => (await pack.analyze(plain, plan)).diagnostics.filter((d) => d.policy === "hub-https").map((d) => d.enforcement);
+            assert.deepStrictEqual(await policies(), ["mandatory"]);
+            await pack.configure({ "hub-https": { allowPlainHttp: true } });
+            assert.deepStrictEqual(await policies(), []);
         });
     });
 

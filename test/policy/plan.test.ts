@@ -6,7 +6,6 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spawnSync } from "child_process";
 import * as YAML from "yaml";
 import { EXIT, runPlan } from "../../cli/plan";
 import { checkPlannedResources } from "../../policy/rules";
@@ -44,6 +43,7 @@ describe("esiphub plan runs the policy", function () {
             [
                 "mandatory no-public-admin-ports esiphub-jetstream-openstack-rule-admin-tcp-22-0-0-0-0-0",
                 "mandatory no-public-admin-ports esiphub-jetstream-openstack-rule-admin-tcp-6443-0-0-0-0-0",
+                "advisory notebook-image-digest esiphub-jetstream-hub-release",
             ],
         );
         for (const v of expected) {
@@ -60,12 +60,32 @@ describe("esiphub plan runs the policy", function () {
     it("the stack as configured: no mandatory violation, exit 0", async () => {
         const outcome = await runPlan("jetstream", { json: true });
         assert.strictEqual(outcome.exitCode, EXIT.ok, outcome.stderr);
-        assert.deepStrictEqual(JSON.parse(outcome.stdout).violations, []);
+        // Only the advice to pin the notebook image's digest, which a shipped stack cannot know.
+        assert.deepStrictEqual(JSON.parse(outcome.stdout).violations.map((v: { policy: string; enforcement: string }) => `${v.enforcement} ${v.policy}`), ["advisory notebook-image-digest"]);
     });
 
-    it("the installed command exits 3", function () {
-        const run = spawnSync(process.execPath, [path.join(PROJECT_DIR, "cli", "esiphub.js"), "plan", "jetstream", "--config-file", openStack], { cwd: dir, encoding: "utf8" });
-        assert.strictEqual(run.status, POLICY_EXIT, run.stderr);
-        assert.match(run.stdout, /no-public-admin-ports/);
+    it("an attendee's account as admin and a hub without HTTPS: both mandatory, exit 3", async () => {
+        const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
+        stack.config["esiphub:adminUsers"] = ["instructor", "workshop-07"];
+        for (const key of ["esiphub:hubHostname", "esiphub:letsEncryptEmail", "esiphub:dns", "esiphub:dnsZone"]) delete stack.config[key];
+        const file = path.join(dir, "Pulumi.jetstream.yaml");
+        fs.writeFileSync(file, YAML.stringify(stack));
+        const outcome = await runPlan("jetstream", { configFile: file, json: true });
+        assert.strictEqual(outcome.exitCode, POLICY_EXIT, outcome.stderr);
+        const mandatory = (JSON.parse(outcome.stdout).violations as { policy: string; enforcement: string; message: string }[]).filter((v) => v.enforcement === "mandatory");
+        assert.deepStrictEqual(mandatory.map((v) => v.policy), ["admins-not-attendees", "hub-https"]);
+        assert.match(mandatory[0].message, /^hub admin workshop-07 is an attendee's account/);
+    });
+
+    it("quickstartReadmeFile outside the project (/etc/hostname): a configuration error naming the key, exit 2, nothing planned", async () => {
+        const stack = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.jetstream.yaml"), "utf8"));
+        stack.config["esiphub:quickstartReadmeFile"] = "/etc/hostname";
+        const file = path.join(dir, "Pulumi.jetstream.yaml");
+        fs.writeFileSync(file, YAML.stringify(stack));
+        const outcome = await runPlan("jetstream", { configFile: file });
+        assert.strictEqual(outcome.exitCode, EXIT.badConfig);
+        assert.strictEqual(EXIT.badConfig, 2);
+        assert.strictEqual(outcome.result, undefined);
+        assert.match(outcome.stderr, /esiphub:quickstartReadmeFile: must be a path inside the project folder, relative to it \(not an absolute path\), got "\/etc\/hostname"/);
     });
 });

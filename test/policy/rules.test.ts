@@ -39,11 +39,18 @@ describe("policy rules on the program's resources", function () {
     });
 
     describe("the three stack files", () => {
+        // No shipped stack can pin a digest it does not know: each is told to (notebook-image-digest).
+        const digest = (site: string) =>
+            `advisory notebook-image-digest esiphub-${site}-hub-release: the notebook image ghcr.io/esipfed/esiphub-notebook:2026.11 is pinned by its tag alone, which its registry lets anyone with push rights move to another image; ` +
+            "pin its digest: esiphub:notebookImage NAME@sha256:... (`docker buildx imagetools inspect NAME:TAG` prints it)";
         const advisories: Record<string, string[]> = {
-            // Nebula and AWS name one admin each; Jetstream names two.
-            nebula: ["advisory two-hub-admins esiphub-nebula-hub-release: the hub has one admin user (workshop-01): name at least two in esiphub:adminUsers so that a helper can stop servers and check users"],
-            jetstream: [],
-            aws: ["advisory two-hub-admins esiphub-aws-hub-release: the hub has one admin user (instructor): name at least two in esiphub:adminUsers so that a helper can stop servers and check users"],
+            // Nebula and Jetstream name two organisers' accounts as admins; AWS one.
+            nebula: [digest("nebula")],
+            jetstream: [digest("jetstream")],
+            aws: [
+                "advisory two-hub-admins esiphub-aws-hub-release: the hub has one admin user (instructor): name at least two in esiphub:adminUsers so that a helper can stop servers and check users",
+                digest("aws"),
+            ],
         };
         for (const site of SITES) {
             it(`${site}: no mandatory violation; exactly the expected advisories`, async () => {
@@ -172,7 +179,7 @@ describe("policy rules on the program's resources", function () {
     describe("advisories", () => {
         it("notebookTag latest breaks notebook-image-pinned, as an advisory", async () => {
             const latest = checkPlannedResources((await runStack("jetstream", { "esiphub:notebookTag": "latest" })).resources, KEEP);
-            assert.deepStrictEqual(briefly(latest), [
+            assert.deepStrictEqual(briefly(of("notebook-image-pinned", latest)), [
                 'advisory notebook-image-pinned esiphub-jetstream-hub-release: the notebook image tag is "latest": servers started minutes apart can get different images; pin a dated tag (esiphub:notebookTag)',
             ]);
             assert.strictEqual(hasMandatoryViolation(latest), false);
@@ -193,11 +200,11 @@ describe("policy rules on the program's resources", function () {
 
     it("mandatory violations are listed before advisories, whatever the order of the resources", async () => {
         const plan = await runStack("nebula", { "esiphub:adminCidrs": '["0.0.0.0/0"]', "esiphub:notebookTag": "latest" });
-        // Reversed, the hub release (two advisories) comes before the security-group rules (two mandatory).
+        // Reversed, the hub release (advisories) comes before the security-group rules (two mandatory).
         const violations = checkPlannedResources([...plan.resources].reverse(), KEEP);
         assert.deepStrictEqual(
             violations.map((v) => `${v.enforcement} ${v.policy}`),
-            ["mandatory no-public-admin-ports", "mandatory no-public-admin-ports", "advisory notebook-image-pinned", "advisory two-hub-admins"],
+            ["mandatory no-public-admin-ports", "mandatory no-public-admin-ports", "advisory notebook-image-pinned", "advisory notebook-image-digest"],
         );
     });
 });

@@ -37,7 +37,7 @@ describe("quota: what a site needs and which quotas cannot hold it", () => {
 
     it("boot volumes count where the flavor has no disk (Nebula's declared flavors), and a kept address needs no new one", () => {
         const needs = siteNeeds(testConfig("nebula", { "esiphub:publicIp": "192.0.2.10" }));
-        assert.deepStrictEqual([needs.volumes, needs.gigabytes, needs.routers, needs.floatingips], [1 + 6, 500 + 6 * 60, 1, 0]);
+        assert.deepStrictEqual([needs.volumes, needs.gigabytes, needs.routers, needs.floatingips], [1 + 6, 600 + 6 * 60, 1, 0]);
     });
 
     it("AWS: vCPUs of the standard families and one Elastic IP", () => {

@@ -49,6 +49,7 @@ function fakeHosts(config: SiteConfig, opts: { dedicatedNfs: boolean }): Cluster
         role,
         privateIp: pulumi.output(ip),
         connection: pulumi.output({ host: ip, user: config.ssh.user, privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----") }),
+        hostKey: pulumi.output("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIStandInHostKeyOfTheNode"),
         instance: new FakeResource("test:index:Vm", name),
     });
     const master = node(`${config.site}-master`, "master", "10.9.0.10");

@@ -3,7 +3,9 @@
  * chain, so its URN, and a running site sees no replacement when it updates to a program that knows workshops.
  *
  * fixtures/single-hub-urns.json holds the URNs the shipped stack files planned before workshops existed (written by
- * planning each stack with test/mocks.ts's runStack and sorting `resources[].urn`). A URN of that list that is no
+ * planning each stack with test/mocks.ts's runStack and sorting `resources[].urn`), regenerated from main's own plan at
+ * 7c89a9b (issue 21: the SSH host keys, the hub's cookie-secret Secret, no proxy-token password, the stack files'
+ * changes), never from this program's. A URN of that list that is no
  * longer planned would be a delete and a create in a real `pulumi up`: the hub's database, accounts or claims gone.
  */
 import * as assert from "assert";

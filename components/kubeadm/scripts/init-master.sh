@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes the node a kubeadm control plane; keeps the API server certificate valid for the public IP (and hub
-# hostname) when they change later; lets pods run on the master or not. A re-run on an initialised master
-# changes nothing.
+# Makes the node a kubeadm control plane, with Secrets encrypted at rest and no bootstrap token left over; keeps
+# the API server certificate valid for the public IP (and hub hostname) when they change later; lets pods run on
+# the master or not. A re-run on an initialised master changes nothing.
 #
 # kubeadm init is not atomic: admin.conf exists from its kubeconfig phase on, long before the cluster does
 # (kubernetes/kubernetes cmd/kubeadm/app/cmd/init.go: certs, kubeconfig, etcd, control-plane, kubelet-start,
@@ -23,6 +23,14 @@
 set -Eeuo pipefail
 
 TAINT=node-role.kubernetes.io/control-plane
+# The lifetime of kubeadm init's bootstrap token, deleted as soon as the init is done.
+INIT_TOKEN_TTL=15m
+# Secrets encrypted at rest in etcd (kubernetes.io "Encrypting Confidential Data at Rest"): the API server's
+# EncryptionConfiguration, in /etc/kubernetes/pki, which kubeadm's API server pod already mounts (read-only volume
+# k8s-certs), and the kubeadm patch that gives the API server its flag (kubeadm init --patches: files named
+# TARGET+PATCHTYPE.yaml, here a JSON patch of the kube-apiserver static pod).
+ENCRYPTION_CONFIG=/etc/kubernetes/pki/encryption-config.yaml
+PATCHES=/etc/esiphub/kubeadm-patches
 RECORDS=/var/lib/esiphub
 
 main() {
@@ -36,6 +44,7 @@ main() {
     CERT_SANS="${PUBLIC_IP}${HUB_HOSTNAME:+,${HUB_HOSTNAME}}"
 
     kubeadm_init
+    secrets_encryption
     api_server_certificate
     master_taint
     step finished "control plane ready"
@@ -67,7 +76,13 @@ kubeadm_init() {
     # The control plane of the installed kubeadm: without it kubeadm asks dl.k8s.io for the newest patch.
     local version
     version=$(kubeadm version -o short)
-    # --skip-token-print: the bootstrap token stays out of the logs; workers get their own tokens.
+    # Here, after any reset: kubeadm reset empties /etc/kubernetes/pki.
+    encryption_config
+    # The bootstrap token kubeadm init must make (its bootstrap-token phase) is one of ours, so that it can be
+    # deleted at once: workers get a token of their own per join (join-worker.sh), and kubeadm's own would stay valid
+    # 24 h. Its short TTL covers a run that stops before the deletion. --skip-token-print: it stays out of the logs.
+    local token
+    token=$(kubeadm token generate)
     kubeadm init \
         --node-name "$NODE_NAME" \
         --kubernetes-version "$version" \
@@ -75,8 +90,67 @@ kubeadm_init() {
         --apiserver-cert-extra-sans "$CERT_SANS" \
         --pod-network-cidr "$POD_CIDR" \
         --service-cidr "$SERVICE_CIDR" \
+        --token "$token" \
+        --token-ttl "$INIT_TOKEN_TTL" \
+        --patches "$ROOT$PATCHES" \
         --skip-token-print >&2
     mv -f "$started" "$finished"
+    # Every Secret of this cluster was written by an API server that encrypts.
+    touch "$ROOT$RECORDS/secrets-encrypted.done"
+    step init-token "deleting the bootstrap token of kubeadm init"
+    kubeadm token delete "${token%%.*}" --kubeconfig "$KUBECONFIG" >&2
+}
+
+# The encryption key is made here, on the master, once, and never leaves it (not in the program's state, not in a
+# log). An existing file is kept as it is: a new key could not read what the old one encrypted. secretbox
+# (XSalsa20-Poly1305, a 32-byte key) is the documentation's "strong" choice without a rotation limit; identity last,
+# so that Secrets written before encryption was on stay readable until they are rewritten.
+# Logged under the step that needs it (kubeadm-init, secrets-encryption).
+encryption_config() {
+    if [ ! -s "$ROOT$ENCRYPTION_CONFIG" ]; then
+        local key config
+        key=$(head -c 32 /dev/urandom | base64)
+        config=$(printf '%s\n' \
+            "apiVersion: apiserver.config.k8s.io/v1" \
+            "kind: EncryptionConfiguration" \
+            "resources:" \
+            "  - resources: [secrets]" \
+            "    providers:" \
+            "      - secretbox:" \
+            "          keys:" \
+            "            - name: esiphub-1" \
+            "              secret: ${key}" \
+            "      - identity: {}")
+        write_file "$ROOT$ENCRYPTION_CONFIG" 0600 "$config"
+        log "a new key for Secrets at rest, made on this node"
+    fi
+    write_file "$ROOT$PATCHES/kube-apiserver+json.yaml" 0644 "$(printf '%s\n' \
+        "- op: add" \
+        "  path: /spec/containers/0/command/-" \
+        "  value: --encryption-provider-config=${ENCRYPTION_CONFIG}")"
+}
+
+# A control plane initialised before encryption at rest (an earlier version of this script): its API server is
+# given the flag (kubeadm regenerates its static pod with the patch, with the init's own settings), and once the
+# new one answers, every Secret is rewritten, which stores it encrypted. Recorded when done, so that a rewrite cut
+# short is done again.
+secrets_encryption() {
+    local done="$ROOT$RECORDS/secrets-encrypted.done" manifest="$ROOT/etc/kubernetes/manifests/kube-apiserver.yaml" before
+    [ ! -f "$done" ] || return 0
+    step secrets-encryption "the API server of this running cluster starts encrypting Secrets"
+    encryption_config
+    if ! grep -qF -- "--encryption-provider-config=${ENCRYPTION_CONFIG}" "$manifest"; then
+        before=$(crictl ps --quiet --name kube-apiserver)
+        kubeadm init phase control-plane apiserver \
+            --kubernetes-version "$(kubeadm version -o short)" \
+            --apiserver-advertise-address "$PRIVATE_IP" \
+            --service-cidr "$SERVICE_CIDR" \
+            --patches "$ROOT$PATCHES" >&2
+        wait_for_new_api_server "$before"
+    fi
+    kubectl get secrets --all-namespaces -o json | kubectl replace -f - >/dev/null
+    touch "$done"
+    log "every Secret rewritten, encrypted"
 }
 
 # What a kubeadm init leaves that its preflight refuses (cmd/kubeadm/app/preflight/checks.go, InitNodeChecks:
@@ -131,6 +205,19 @@ api_server_certificate() {
     local container
     for container in $(crictl ps --quiet --name kube-apiserver); do
         crictl stop "$container" >/dev/null
+    done
+    wait_for_api_server
+}
+
+# The kubelet replaces the API server's container when its static pod manifest changes (it checks every 20 s): the
+# old one may answer until then, so the wait is for another container, then for /readyz.
+wait_for_new_api_server() {
+    local deadline=$((SECONDS + ${API_TIMEOUT:-180})) now
+    while :; do
+        now=$(crictl ps --quiet --name kube-apiserver)
+        [ -z "$now" ] || [ "$now" = "$1" ] || break
+        [ "$SECONDS" -lt "$deadline" ] || die "the API server was not restarted ${API_TIMEOUT:-180}s after its manifest changed; see: crictl ps -a --name kube-apiserver"
+        sleep "${POLL_INTERVAL:-5}"
     done
     wait_for_api_server
 }

@@ -11,6 +11,8 @@
 #
 # Parameters:
 #   CALICO_VERSION  pinned release, e.g. v3.30.3
+#   CALICO_SHA256   the manifests to apply, in order, as sha256sum lines ("HASH  operator-crds.yaml"): each download
+#                   must have its pinned hash, or nothing is applied
 #   POD_CIDR        the pod network given to kubeadm init
 #   INSTALLATION    the Installation manifest (YAML)
 #   CALICO_BGP      its spec.calicoNetwork.bgp (Disabled)
@@ -21,8 +23,12 @@ VERSION_ANNOTATION='esiphub.org/calico-version'
 
 main() {
     step parameters "Calico ${CALICO_VERSION:-} over ${POD_CIDR:-}"
-    require_env CALICO_VERSION POD_CIDR INSTALLATION CALICO_BGP
+    require_env CALICO_VERSION CALICO_SHA256 POD_CIDR INSTALLATION CALICO_BGP
     [[ "$CALICO_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CALICO_VERSION must be a release such as v3.30.3, got '${CALICO_VERSION}'"
+    local line
+    while IFS= read -r line; do
+        [[ "$line" =~ ^[0-9a-f]{64}\ \ [a-z0-9-]+\.yaml$ ]] || die "CALICO_SHA256: '${line}' is not a line 'SHA256  MANIFEST.yaml'"
+    done <<<"$CALICO_SHA256"
     export KUBECONFIG="$ROOT/etc/kubernetes/admin.conf"
     [ -f "$KUBECONFIG" ] || die "no /etc/kubernetes/admin.conf: the master is not initialised"
 
@@ -42,14 +48,24 @@ operator() {
         return 0
     fi
     # Kept on the node: what was applied, for a look when something is wrong.
-    local dir="$ROOT/var/lib/esiphub/calico-${CALICO_VERSION}" manifest
+    local dir="$ROOT/var/lib/esiphub/calico-${CALICO_VERSION}" sum manifest actual
     mkdir -p "$dir"
-    for manifest in operator-crds.yaml tigera-operator.yaml; do
+    # All downloaded and checked before any is applied: a manifest runs as cluster-admin, so a moved tag or a
+    # tampered download stops here.
+    while read -r sum manifest; do
         curl -fsSL --retry 5 -o "${dir}/${manifest}" \
             "https://raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/${manifest}"
+        actual=$(sha256sum "${dir}/${manifest}")
+        actual="${actual%% *}"
+        if [ "$actual" != "$sum" ]; then
+            rm -f "${dir}/${manifest}"
+            die "${manifest} of Calico ${CALICO_VERSION} has sha256 ${actual}, not the pinned ${sum}: not applied (a moved tag or a tampered download)"
+        fi
+    done <<<"$CALICO_SHA256"
+    while read -r _ manifest; do
         # Server-side: the CRDs are too large for the last-applied annotation of a client-side apply.
         kubectl apply --server-side --force-conflicts -f "${dir}/${manifest}" >&2
-    done
+    done <<<"$CALICO_SHA256"
     kubectl -n tigera-operator annotate deployment tigera-operator --overwrite "${VERSION_ANNOTATION}=${CALICO_VERSION}" >&2
 }
 

@@ -13,6 +13,7 @@
 #   NODE_NAME    the worker's Kubernetes node name
 #   WORKER_IP    its private address
 #   SSH_USER     the login user on the worker (its authorized_keys holds the join key)
+#   KNOWN_HOSTS  the worker's known_hosts line: its address and the host key the program made for it
 #   NODE_SCRIPT  join-node.sh as sent to the worker (rendered with lib.sh)
 #   TOKEN_TTL    lifetime of the bootstrap token (default 30m: the join takes minutes; the token is deleted after)
 set -Eeuo pipefail
@@ -21,11 +22,15 @@ JOIN_KEY=/etc/esiphub/cluster-join/id_ed25519
 
 main() {
     step parameters "joining ${NODE_NAME:-} (${WORKER_IP:-})"
-    require_env NODE_NAME WORKER_IP SSH_USER NODE_SCRIPT
+    require_env NODE_NAME WORKER_IP SSH_USER KNOWN_HOSTS NODE_SCRIPT
     export KUBECONFIG="$ROOT/etc/kubernetes/admin.conf"
     [ -f "$KUBECONFIG" ] || die "no /etc/kubernetes/admin.conf: the master is not initialised"
     [ -s "$ROOT$JOIN_KEY" ] || die "no join key ${JOIN_KEY}: the master-ssh step makes it"
     CLUSTER_CA=$(ca_fingerprint)
+    # The worker's pinned host key, for this run only: nothing learnt on first use, nothing kept.
+    KNOWN_HOSTS_FILE=$(mktemp)
+    at_exit forget_known_hosts
+    printf '%s\n' "$KNOWN_HOSTS" >"$KNOWN_HOSTS_FILE"
 
     step worker-state "is ${NODE_NAME} joined to this cluster (CA ${CLUSTER_CA:0:23}...)?"
     local state registered
@@ -64,16 +69,21 @@ ca_fingerprint() {
 }
 
 # on_worker ACTION [JOIN_COMMAND]: join-node.sh on the worker, its parameters as exports in front of it (the
-# join command never on a command line). Host keys are not pinned: the program's own SSH connections do not pin
-# them either; the key and the worker's address are the cluster's own.
+# join command never on a command line). The worker must show the host key the program made for it (ssh_config(5):
+# StrictHostKeyChecking yes refuses a host whose key is missing from, or differs from, UserKnownHostsFile): the join
+# command goes to that worker or nowhere.
 on_worker() {
     {
         printf 'export ACTION=%q CLUSTER_CA=%q\n' "$1" "$CLUSTER_CA"
         [ "$#" -lt 2 ] || printf 'export JOIN_COMMAND=%q\n' "$2"
         printf '%s\n' "$NODE_SCRIPT"
     } | ssh -i "$ROOT$JOIN_KEY" -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 \
-        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-        "${SSH_USER}@${WORKER_IP}" sudo bash -s
+        -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$KNOWN_HOSTS_FILE" -o GlobalKnownHostsFile=/dev/null \
+        -o LogLevel=ERROR "${SSH_USER}@${WORKER_IP}" sudo bash -s
+}
+
+forget_known_hosts() {
+    rm -f "$KNOWN_HOSTS_FILE"
 }
 
 delete_token() {

@@ -28,6 +28,10 @@ LOCK_TIMEOUT=600
 JOIN_KEY_COMMENT=esiphub-cluster-join
 SYSCTLS=(net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv4.ip_forward)
 KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
+# The fingerprint of the key that signs every pkgs.k8s.io repository ("isv:kubernetes OBS Project", the same key
+# for each minor; kubernetes/kubernetes#128609, kubernetes/release#3818). The Release.key is fetched over HTTPS,
+# but trusted only with this fingerprint, and alone: a keyring with another key in it is refused.
+SIGNING_KEY=DE15B14486CD377B9E876E1A234654DA9A296436
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -132,12 +136,27 @@ add_kubernetes_repo() {
         local key
         key=$(mktemp)
         curl -fsSL --retry 5 -o "$key" "${repo}Release.key"
+        local found
+        # No key at all (an error page, say) is gpg's failure: found stays empty and the message says so.
+        found=$(signing_keys "$key") || true
+        if [ "$found" != "$SIGNING_KEY" ]; then
+            rm -f "$key"
+            found="${found//$'\n'/ }"
+            die "${repo}Release.key holds key ${found:-none}, not pkgs.k8s.io's ${SIGNING_KEY}: not trusted"
+        fi
         mkdir -p "$ROOT/etc/apt/keyrings"
         gpg --batch --yes --dearmor -o "$ROOT$KEYRING" "$key"
         chmod 0644 "$ROOT$KEYRING"
         rm -f "$key"
         log "signing key of ${repo} installed"
     fi
+}
+
+# The fingerprints of the primary keys in a key file (gnupg doc/DETAILS: each "pub" record is followed by its
+# "fpr" record, the fingerprint in field 10; a subkey's "sub" record has its own "fpr", not counted).
+signing_keys() {
+    gpg --batch --show-keys --with-colons "$1" |
+        awk -F: '$1 == "pub" { primary = 1; next } $1 == "fpr" && primary { print $10 } { primary = 0 }'
 }
 
 installed() {
