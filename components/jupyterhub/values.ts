@@ -145,6 +145,11 @@ export function postStartCommand(config: SiteConfig): string[] {
     ];
 }
 
+/** `https://NAME/`: text when the name is (a workshop's always is), an Output when it follows the public IP. */
+function httpsUrl(hostname: pulumi.Input<string>): pulumi.Input<string> {
+    return typeof hostname === "string" ? `https://${hostname}/` : pulumi.interpolate`https://${hostname}/`;
+}
+
 /** Values for the Zero-to-JupyterHub chart: workshop defaults, the accounts' authenticator, storage and entry point. */
 export function hubValues(input: HubValuesInput): Record<string, unknown> {
     const { config, behindRouter } = input;
@@ -167,7 +172,7 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
                     // Behind the router's TLS, the hub would guess http from the request ("Usually the failure is
                     // detecting http when it's really https": JupyterHub.public_url, jupyterhub/app.py); the name is
                     // HTTPS at the router (components/router/values.ts hubIngresses), and the policy's hub-https reads it.
-                    ...(behindRouter && input.hostname !== undefined ? { public_url: pulumi.interpolate`https://${input.hostname}/` } : {}),
+                    ...(behindRouter && input.hostname !== undefined ? { public_url: httpsUrl(input.hostname) } : {}),
                 },
             },
             extraFiles: {

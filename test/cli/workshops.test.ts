@@ -97,6 +97,16 @@ describe("--workshop: one workshop of a site (cli/workshops.ts)", function () {
             assert.ok(!r.stdout.includes("viz-01"));
         });
 
+        it("credentials --workshop --attendees-only: that workshop's accounts without its admins (its own adminUsers output)", async function () {
+            for (const format of ["csv", "html"]) {
+                const r = await harness.run(["credentials", "jetstream", "--workshop", "data-viz", "--attendees-only", "--format", format], { sites, projectDir: project });
+                assert.strictEqual(r.code, 0, r.stderr);
+                assert.ok(r.stdout.includes("viz-01"), format);
+                assert.ok(!r.stdout.includes("instructor"), `${format}: the workshop's admin is left out`);
+                assert.ok(!r.stdout.includes("py-01"), `${format}: no other workshop's account`);
+            }
+        });
+
         it("credentials without --workshop on a site of workshops, and with one on a site of one hub: one clear line", async function () {
             assertOneLineError(await harness.run(["credentials", "jetstream"], { sites, projectDir: project }), /has 2 workshops \(python-intro, data-viz\): choose one with --workshop NAME/);
             assertOneLineError(await harness.run(["credentials", "jetstream", "--workshop", "data-viz"], { sites: { jetstream: { outputs: OUTPUTS } } }), /is one hub \(it has no esiphub:workshops\): leave out --workshop/);
