@@ -36,6 +36,7 @@ import { offlineChecks } from "./cli/plan";
 import type { ProgressOutput } from "./cli/progress";
 import { checkSiteName, deployedStack, problemsText, readSite, requirePulumiAndCloud, requirePulumiCli, unvalidatedSite, validatedSite } from "./cli/site";
 import type { SiteSummary } from "./cli/summary";
+import { hubOutputs } from "./cli/workshops";
 
 export { Automation, AutomationError, StackMissingError } from "./cli/automation";
 export type { StackListing, UpdateRecord, SiteStack } from "./cli/automation";
@@ -180,8 +181,11 @@ export interface Site {
     outputs(): Promise<SiteOutputs>;
     /** The participants' accounts. */
     credentials(): Promise<Credential[]>;
-    /** The accounts, the hub's address and, where the stack has the output, the admins: one read of the outputs. */
-    access(): Promise<SiteAccess & { readonly admins?: readonly string[] }>;
+    /**
+     * The accounts, the hub's address and, where the stack has the output, the admins: one read of the outputs. With
+     * `workshop`, that workshop's hub on a site with esiphub:workshops.
+     */
+    access(workshop?: string): Promise<SiteAccess & { readonly admins?: readonly string[] }>;
     dnsRecords(): Promise<SiteDnsRecords>;
     /** Development against workshop scale, from the stack file alone. */
     cost(options?: CostOptions): CostEstimate;
@@ -373,13 +377,14 @@ class EsipSite implements Site {
         return [...(await this.access()).credentials];
     }
 
-    async access(): Promise<SiteAccess & { readonly admins?: readonly string[] }> {
-        const { all } = await this.outputs();
-        const credentials = parseCredentials(all.credentials?.value);
+    async access(workshop?: string): Promise<SiteAccess & { readonly admins?: readonly string[] }> {
+        const hub = hubOutputs((await this.outputs()).all, this.name, workshop);
+        if (typeof hub === "string") throw new CliError(hub);
+        const credentials = parseCredentials(hub.credentials?.value);
         if (!credentials) throw new NotDeployedError(this.name, "credentials");
-        const adminOutput = all.adminUsers?.value;
+        const adminOutput = hub.adminUsers?.value;
         const admins = Array.isArray(adminOutput) ? adminOutput.filter((a): a is string => typeof a === "string") : undefined;
-        return { credentials, hubUrl: text(all.hubUrl?.value), ...(admins ? { admins } : {}) };
+        return { credentials, hubUrl: text(hub.hubUrl?.value), ...(admins ? { admins } : {}) };
     }
 
     /**

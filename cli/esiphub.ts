@@ -27,6 +27,7 @@ import { registerTlsRetryCommand } from "./tlsretry";
 import { registerDoctorCommand, SiteCommandContext } from "./doctor";
 import { registerRehearseCommand } from "./rehearse";
 import { registerStatusCommand } from "./status";
+import { deployedWorkshops } from "./workshops";
 
 export { CliDeps, CliError, CliOutcome } from "./deps";
 
@@ -45,9 +46,13 @@ async function operate(deps: CliDeps, operation: "up" | "refresh", site: string,
         return;
     }
     const { outputs } = await openSite(site, deps).up(request);
-    const shown = Object.fromEntries(Object.entries(outputs.all).filter(([k]) => ["hubUrl", "publicIp", "sshCommand"].includes(k)));
+    const shown = Object.fromEntries(Object.entries(outputs.all).filter(([k]) => ["hubUrl", "workshops", "publicIp", "sshCommand"].includes(k)));
     if (Object.keys(shown).length > 0) deps.stdout.write(`\n${formatOutputs(shown, { json: false, showSecrets: false })}`);
-    deps.stdout.write(`\nAccounts for the participants: esiphub credentials ${site} --format html --out ${site}-cards.html\n`);
+    const workshops = deployedWorkshops(outputs.all);
+    const cards = workshops
+        ? workshops.map((w) => `esiphub credentials ${site} --workshop ${w} --format html --out ${site}-${w}-cards.html`).join("\n  ")
+        : `esiphub credentials ${site} --format html --out ${site}-cards.html`;
+    deps.stdout.write(`\nAccounts for the participants:${workshops ? "\n  " : " "}${cards}\n`);
 }
 
 /** Stack outputs as text (`key: value`) or JSON; secret values hidden unless asked for. */
@@ -74,13 +79,14 @@ function writeResult(deps: CliDeps, text: string, out: string | undefined, what:
     deps.stdout.write(`wrote ${what} to ${file}\n`);
 }
 
-async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; attendeesOnly?: boolean }): Promise<void> {
-    const { credentials: all, hubUrl, admins } = await openSite(site, deps).access();
+async function credentialsCommand(deps: CliDeps, site: string, options: { format: "csv" | "html"; out?: string; workshop?: string; attendeesOnly?: boolean }): Promise<void> {
+    const { credentials: all, hubUrl, admins } = await openSite(site, deps).access(options.workshop);
     if (options.format === "html" && !hubUrl) throw new NotDeployedError(site, "hubUrl");
     // Without the output, which cards are the admins' is unknown: leaving them out cannot be promised.
     if (options.attendeesOnly && !admins) throw new NotDeployedError(site, "adminUsers");
     const credentials = options.attendeesOnly ? splitAccounts(all, admins!).attendees : all;
-    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl!, site, admins });
+    const label = options.workshop ? `${site}, workshop ${options.workshop}` : site;
+    const text = options.format === "csv" ? credentialsCsv(credentials) : credentialsHtml(credentials, { hubUrl: hubUrl!, site: label, admins });
     writeResult(deps, text, options.out, `${credentials.length} accounts (${options.format})`);
 }
 
@@ -93,7 +99,7 @@ async function loadtestCommand(deps: CliDeps, options: LoadtestCommandOptions): 
     // Loaded on use: the other commands start faster without the load tester's modules.
     const { runLoadtestCommand, LoadtestUsageError } = await import("./loadtest");
     try {
-        const result = await runLoadtestCommand(options, { stdout: deps.stdout, stderr: deps.stderr, siteAccess: (site) => openSite(site, deps).access() });
+        const result = await runLoadtestCommand(options, { stdout: deps.stdout, stderr: deps.stderr, siteAccess: (site) => openSite(site, deps).access(options.workshop) });
         return result.exitCode;
     } catch (e) {
         if (e instanceof LoadtestUsageError) throw new CliError(`loadtest: ${e.message}`);
@@ -186,8 +192,11 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .argument("<site>", "site name")
         .addOption(new Option("--format <format>", "csv or html").choices(["csv", "html"]).default("csv"))
         .option("--out <file>", "write to this file (mode 600) instead of standard output")
+        .option("--workshop <name>", "the accounts of this workshop (a site with esiphub:workshops)")
         .option("--attendees-only", "leave out the admins' (organisers') accounts")
-        .action((site: string, options: { format: "csv" | "html"; out?: string; attendeesOnly?: boolean }) => withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)));
+        .action((site: string, options: { format: "csv" | "html"; out?: string; workshop?: string; attendeesOnly?: boolean }) =>
+            withWayOut(deps, "credentials", site, () => credentialsCommand(deps, site, options)),
+        );
 
     program
         .command("dns")
@@ -212,6 +221,7 @@ export function buildProgram(deps: CliDeps, outcome: CliOutcome = { exitCode: 0 
         .option("--hub <url>", "the hub's address (with --site: the stack's hubUrl by default)")
         .option("--credentials <file>", "accounts: the CSV of `esiphub credentials SITE` (header username,password)")
         .option("--site <site>", "accounts (and hub address) from this deployed site instead")
+        .option("--workshop <name>", "with --site: the accounts and hub of this workshop (a site with esiphub:workshops)")
         .option("--users <n>", "simulated users (default: every account)")
         .option("--concurrency <c>", "users in flight at once (default: all)")
         .option("--ramp <seconds>", "spread the users' starts over this many seconds (default: 0)")

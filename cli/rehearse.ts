@@ -134,6 +134,12 @@ async function exercise(ctx: SiteCommandContext, site: string, users: number, re
 
 export async function rehearseCommand(ctx: SiteCommandContext, site: string, options: RehearseOptions): Promise<number> {
     const config = ctx.siteConfig(site);
+    if (config.router) {
+        // Checked before anything is created: the doctor and load test of a rehearsal exercise one hub.
+        throw ctx.error(
+            `site "${site}" has esiphub:workshops: a rehearsal exercises one hub; rehearse a stack file of one workshop, or on the deployed site run \`esiphub doctor ${site} --workshop NAME\` and \`esiphub loadtest --site ${site} --workshop NAME\``,
+        );
+    }
     const staging = config.hub.letsEncryptStaging;
     if (config.hub.tls && !staging && !options.productionCerts) {
         throw ctx.error(

@@ -9,6 +9,7 @@ import { Automation, cloudCredentialsProblem, findExecutable, PULUMI_INSTALL_HIN
 import { ProgressDisplay, stepCount, summarizeChanges } from "./progress";
 import { CliError } from "./deps";
 import { validatedSite } from "./site";
+import { configWorkshops, oneHubOnlyProblem } from "./workshops";
 import type { ProgressOutput } from "./statusline";
 import { ClusterAccess, ClusterError, kubernetesAccess, UserServer } from "./userservers";
 
@@ -369,6 +370,8 @@ async function preview(deps: ScaleDeps, stack: SiteStack): Promise<OpMap> {
 
 export async function runScale(deps: ScaleDeps, site: string, options: ScaleOptions): Promise<void> {
     const { config, stack: { config: raw } } = validatedSite(deps, site);
+    const several = oneHubOnlyProblem(site, configWorkshops(config), "scale");
+    if (several) throw new CliError(several);
     const target = targetSettings(config, raw, options);
     const next = withSettings(raw, site, deps.projectDir, target.settings, target.ask);
     preflight(deps, config, raw);

@@ -40,6 +40,8 @@ export interface SiteSummary {
     /** HTTPS (a hostname, given or automatic). */
     readonly https: boolean;
     readonly storage: { readonly perUser: string; readonly scratch: string; readonly dataVolumeGb: number; readonly keptOnDestroy: boolean };
+    /** A site with esiphub:workshops: each workshop's hub (absent for a site of one hub). */
+    readonly workshops?: WorkshopSummary[];
     readonly cost: {
         readonly unit: CostUnit;
         readonly workshopHours: number;
@@ -52,6 +54,37 @@ export interface SiteSummary {
     };
     /** When the event ends (`esiphub:eventEnds` as written: ISO 8601 with its zone); null when the stack file does not say. */
     readonly eventEnds: string | null;
+}
+
+/** One workshop of a site with esiphub:workshops. */
+export interface WorkshopSummary {
+    readonly name: string;
+    readonly accounts: number;
+    readonly maxServers: number;
+    readonly memoryGuarantee: string;
+    readonly memoryLimit: string;
+    /**
+     * `https://<hostname>` (given, or automatic: `<name>.<public IP with dashes>.sslip.io`), or null without one: the hub
+     * is then at http://<public IP>/<name>/, known once deployed.
+     */
+    readonly hubUrl: string | null;
+    /** HTTPS (a hostname, given or automatic). */
+    readonly https: boolean;
+    /** Its share of the workshop scale's cost (components/cost: by the memory its servers hold). */
+    readonly costShare: number;
+}
+
+function workshopSummaries(config: SiteConfig, estimate: CostEstimate): WorkshopSummary[] {
+    return config.workshops.map((w, i) => ({
+        name: w.name!,
+        accounts: w.hub.users.length,
+        maxServers: w.hub.maxServers,
+        memoryGuarantee: w.hub.memoryGuarantee,
+        memoryLimit: w.hub.memoryLimit,
+        hubUrl: w.hub.hostname ? `https://${w.hub.hostname}` : null,
+        https: w.hub.tls,
+        costShare: estimate.workshops?.[i].amount ?? 0,
+    }));
 }
 
 export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: unknown): SiteSummary {
@@ -69,17 +102,18 @@ export function siteSummary(config: SiteConfig, estimate: CostEstimate, hubUrl: 
         region: config.region,
         nodes: { count: sum(() => 1), vcpus: sum((g) => g.vcpus), ramGiB: sum((g) => g.ramGiB), groups },
         users: {
-            accounts: config.hub.users.length,
+            accounts: estimate.users,
             usersPerWorker: nodes.sizing.usersPerWorker,
             workersAuto: nodes.sizing.auto,
             capacity: siteCapacity(config),
             onMaster: nodes.scheduleOnMaster,
             memoryGuarantee: config.hub.memoryGuarantee,
             memoryLimit: config.hub.memoryLimit,
-            maxServers: config.hub.maxServers,
+            maxServers: estimate.maxServers,
         },
         hubUrl: config.hub.hostname && typeof hubUrl === "string" ? hubUrl : null,
         https: config.hub.tls,
+        ...(config.router ? { workshops: workshopSummaries(config, estimate) } : {}),
         storage: { perUser: config.storage.perUser, scratch: config.storage.scratchSize, dataVolumeGb: config.storage.dataVolumeSizeGb, keptOnDestroy: config.storage.keepDataOnDestroy },
         cost: {
             unit: estimate.unit,
@@ -112,11 +146,21 @@ export function formatSummary(s: SiteSummary): string {
         : afterDestroy > 0 || s.cost.unit !== "SU"
           ? `kept after destroy: ${money(afterDestroy)} per month until deleted`
           : "kept after destroy, on the storage allocation until deleted";
+    const users = s.workshops
+        ? `  Users:   ${accounts} in ${plural(s.workshops.length, "workshop")}; workers packed by each workshop's guarantee, ${s.nodes.groups.some((g) => g.role === "worker") ? `up to ${u.usersPerWorker} on a worker${u.workersAuto ? " (workers sized automatically)" : ""}` : "on the master"}; capacity ${u.capacity}: ${fits}`
+        : `  Users:   ${accounts}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`;
+    const hubs = s.workshops
+        ? s.workshops.map(
+              (w) =>
+                  `  Hub:     ${w.name}: ${w.hubUrl ?? `http://<public IP>/${w.name}/ (plain HTTP; a hubHostname gives a name and TLS)`}, ` +
+                  `${plural(w.accounts, "account")}${w.maxServers < w.accounts ? ` (${w.maxServers} at once)` : ""} at ${w.memoryGuarantee} (limit ${w.memoryLimit}), ${money(w.costShare)} of the workshop cost`,
+          )
+        : [`  Hub:     ${s.hubUrl ?? (s.https ? "https://<public IP with dashes>.sslip.io (esiphub:hubHostname auto), known once deployed" : "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)")}`];
     return [
         `Site "${s.site}" (${s.cloud}, ${s.region})`,
         `  Nodes:   ${nodes} = ${plural(s.nodes.count, "VM")}, ${s.nodes.vcpus} vCPU, ${s.nodes.ramGiB} GiB RAM`,
-        `  Users:   ${accounts}; ${perWorker} at the ${u.memoryGuarantee} guarantee (limit ${u.memoryLimit}); capacity ${u.capacity}: ${fits}`,
-        `  Hub:     ${s.hubUrl ?? (s.https ? "https://<public IP with dashes>.sslip.io (esiphub:hubHostname auto), known once deployed" : "plain HTTP on the public IP, known once deployed (esiphub:hubHostname gives a name and TLS)")}`,
+        users,
+        ...hubs,
         `  Storage: ${s.storage.perUser} per user, ${s.storage.scratch} shared scratch, on a ${s.storage.dataVolumeGb} GB data volume (${kept})`,
         `  Cost:    ${money(s.cost.perWorkshop)} per ${s.cost.workshopHours} h workshop; ${money(s.cost.perMonth)} per month for the master alone (development)${incomplete}`,
         ...(s.eventEnds ? [`  Ends:    ${s.eventEnds} (esiphub:eventEnds; \`esiphub status\` counts the hours to it)`] : []),

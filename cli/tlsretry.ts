@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import type * as K8s from "@kubernetes/client-node";
 import { RELEASE_NAME } from "../components/jupyterhub/values";
+import { deployedWorkshops, oneHubOnlyProblem } from "./workshops";
 
 /**
  * `esiphub tls-retry SITE`: makes Traefik ask Let's Encrypt again. The chart's autohttps pod (Traefik) requests the
@@ -126,6 +127,8 @@ async function waitFor<T>(deadline: number, pollMs: number, check: () => Promise
  */
 export async function tlsRetry(deps: TlsRetryDeps, site: string, options: TlsRetryOptions): Promise<void> {
     const outputs = await deps.outputs(site);
+    const several = oneHubOnlyProblem(site, deployedWorkshops(outputs), "tls-retry");
+    if (several) throw deps.error(several);
     if (outputs.tls?.value !== true) throw deps.error(`site "${site}" serves plain HTTP (no esiphub:hubHostname): there is no certificate to ask for`);
     const kubeconfig = outputs.kubeconfig?.value;
     if (typeof kubeconfig !== "string" || !kubeconfig) throw deps.error(`site "${site}" has no kubeconfig output (is it deployed? run \`esiphub up ${site}\`)`);

@@ -1,17 +1,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { builtInFlavors, Flavor, parseCustomFlavor } from "./catalog";
-import { sizeWorkers, WorkerSizing } from "./sizing";
+import { KUBELET_MAX_PODS, PackedSizing, packServers, routedSystemPods, ServerGroup, sizePackedWorkers, sizeWorkers, workerBin, WorkerSizing } from "./sizing";
 import { parseQuantity } from "./quantity";
 import { assignableAddresses, cidrsOverlap, networkCidr, parseCidr, smallestPrefixFor } from "./cidr";
 import { HUB_DB, PROVISIONER_NAMESPACE } from "./storage/values";
 import { closest } from "./suggest";
+import { readWorkshopEntries, WORKSHOP_SETTINGS, WorkshopEntry } from "./workshops";
 
 /**
  * Every `esiphub:*` setting: its type, default and meaning. Pulumi.yaml's `config:` block and the
  * README's reference table are kept equal to this list by test/config.test.ts.
  */
-export type ConfigType = "string" | "integer" | "boolean" | "array";
+/** "array of maps" (esiphub:workshops) cannot be declared in Pulumi.yaml: see components/workshops.ts. */
+export type ConfigType = "string" | "integer" | "boolean" | "array" | "array of maps";
 
 export interface ConfigKey {
     readonly key: string;
@@ -114,6 +116,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         description:
             "When the event ends, as an ISO 8601 date-time with its time zone, e.g. `2026-12-04T17:00:00-05:00`: `plan` shows it, `up` warns once it is past (or when a site beyond development scale has none), `esiphub status` counts the hours to it, and `examples/end-of-event.ts` tears down the sites past it.",
     },
+    {
+        key: "workshops",
+        type: "array of maps",
+        default: [],
+        description:
+            "Several workshops on the site, a hub each, sharing the nodes and the NFS server: a list of maps with a `name` (the hub's namespace) and any per-hub setting (`users`, `userPattern`, `userNames`, `extraUsers`, `adminUsers`, `maxServers`, `notebookImage`, `notebookTag`, `memoryLimit`, `memoryGuarantee`, `cpuLimit`, `cpuGuarantee`, `storagePerUser`, `scratchSize`, `materialsSize`, `quickstartReadme`, `quickstartReadmeFile`, `startTimeout`, `cullIdleTimeout`, `userPlaceholders`, `hubHostname`, `userEgressPorts`); what an entry leaves out comes from the flat key. Traefik routes each hostname to its hub (certificates by cert-manager); a workshop without a hostname is at `http://<public IP>/<name>/`. `hubHostname: auto` names a workshop `<name>.<public IP with dashes>.sslip.io` (it needs `publicIp`). Empty: one hub from the flat keys.",
+    },
 ];
 
 export type Cloud = "openstack" | "aws";
@@ -149,7 +158,58 @@ export function notebookImageReference(image: { readonly name: string; readonly 
 export function sslipHostname(ip: string): string {
     return `${ip.replace(/\./g, "-")}.${SSLIP_DOMAIN}`;
 }
+
+/**
+ * A workshop's automatic name: its name under the site's, python-intro.149-165-157-42.sslip.io. sslip.io answers a
+ * name with labels before the address as the address too ("www.192-168-0-1.sslip.io", its README), so every
+ * workshop has a name of its own for the router to route and certify.
+ */
+export function workshopSslipHostname(workshop: string, ip: string): string {
+    return `${workshop}.${sslipHostname(ip)}`;
+}
 export type DnsProvider = "none" | "designate" | "route53";
+
+/** One hub's settings (the site's, or one workshop's). */
+export interface HubConfig {
+    readonly namespace: string;
+    /**
+     * The hub's DNS name: `esiphub:hubHostname`, or the automatic name when it is `auto` and the public IP is configured
+     * (a workshop's: workshopSslipHostname).
+     */
+    readonly hostname?: string;
+    /** `esiphub:hubHostname: auto`: the name is sslipHostname(public IP), known before the deployment only with `esiphub:publicIp`. */
+    readonly autoHostname: boolean;
+    /** HTTPS with a certificate from Let's Encrypt: a hostname, given or automatic. */
+    readonly tls: boolean;
+    /** `esiphub:allowPlainHttp` (a site-wide setting): plain HTTP is allowed (development only). */
+    readonly allowPlainHttp: boolean;
+    readonly letsEncryptEmail?: string;
+    /** Certificates from Let's Encrypt's staging server. */
+    readonly letsEncryptStaging: boolean;
+    /** `digest` (sha256:...) pins the image itself; `tag` may then be empty. */
+    readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
+    readonly memoryLimit: string;
+    readonly memoryGuarantee: string;
+    readonly cpuLimit?: number;
+    readonly cpuGuarantee?: number;
+    readonly startTimeoutSeconds: number;
+    readonly cullIdleTimeoutSeconds: number;
+    readonly userPlaceholders: number;
+    /**
+     * Users' servers that may run at once (`esiphub:maxServers`; the number of accounts for `all`): the workers are
+     * sized for it, and below the accounts the hub refuses the server beyond it.
+     */
+    readonly maxServers: number;
+    /** Quickstart README text, or undefined for the built-in one. */
+    readonly quickstartReadme?: string;
+    /** Every account: workshop accounts then extra users. */
+    readonly users: string[];
+    /** The workshop accounts (`esiphub:userPattern` or `esiphub:userNames`): the cards handed to attendees. */
+    readonly attendees: string[];
+    readonly adminUsers: string[];
+    /** Where users' servers may connect on public addresses besides DNS (`esiphub:userEgressPorts`). */
+    readonly egress: UserEgress;
+}
 
 /** Everything the program needs, typed, validated and with defaults applied. */
 export interface SiteConfig {
@@ -204,43 +264,11 @@ export interface SiteConfig {
         readonly materialsBytes: number;
         readonly materialsMountPath: string;
     };
-    readonly hub: {
-        readonly namespace: string;
-        /** The hub's DNS name: `esiphub:hubHostname`, or the automatic name when it is `auto` and the public IP is configured. */
-        readonly hostname?: string;
-        /** `esiphub:hubHostname: auto`: the name is sslipHostname(public IP), known before the deployment only with `esiphub:publicIp`. */
-        readonly autoHostname: boolean;
-        /** HTTPS with a certificate from Let's Encrypt: a hostname, given or automatic. */
-        readonly tls: boolean;
-        /** `esiphub:allowPlainHttp`: plain HTTP is allowed (development only). */
-        readonly allowPlainHttp: boolean;
-        readonly letsEncryptEmail?: string;
-        /** Certificates from Let's Encrypt's staging server. */
-        readonly letsEncryptStaging: boolean;
-        /** `digest` (sha256:...) pins the image itself; `tag` may then be empty. */
-        readonly image: { readonly name: string; readonly tag: string; readonly digest?: string };
-        readonly memoryLimit: string;
-        readonly memoryGuarantee: string;
-        readonly cpuLimit?: number;
-        readonly cpuGuarantee?: number;
-        readonly startTimeoutSeconds: number;
-        readonly cullIdleTimeoutSeconds: number;
-        readonly userPlaceholders: number;
-        /**
-         * Users' servers that may run at once (`esiphub:maxServers`; the number of accounts for `all`): the workers are
-         * sized for it, and below the accounts the hub refuses the server beyond it.
-         */
-        readonly maxServers: number;
-        /** Quickstart README text, or undefined for the built-in one. */
-        readonly quickstartReadme?: string;
-        /** Every account: workshop accounts then extra users. */
-        readonly users: string[];
-        /** The workshop accounts (`esiphub:userPattern` or `esiphub:userNames`): the cards handed to attendees. */
-        readonly attendees: string[];
-        readonly adminUsers: string[];
-        /** Where users' servers may connect on public addresses besides DNS (`esiphub:userEgressPorts`). */
-        readonly egress: UserEgress;
-    };
+    /**
+     * The hub. With `esiphub:workshops`: the first workshop's (each workshop's is in `workshops`; workshopView gives a
+     * workshop's view of the whole config).
+     */
+    readonly hub: HubConfig;
     readonly dns: {
         readonly provider: DnsProvider;
         readonly zone?: string;
@@ -249,6 +277,13 @@ export interface SiteConfig {
         readonly waitTimeoutSeconds: number;
         readonly checkResolvers: string[];
     };
+    /**
+     * Every hub of the site: one per `esiphub:workshops` entry, or the one hub of the flat keys (without a name) when
+     * the setting is absent. The per-hub fields of `hub` and `storage` above are the first one's.
+     */
+    readonly workshops: readonly Workshop[];
+    /** True with `esiphub:workshops`: Traefik fronts the hubs on ports 80/443, cert-manager gets the certificates. */
+    readonly router: boolean;
     /** Settings that work but are probably not what the organiser wants (shown by `up`, `preview` and `plan`). */
     readonly warnings: string[];
     /** When the event ends (`esiphub:eventEnds`); absent when the stack file does not say. */
@@ -286,6 +321,32 @@ export function parseEventEnds(text: string): EventEnd | string {
     return { text, time: local - offsetMinutes * 60_000 };
 }
 
+/** The sizes of one hub's folders on the share. */
+export interface HubStorageSizes {
+    readonly perUser: string;
+    readonly perUserBytes: number;
+    readonly scratchSize: string;
+    readonly scratchBytes: number;
+    readonly materialsSize: string;
+    readonly materialsBytes: number;
+}
+
+/** One hub of the site and its folders' sizes. */
+export interface Workshop {
+    /** `esiphub:workshops[i].name`: the hub's namespace; absent for the one hub of a site without esiphub:workshops. */
+    readonly name?: string;
+    readonly hub: HubConfig;
+    readonly storage: HubStorageSizes;
+}
+
+/**
+ * The site as one workshop's hub sees it: its hub settings and folder sizes in place of the first's, and itself as
+ * the only workshop. The hub, its values and its DNS are built from this view, so they read `config.hub` as before.
+ */
+export function workshopView(config: SiteConfig, workshop: Workshop): SiteConfig {
+    return { ...config, hub: workshop.hub, storage: { ...config.storage, ...workshop.storage }, workshops: [workshop] };
+}
+
 /** Raised with every problem found; `message` lists them one per line. */
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -301,7 +362,6 @@ export const MAX_WORKERS = 100;
 
 const USERNAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /**
  * Namespaces a stack file may use: this program's settings, the settings of the providers it uses (read by their
@@ -322,7 +382,8 @@ export interface ConfigSource {
 /** Parses all of a stack's configuration (`namespace:key` → string, as Pulumi stores it). */
 export function parseSiteConfig(raw: Record<string, string>, site: string, projectDir = ".", source: ConfigSource = {}): SiteConfig {
     const problems: string[] = unknownKeys(Object.keys(raw));
-    const r = new Reader(raw, problems, source.yamlNumbers ?? {});
+    const yamlNumbers = source.yamlNumbers ?? {};
+    const r = new Reader(raw, problems, yamlNumbers);
 
     const cloud = r.oneOf("cloud", ["openstack", "aws"] as const);
     const regionKey = cloud === "aws" ? "aws:region" : "openstack:region";
@@ -409,64 +470,22 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     const dataVolumeSizeGb = r.integer("dataVolumeSize", 10, 16000);
     const keepDataOnDestroy = r.boolean("keepDataOnDestroy");
 
-    const hostnameSetting = r.string("hubHostname", {
-        pattern: /^(|auto|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/,
-        allowed: 'empty, "auto" or a lower-case DNS name such as hub.example.org',
-    });
-    const autoHostname = hostnameSetting === AUTO_HOSTNAME;
-    // With the public IP configured, the automatic name is known now; otherwise only once the cloud gives the IP.
-    const hostname = autoHostname ? (publicIp ? sslipHostname(publicIp) : undefined) : hostnameSetting || undefined;
+    const entries = readWorkshopEntries(raw[`${NAMESPACE}:workshops`], WORKSHOP_LIST_KEYS, problems);
+    if (entries && raw[`${NAMESPACE}:hubNamespace`] !== undefined) {
+        problems.push(`${NAMESPACE}:hubNamespace: with ${NAMESPACE}:workshops each hub is in a namespace named after its workshop; remove ${NAMESPACE}:hubNamespace`);
+    }
+    const drafts = entries
+        ? entries.map((e) => readHub(new Reader({ ...raw, ...e.values }, problems, yamlNumbers, e.label), { projectDir, publicIp, workshop: e.name ?? "" }, problems))
+        : [readHub(r, { projectDir, publicIp }, problems)];
     const letsEncryptEmail = r.string("letsEncryptEmail", { pattern: /^(|[^@\s]+@[^@\s]+\.[^@\s]+)$/, allowed: "empty or an email address" });
-    if (hostnameSetting && (autoHostname || HOSTNAME.test(hostnameSetting)) && !letsEncryptEmail) {
+    if (drafts.some((d) => d.tls) && !letsEncryptEmail) {
         problems.push(`${NAMESPACE}:letsEncryptEmail: required when ${NAMESPACE}:hubHostname is set (Let's Encrypt's contact address)`);
     }
+    // Site-wide: whether this site may serve any hub over plain HTTP is one decision of its organisers.
     const allowPlainHttp = r.boolean("allowPlainHttp");
+    if (entries) problems.push(...hostnameClashes(entries, drafts));
+    problems.push(...foldersFitProblems(drafts, dataVolumeSizeGb, !!entries));
 
-    const userCount = r.integer("users", 1, 1000);
-    const userPattern = r.string("userPattern");
-    const userNames = r.array("userNames") ?? [];
-    const extraUsers = r.array("extraUsers") ?? [];
-    const adminUsers = r.array("adminUsers") ?? [];
-    const users = resolveUsers(userCount, userPattern, userNames, extraUsers, problems);
-    const attendees = users?.slice(0, users.length - extraUsers.length);
-    for (const admin of adminUsers) {
-        if (users && !users.includes(admin)) {
-            problems.push(`${NAMESPACE}:adminUsers: "${admin}" is not one of the accounts; admins must be among the users (add it to ${NAMESPACE}:extraUsers)`);
-        }
-    }
-    const baseKey = userNames.length > 0 ? "userNames" : "users";
-    const accounts = users && (baseKey === "userNames" || userCount !== undefined) ? accountsText(users.length, baseKey, users.length - (userNames.length || userCount!)) : undefined;
-    const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
-    const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
-
-    const notebookImage = r.string("notebookImage", {
-        pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(@sha256:[0-9a-f]{64})?$/,
-        allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag), or NAME@sha256: and its 64 hex digits",
-    });
-    const [imageName, imageDigest] = notebookImage?.split("@") ?? [];
-    const notebookTag = r.string("notebookTag", { pattern: /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/, allowed: "an image tag such as 2025-03-14" });
-    if (notebookImage && notebookTag === "" && !imageDigest) {
-        problems.push(`${NAMESPACE}:notebookTag: required unless ${NAMESPACE}:notebookImage pins a digest (NAME@sha256:...)`);
-    }
-    const egress = parseUserEgress(r.array("userEgressPorts"), problems);
-    const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
-    const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
-    if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
-        problems.push(`${NAMESPACE}:memoryGuarantee: ${memoryGuarantee.text} is more than ${NAMESPACE}:memoryLimit ${memoryLimit.text}; the guarantee must not exceed the limit`);
-    }
-    const cpuLimit = r.optionalNumber("cpuLimit", 0.1, 64);
-    const cpuGuarantee = r.optionalNumber("cpuGuarantee", 0.1, 64);
-    if (cpuLimit !== undefined && cpuGuarantee !== undefined && cpuGuarantee > cpuLimit) {
-        problems.push(`${NAMESPACE}:cpuGuarantee: ${cpuGuarantee} is more than ${NAMESPACE}:cpuLimit ${cpuLimit}; the guarantee must not exceed the limit`);
-    }
-    const perUser = r.quantity("storagePerUser", "a storage size such as 10Gi");
-    const scratch = r.quantity("scratchSize", "a storage size such as 100Gi");
-    const materials = r.quantity("materialsSize", "a storage size such as 20Gi");
-    if (dataVolumeSizeGb && scratch && materials && scratch.bytes + materials.bytes >= dataVolumeSizeGb * 1e9) {
-        problems.push(
-            `${NAMESPACE}:scratchSize: ${scratch.text} of scratch and ${materials.text} of materials (${NAMESPACE}:materialsSize) do not fit on the ${dataVolumeSizeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`,
-        );
-    }
     const mountPath = { pattern: /^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, allowed: "an absolute path such as /shared" };
     const sharedMountPath = r.string("sharedMountPath", mountPath);
     const materialsMountPath = r.string("materialsMountPath", { ...mountPath, allowed: "an absolute path such as /materials" });
@@ -475,9 +494,6 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
         problems.push(`${NAMESPACE}:materialsMountPath: ${materialsMountPath} must be beside ${NAMESPACE}:sharedMountPath ${sharedMountPath}, not the same path or inside it`);
     }
     const storageClass = r.string("storageClass", { pattern: K8S_NAME, allowed: "a Kubernetes name (lower-case letters, digits, -)" });
-    const startTimeout = r.integer("startTimeout", 60, 3600);
-    const cullIdleTimeout = r.integer("cullIdleTimeout", 300, 86400);
-    const userPlaceholders = r.integer("userPlaceholders", 0, 1000);
     const namespace = r.string("hubNamespace", { pattern: K8S_NAME, allowed: "a Kubernetes namespace name (lower-case letters, digits, -)" });
     if (namespace === PROVISIONER_NAMESPACE) {
         problems.push(`${NAMESPACE}:hubNamespace: "${PROVISIONER_NAMESPACE}" is the NFS provisioner's namespace; choose another name for the hub's`);
@@ -485,19 +501,6 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     if (storageClass === HUB_DB.storageClassName) {
         problems.push(`${NAMESPACE}:storageClass: "${HUB_DB.storageClassName}" is the class of the hub database's local volume; choose another name for the NFS class`);
     }
-
-    const readmeText = r.string("quickstartReadme");
-    const readmeFile = r.string("quickstartReadmeFile");
-    let quickstartReadme: string | undefined = readmeText || undefined;
-    if (readmeText && readmeFile) {
-        problems.push(`${NAMESPACE}:quickstartReadmeFile: set either it or ${NAMESPACE}:quickstartReadme, not both`);
-    } else if (readmeFile) {
-        const read = readProjectTextFile(projectDir, readmeFile);
-        if (typeof read === "string") problems.push(`${NAMESPACE}:quickstartReadmeFile: ${read}`);
-        else quickstartReadme = read.text;
-    }
-    const readmeProblem = quickstartReadme === undefined ? undefined : readmeTextProblem(quickstartReadme);
-    if (readmeProblem) problems.push(`${NAMESPACE}:${readmeFile ? "quickstartReadmeFile" : "quickstartReadme"}: ${readmeProblem}`);
 
     const dnsProvider = r.oneOf("dns", ["none", "designate", "route53"] as const);
     const dnsZone = r.string("dnsZone", { pattern: /^(|([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?)$/, allowed: "empty or a DNS zone such as example.org." });
@@ -508,43 +511,24 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
     dnsCheckResolvers?.forEach((resolver, i) => {
         if (!isResolverAddress(resolver)) problems.push(`${NAMESPACE}:dnsCheckResolvers: item ${i + 1} must be an IPv4 address with an optional port, such as 1.1.1.1 or 127.0.0.1:5353, got "${resolver}"`);
     });
-    if (dnsProvider && dnsProvider !== "none" && autoHostname) {
-        problems.push(`${NAMESPACE}:dns: "${dnsProvider}" publishes a name of ${NAMESPACE}:dnsZone; with ${NAMESPACE}:hubHostname auto, ${SSLIP_DOMAIN} answers for the name: set "none", or a hostname in the zone`);
-    } else if (dnsProvider && dnsProvider !== "none") {
-        if (!hostname) problems.push(`${NAMESPACE}:dns: "${dnsProvider}" needs ${NAMESPACE}:hubHostname (the name to publish)`);
-        if (!dnsZone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${dnsProvider}"`);
-        if (dnsProvider === "designate" && cloud === "aws") problems.push(`${NAMESPACE}:dns: "designate" is OpenStack DNS; with ${NAMESPACE}:cloud aws use "route53" or "none"`);
-        if (hostname && dnsZone && !`${hostname}.`.endsWith(`.${dnsZone.replace(/\.?$/, ".")}`)) {
-            problems.push(`${NAMESPACE}:dnsZone: ${hostname} (${NAMESPACE}:hubHostname) is not inside zone ${dnsZone}`);
-        }
-    }
+    if (dnsProvider && dnsProvider !== "none") problems.push(...dnsProblems(dnsProvider, dnsZone, cloud, drafts, !!entries));
 
     const eventEndsText = r.string("eventEnds");
     const eventEnds = eventEndsText ? parseEventEnds(eventEndsText) : undefined;
     if (typeof eventEnds === "string") problems.push(`${NAMESPACE}:eventEnds: ${eventEnds}`);
 
-    let sizing: WorkerSizing | undefined;
-    const sizable = workerFlavor && memoryGuarantee && users && maxServers !== undefined && userPlaceholders !== undefined && workersRaw;
-    if (sizable && (workersFixed === undefined || workersFixed <= MAX_WORKERS)) {
-        // The servers that may run at once, not every account; placeholder pods hold a user's guarantee each, so the
-        // workers must have room for them too.
-        const result = sizeWorkers({ users: maxServers + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
-        if (typeof result === "string") problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
-        else sizing = result;
-    }
-    if (sizing && masterFlavor && memoryGuarantee && users && accounts && maxServers !== undefined) {
-        const demand = { accounts, maxServers, limited: maxServers < users.length, placeholders: userPlaceholders!, guarantee: memoryGuarantee };
-        problems.push(...capacityProblems(sizing, { ...demand, masterFlavor, workerFlavor: workerFlavor!, scheduleOnMaster: !!scheduleOnMaster }));
-    }
+    const nodes = { workersRaw, workersFixed, masterFlavor, workerFlavor, scheduleOnMaster: !!scheduleOnMaster };
+    const sizing = entries ? packedSiteSizing(entries, drafts, nodes, problems) : singleHubSizing(drafts[0], nodes, problems);
     if (sizing && sizing.workers <= MAX_WORKERS && subnetCidr && cloud && dedicatedNfsNode !== undefined) {
         checkSubnetHoldsNodes(subnetCidr, cloud, 1 + (dedicatedNfsNode ? 1 : 0) + sizing.workers, problems);
     }
     if (sizing) problems.push(...siteNameProblems(site, sizing.workers));
 
     if (problems.length > 0) throw new ConfigError(problems);
-    const tls = hostname !== undefined || autoHostname;
-    const warnings = [...storageWarnings(users!.length, perUser!, scratch!, materials!, dataVolumeSizeGb!), ...plainHttpWarnings(allowPlainHttp!, tls)];
     // Every value below was checked above; the non-null assertions only tell the compiler so.
+    const shared = { allowPlainHttp: allowPlainHttp!, letsEncryptEmail: letsEncryptEmail || undefined, letsEncryptStaging: letsEncryptStaging! };
+    const workshops = drafts.map((d, i): Workshop => finishHub(d, entries ? entries[i].name! : namespace!, shared, entries ? entries[i].name : undefined));
+    const warnings = [...storageWarnings(workshops, dataVolumeSizeGb!), ...plainHttpWarnings(allowPlainHttp!, workshops)];
     return {
         site,
         cloud: cloud!,
@@ -568,39 +552,19 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
             dataVolumeSizeGb: dataVolumeSizeGb!,
             keepDataOnDestroy: keepDataOnDestroy!,
             storageClass: storageClass!,
-            perUser: perUser!.text,
-            perUserBytes: perUser!.bytes,
-            scratchSize: scratch!.text,
-            scratchBytes: scratch!.bytes,
+            perUser: workshops[0].storage.perUser,
+            perUserBytes: workshops[0].storage.perUserBytes,
+            scratchSize: workshops[0].storage.scratchSize,
+            scratchBytes: workshops[0].storage.scratchBytes,
             sharedMountPath: sharedMountPath!,
-            materialsSize: materials!.text,
-            materialsBytes: materials!.bytes,
+            materialsSize: workshops[0].storage.materialsSize,
+            materialsBytes: workshops[0].storage.materialsBytes,
             materialsMountPath: materialsMountPath!,
         },
-        hub: {
-            namespace: namespace!,
-            hostname,
-            autoHostname,
-            tls,
-            allowPlainHttp: allowPlainHttp!,
-            letsEncryptEmail: letsEncryptEmail || undefined,
-            letsEncryptStaging: letsEncryptStaging!,
-            image: { name: imageName!, tag: notebookTag!, ...(imageDigest ? { digest: imageDigest } : {}) },
-            memoryLimit: memoryLimit!.text,
-            memoryGuarantee: memoryGuarantee!.text,
-            cpuLimit,
-            cpuGuarantee,
-            startTimeoutSeconds: startTimeout!,
-            cullIdleTimeoutSeconds: cullIdleTimeout!,
-            userPlaceholders: userPlaceholders!,
-            maxServers: maxServers!,
-            quickstartReadme,
-            users: users!,
-            attendees: attendees!,
-            adminUsers,
-            egress: egress!,
-        },
+        hub: workshops[0].hub,
         dns: { provider: dnsProvider!, zone: dnsZone || undefined, ttl: dnsTtl!, waitTimeoutSeconds: dnsWaitTimeout!, checkResolvers: dnsCheckResolvers! },
+        workshops,
+        router: !!entries,
         warnings,
         ...(eventEnds ? { eventEnds: eventEnds as EventEnd } : {}),
     };
@@ -608,29 +572,370 @@ export function parseSiteConfig(raw: Record<string, string>, site: string, proje
 
 type Quantity = { text: string; bytes: number };
 
+/** The settings a workshop may set, as `esiphub:workshops` is read (components/workshops.ts). */
+const WORKSHOP_LIST_KEYS = {
+    key: `${NAMESPACE}:workshops`,
+    namespace: NAMESPACE,
+    siteSettings: CONFIG_KEYS.map((k) => k.key).filter((k) => !WORKSHOP_SETTINGS.includes(k)),
+};
+
+/** One hub's settings as read, each undefined where it was bad (its problem is recorded). */
+interface HubDraft {
+    /** Names the settings in messages: the site's keys, or a workshop entry's paths. */
+    readonly label: (key: string) => string;
+    /** The name, given or automatic; undefined with `auto` until the public IP is known (a site without esiphub:publicIp). */
+    readonly hostname?: string;
+    readonly autoHostname: boolean;
+    /** HTTPS: a valid hostname setting, a name or `auto`. */
+    readonly tls: boolean;
+    readonly users?: string[];
+    readonly attendees?: string[];
+    /** "62 accounts (esiphub:users 60 + 2 esiphub:extraUsers)", for the capacity messages. */
+    readonly accounts?: string;
+    readonly adminUsers: string[];
+    readonly maxServers?: number;
+    readonly image?: { name?: string; tag?: string; digest?: string };
+    readonly memoryLimit?: Quantity;
+    readonly memoryGuarantee?: Quantity;
+    readonly cpuLimit?: number;
+    readonly cpuGuarantee?: number;
+    readonly perUser?: Quantity;
+    readonly scratch?: Quantity;
+    readonly materials?: Quantity;
+    readonly quickstartReadme?: string;
+    readonly startTimeout?: number;
+    readonly cullIdleTimeout?: number;
+    readonly userPlaceholders?: number;
+    readonly egress?: UserEgress;
+}
+
+/** Where a hub is read: the project folder (for its README file), the site's public IP, and the workshop's name if any. */
+interface HubContext {
+    readonly projectDir: string;
+    readonly publicIp?: string;
+    /** `esiphub:workshops[i].name` (empty when that name is bad); absent for the one hub of a site without workshops. */
+    readonly workshop?: string;
+}
+
+/** A hub's own settings (the site's flat keys, or a workshop's entry over them). */
+function readHub(r: Reader, context: HubContext, problems: string[]): HubDraft {
+    return {
+        label: r.label,
+        ...readHostname(r, context, problems),
+        ...readAccounts(r, problems),
+        ...readServerResources(r, problems),
+        egress: parseUserEgress(r.array("userEgressPorts"), problems, r.label),
+        perUser: r.quantity("storagePerUser", "a storage size such as 10Gi"),
+        scratch: r.quantity("scratchSize", "a storage size such as 100Gi"),
+        materials: r.quantity("materialsSize", "a storage size such as 20Gi"),
+        quickstartReadme: readQuickstartReadme(r, context.projectDir, problems),
+        startTimeout: r.integer("startTimeout", 60, 3600),
+        cullIdleTimeout: r.integer("cullIdleTimeout", 300, 86400),
+        userPlaceholders: r.integer("userPlaceholders", 0, 1000),
+    };
+}
+
+/**
+ * `hubHostname`: a name, `auto` or empty. The automatic name of the one hub is sslipHostname(public IP); a workshop's
+ * is workshopSslipHostname, which the router must know to route and certify, so with workshops it needs the public IP.
+ */
+function readHostname(r: Reader, context: HubContext, problems: string[]): Pick<HubDraft, "hostname" | "autoHostname" | "tls"> {
+    const setting = r.string("hubHostname", {
+        pattern: /^(|auto|(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/,
+        allowed: 'empty, "auto" or a lower-case DNS name such as hub.example.org',
+    });
+    const autoHostname = setting === AUTO_HOSTNAME;
+    if (!autoHostname) return { hostname: setting || undefined, autoHostname, tls: !!setting };
+    const { publicIp, workshop } = context;
+    if (workshop !== undefined && !publicIp) {
+        problems.push(
+            `${r.label("hubHostname")}: auto on a site of workshops needs ${NAMESPACE}:publicIp (each workshop's name, <workshop>.<IP with dashes>.${SSLIP_DOMAIN}, is routed and certified by name); set it, or give the workshop a hostname`,
+        );
+    }
+    // With the public IP configured, the automatic name is known now; otherwise only once the cloud gives the IP.
+    const hostname = publicIp ? (workshop === undefined ? sslipHostname(publicIp) : workshop ? workshopSslipHostname(workshop, publicIp) : undefined) : undefined;
+    return { hostname, autoHostname, tls: true };
+}
+
+/** The accounts, the admins among them, and the servers that may run at once. */
+function readAccounts(r: Reader, problems: string[]): Pick<HubDraft, "users" | "attendees" | "accounts" | "adminUsers" | "maxServers"> {
+    const k = r.label;
+    const userCount = r.integer("users", 1, 1000);
+    const userPattern = r.string("userPattern");
+    const userNames = r.array("userNames") ?? [];
+    const extraUsers = r.array("extraUsers") ?? [];
+    const adminUsers = r.array("adminUsers") ?? [];
+    const users = resolveUsers(userCount, userPattern, userNames, extraUsers, problems, k);
+    for (const admin of adminUsers) {
+        if (users && !users.includes(admin)) {
+            problems.push(`${k("adminUsers")}: "${admin}" is not one of the accounts; admins must be among the users (add it to ${k("extraUsers")})`);
+        }
+    }
+    const baseKey = userNames.length > 0 ? "userNames" : "users";
+    const accounts = users && (baseKey === "userNames" || userCount !== undefined) ? accountsText(users.length, baseKey, users.length - (userNames.length || userCount!), k) : undefined;
+    const maxServersSetting = r.wordOrInteger("maxServers", "all", 1, users?.length, `"all" or an integer from 1 to ${accounts ? `the ${accounts}` : "the number of accounts"}`);
+    const maxServers = maxServersSetting === "all" ? users?.length : maxServersSetting;
+    const attendees = users?.slice(0, users.length - extraUsers.length);
+    return { users, attendees, accounts, adminUsers, maxServers };
+}
+
+/** The notebook image and what each server is given of memory and CPU. */
+function readServerResources(r: Reader, problems: string[]): Pick<HubDraft, "image" | "memoryLimit" | "memoryGuarantee" | "cpuLimit" | "cpuGuarantee"> {
+    const k = r.label;
+    const notebookImage = r.string("notebookImage", {
+        pattern: /^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(@sha256:[0-9a-f]{64})?$/,
+        allowed: "an image name such as quay.io/jupyter/scipy-notebook (no tag), or NAME@sha256: and its 64 hex digits",
+    });
+    const [name, digest] = notebookImage?.split("@") ?? [];
+    const tag = r.string("notebookTag", { pattern: /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/, allowed: "an image tag such as 2025-03-14" });
+    if (notebookImage && tag === "" && !digest) {
+        problems.push(`${k("notebookTag")}: required unless ${k("notebookImage")} pins a digest (NAME@sha256:...)`);
+    }
+    const memoryLimit = r.quantity("memoryLimit", "a memory size such as 8G or 8Gi");
+    const memoryGuarantee = r.quantity("memoryGuarantee", "a memory size such as 4G or 4Gi");
+    if (memoryLimit && memoryGuarantee && memoryGuarantee.bytes > memoryLimit.bytes) {
+        problems.push(`${k("memoryGuarantee")}: ${memoryGuarantee.text} is more than ${k("memoryLimit")} ${memoryLimit.text}; the guarantee must not exceed the limit`);
+    }
+    const cpuLimit = r.optionalNumber("cpuLimit", 0.1, 64);
+    const cpuGuarantee = r.optionalNumber("cpuGuarantee", 0.1, 64);
+    if (cpuLimit !== undefined && cpuGuarantee !== undefined && cpuGuarantee > cpuLimit) {
+        problems.push(`${k("cpuGuarantee")}: ${cpuGuarantee} is more than ${k("cpuLimit")} ${cpuLimit}; the guarantee must not exceed the limit`);
+    }
+    return { image: { name, tag, ...(digest ? { digest } : {}) }, memoryLimit, memoryGuarantee, cpuLimit, cpuGuarantee };
+}
+
+/** The README's text: the setting, the file it names (relative to the project), or undefined for the built-in one. */
+function readQuickstartReadme(r: Reader, projectDir: string, problems: string[]): string | undefined {
+    const k = r.label;
+    const readmeText = r.string("quickstartReadme");
+    const readmeFile = r.string("quickstartReadmeFile");
+    if (readmeText && readmeFile) {
+        problems.push(`${k("quickstartReadmeFile")}: set either it or ${k("quickstartReadme")}, not both`);
+        return undefined;
+    }
+    let text: string | undefined = readmeText || undefined;
+    if (readmeFile) {
+        const read = readProjectTextFile(projectDir, readmeFile);
+        if (typeof read === "string") problems.push(`${k("quickstartReadmeFile")}: ${read}`);
+        else text = read.text;
+    }
+    const problem = text === undefined ? undefined : readmeTextProblem(text);
+    if (problem) problems.push(`${k(readmeFile ? "quickstartReadmeFile" : "quickstartReadme")}: ${problem}`);
+    return text;
+}
+
+/** A checked draft as the program uses it. */
+function finishHub(d: HubDraft, namespace: string, shared: Pick<HubConfig, "allowPlainHttp" | "letsEncryptEmail" | "letsEncryptStaging">, name: string | undefined): Workshop {
+    const hub: HubConfig = {
+        namespace,
+        hostname: d.hostname,
+        autoHostname: d.autoHostname,
+        tls: d.tls,
+        ...shared,
+        image: { name: d.image!.name!, tag: d.image!.tag!, ...(d.image!.digest ? { digest: d.image!.digest } : {}) },
+        memoryLimit: d.memoryLimit!.text,
+        memoryGuarantee: d.memoryGuarantee!.text,
+        cpuLimit: d.cpuLimit,
+        cpuGuarantee: d.cpuGuarantee,
+        startTimeoutSeconds: d.startTimeout!,
+        cullIdleTimeoutSeconds: d.cullIdleTimeout!,
+        userPlaceholders: d.userPlaceholders!,
+        maxServers: d.maxServers!,
+        quickstartReadme: d.quickstartReadme,
+        users: d.users!,
+        attendees: d.attendees!,
+        adminUsers: d.adminUsers,
+        egress: d.egress!,
+    };
+    const storage: HubStorageSizes = {
+        perUser: d.perUser!.text,
+        perUserBytes: d.perUser!.bytes,
+        scratchSize: d.scratch!.text,
+        scratchBytes: d.scratch!.bytes,
+        materialsSize: d.materials!.text,
+        materialsBytes: d.materials!.bytes,
+    };
+    return name === undefined ? { hub, storage } : { name, hub, storage };
+}
+
+/** Two workshops cannot share a hostname: the router sends each name to one hub. */
+function hostnameClashes(entries: readonly WorkshopEntry[], drafts: readonly HubDraft[]): string[] {
+    const problems: string[] = [];
+    const owner = new Map<string, number>();
+    drafts.forEach((d, i) => {
+        if (!d.hostname) return;
+        const first = owner.get(d.hostname);
+        if (first === undefined) {
+            owner.set(d.hostname, i);
+            return;
+        }
+        const other = `${NAMESPACE}:workshops[${first}]`;
+        const own = `${NAMESPACE}:workshops[${entries[i].index}].hubHostname`;
+        const fix = "give each workshop a hostname of its own, or none (it is then at http://<public IP>/<name>/)";
+        problems.push(
+            d.label("hubHostname") === own
+                ? `${own}: ${d.hostname} is also the hostname of ${other}; ${fix}`
+                : `${own}: not set, so it is ${NAMESPACE}:hubHostname ${d.hostname}, which is also the hostname of ${other}; ${fix}`,
+        );
+    });
+    return problems;
+}
+
+/** Scratch and materials have hard quotas of their size: together (every workshop's) they must fit on the data volume. */
+function foldersFitProblems(drafts: readonly HubDraft[], volumeGb: number | undefined, several: boolean): string[] {
+    if (!volumeGb || drafts.some((d) => !d.scratch || !d.materials)) return [];
+    const bytes = drafts.reduce((n, d) => n + d.scratch!.bytes + d.materials!.bytes, 0);
+    if (bytes < volumeGb * 1e9) return [];
+    if (!several) {
+        const { scratch, materials } = drafts[0];
+        return [`${NAMESPACE}:scratchSize: ${scratch!.text} of scratch and ${materials!.text} of materials (${NAMESPACE}:materialsSize) do not fit on the ${volumeGb} GB data volume (${NAMESPACE}:dataVolumeSize)`];
+    }
+    const each = drafts.map((d, i) => `workshops[${i}] ${d.scratch!.text} + ${d.materials!.text}`).join(", ");
+    return [`${NAMESPACE}:dataVolumeSize: the workshops' scratch and materials folders (${each}) take ${(bytes / 1e9).toFixed(1)} GB, more than the ${volumeGb} GB data volume; raise it or lower their scratchSize and materialsSize`];
+}
+
+/** The records the program makes need a name to publish, inside the zone. */
+function dnsProblems(provider: DnsProvider, zone: string | undefined, cloud: Cloud | undefined, drafts: readonly HubDraft[], several: boolean): string[] {
+    const automatic = drafts.find((d) => d.autoHostname);
+    if (automatic) {
+        return [`${NAMESPACE}:dns: "${provider}" publishes a name of ${NAMESPACE}:dnsZone; with ${automatic.label("hubHostname")} auto, ${SSLIP_DOMAIN} answers for the name: set "none", or a hostname in the zone`];
+    }
+    const problems: string[] = [];
+    if (!drafts.some((d) => d.hostname)) {
+        const where = several ? `a hubHostname on a workshop (or ${NAMESPACE}:hubHostname)` : `${NAMESPACE}:hubHostname`;
+        problems.push(`${NAMESPACE}:dns: "${provider}" needs ${where} (the name to publish)`);
+    }
+    if (!zone) problems.push(`${NAMESPACE}:dnsZone: required when ${NAMESPACE}:dns is "${provider}"`);
+    if (provider === "designate" && cloud === "aws") problems.push(`${NAMESPACE}:dns: "designate" is OpenStack DNS; with ${NAMESPACE}:cloud aws use "route53" or "none"`);
+    for (const d of drafts) {
+        if (d.hostname && zone && !`${d.hostname}.`.endsWith(`.${zone.replace(/\.?$/, ".")}`)) {
+            problems.push(`${NAMESPACE}:dnsZone: ${d.hostname} (${d.label("hubHostname")}) is not inside zone ${zone}`);
+        }
+    }
+    return [...new Set(problems)];
+}
+
+interface NodeSettings {
+    readonly workersRaw?: string;
+    readonly workersFixed?: number;
+    readonly masterFlavor?: Flavor;
+    readonly workerFlavor?: Flavor;
+    readonly scheduleOnMaster: boolean;
+}
+
+/** Workers for the one hub of a site without workshops: its servers at once and placeholders at its guarantee. */
+function singleHubSizing(d: HubDraft, nodes: NodeSettings, problems: string[]): WorkerSizing | undefined {
+    const { workerFlavor, masterFlavor, workersFixed } = nodes;
+    const { memoryGuarantee, users, maxServers, userPlaceholders, accounts } = d;
+    const sizable = workerFlavor && memoryGuarantee && users && maxServers !== undefined && userPlaceholders !== undefined && nodes.workersRaw;
+    if (!sizable || (workersFixed !== undefined && workersFixed > MAX_WORKERS)) return undefined;
+    // The servers that may run at once, not every account; placeholder pods hold a user's guarantee each, so the
+    // workers must have room for them too.
+    const result = sizeWorkers({ users: maxServers + userPlaceholders, memoryGuaranteeBytes: memoryGuarantee.bytes, flavor: workerFlavor, fixedWorkers: workersFixed });
+    if (typeof result === "string") {
+        problems.push(`${NAMESPACE}:workerFlavor: ${result} (${NAMESPACE}:memoryGuarantee is ${memoryGuarantee.text})`);
+        return undefined;
+    }
+    if (masterFlavor && accounts) {
+        const demand = { accounts, maxServers, limited: maxServers < users.length, placeholders: userPlaceholders, guarantee: memoryGuarantee };
+        problems.push(...capacityProblems(result, { ...demand, masterFlavor, workerFlavor, scheduleOnMaster: nodes.scheduleOnMaster }));
+    }
+    return result;
+}
+
+/** Each workshop's servers at once and placeholders, at its own guarantee: what the site's nodes must hold. */
+export function serverGroups(workshops: readonly { name?: string; hub: Pick<HubConfig, "maxServers" | "userPlaceholders" | "memoryGuarantee"> }[]): ServerGroup[] {
+    return workshops.map((w, i) => ({ name: w.name ?? `workshops[${i}]`, servers: w.hub.maxServers + w.hub.userPlaceholders, guaranteeBytes: parseQuantity(w.hub.memoryGuarantee)! }));
+}
+
+/** Pods besides users' servers on a worker of a site with these workshops behind the router. */
+export function routedSystemPodCount(workshops: readonly { hub: Pick<HubConfig, "hostname"> }[]): number {
+    return routedSystemPods(workshops.length, workshops.filter((w) => w.hub.hostname).length).reduce((n, p) => n + p.count, 0);
+}
+
+/** Workers for several workshops: their servers packed first-fit decreasing by guarantee (components/sizing.ts). */
+function packedSiteSizing(entries: readonly WorkshopEntry[], drafts: readonly HubDraft[], nodes: NodeSettings, problems: string[]): PackedSizing | undefined {
+    const { workerFlavor, workersFixed } = nodes;
+    const ready = drafts.every((d) => d.memoryGuarantee && d.maxServers !== undefined && d.userPlaceholders !== undefined);
+    if (!ready || !workerFlavor || !nodes.workersRaw || (workersFixed !== undefined && workersFixed > MAX_WORKERS)) return undefined;
+    const groups = drafts.map((d, i) => ({ name: entries[i].name ?? `workshops[${i}]`, servers: d.maxServers! + d.userPlaceholders!, guaranteeBytes: d.memoryGuarantee!.bytes }));
+    const systemPods = routedSystemPods(drafts.length, drafts.filter((d) => d.hostname).length).reduce((n, p) => n + p.count, 0);
+    const result = sizePackedWorkers({ groups, flavor: workerFlavor, systemPods, fixedWorkers: workersFixed });
+    if (typeof result === "string") {
+        const key = KUBELET_MAX_PODS - systemPods < 1 ? `${NAMESPACE}:workshops` : `${NAMESPACE}:workerFlavor`;
+        problems.push(`${key}: ${result}`);
+        return undefined;
+    }
+    problems.push(...packedCapacityProblems(result, groups, drafts, systemPods, nodes));
+    return result;
+}
+
+/** "90 servers: python-intro 40 at 4G, remote-sensing 30 at 6G, data-viz 20 at 4G (maxServers + userPlaceholders of each)". */
+function packedDemandText(groups: readonly ServerGroup[], drafts: readonly HubDraft[]): string {
+    const total = groups.reduce((n, g) => n + g.servers, 0);
+    return `${total} servers of the workshops (${groups.map((g, i) => `${g.name} ${g.servers} at ${drafts[i].memoryGuarantee!.text}`).join(", ")}: each one's maxServers and userPlaceholders)`;
+}
+
+/**
+ * Auto: no more workers than the documented limit. Fixed: the workers (and the master, when user servers run there)
+ * must hold every workshop's servers at once and placeholders, packed as the sizing packs them.
+ */
+function packedCapacityProblems(sizing: PackedSizing, groups: readonly ServerGroup[], drafts: readonly HubDraft[], systemPods: number, nodes: NodeSettings): string[] {
+    const key = `${NAMESPACE}:workers`;
+    const flavor = nodes.workerFlavor!;
+    if (sizing.auto) {
+        if (sizing.workers <= MAX_WORKERS) return [];
+        return [`${key}: auto needs ${sizing.workers} workers of ${flavor.name} for ${packedDemandText(groups, drafts)}, more than ${MAX_WORKERS}; choose a larger ${NAMESPACE}:workerFlavor`];
+    }
+    const onMaster = nodes.scheduleOnMaster || sizing.workers === 0;
+    if (onMaster && !nodes.masterFlavor) return [];
+    const bins = Array.from({ length: sizing.workers }, (_, i) => workerBin(flavor, systemPods, `worker-${i + 1}`));
+    if (onMaster) bins.push(workerBin(nodes.masterFlavor!, systemPods, "master"));
+    const packed = packServers(groups, { fixed: bins });
+    const left = Object.values(packed.unplaced).reduce((n, c) => n + c, 0);
+    if (left === 0) return [];
+    const needed = packServers(groups, { open: (i) => workerBin(flavor, systemPods, `worker-${i + 1}`) }).loads.length;
+    const holders = `${sizing.workers === 0 ? "the master alone" : `${sizing.workers} worker${sizing.workers === 1 ? "" : "s"} of ${flavor.name}${onMaster ? " and the master" : ""}`}`;
+    const placed = groups.reduce((n, g) => n + g.servers, 0) - left;
+    const fix = needed <= MAX_WORKERS ? `set ${key} to ${needed} or "auto"` : `choose a larger ${NAMESPACE}:workerFlavor`;
+    const label = sizing.workers === 0 ? "0 (master only)" : String(sizing.workers);
+    return [`${key}: ${label}: ${holders} hold ${placed} of the ${packedDemandText(groups, drafts)}, packed by memory guarantee; ${fix}, or lower the workshops' maxServers`];
+}
+
 /**
  * Every home may grow to its quota, and scratch and materials to theirs: when together they exceed the data
  * volume, the volume fills before the quotas stop anyone, and then every write on it fails.
  */
-function storageWarnings(homes: number, perUser: Quantity, scratch: Quantity, materials: Quantity, volumeGb: number): string[] {
-    const total = homes * perUser.bytes + scratch.bytes + materials.bytes;
-    const volume = volumeGb * 1e9;
-    if (total <= volume) return [];
+function storageWarnings(workshops: readonly Workshop[], volumeGb: number): string[] {
     const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
-    return [
-        `${NAMESPACE}:dataVolumeSize: ${homes} homes × ${perUser.text} + ${scratch.text} scratch + ${materials.text} materials = ${gb(total)}, ` +
-            `${gb(total - volume)} more than the ${volumeGb} GB data volume: it can fill up before the quotas stop anyone, and then every write on it fails ` +
-            `(raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower ${NAMESPACE}:storagePerUser)`,
-    ];
+    const volume = volumeGb * 1e9;
+    const need = (w: Workshop) => w.hub.users.length * w.storage.perUserBytes + w.storage.scratchBytes + w.storage.materialsBytes;
+    const total = workshops.reduce((n, w) => n + need(w), 0);
+    if (total <= volume) return [];
+    const over = `${gb(total - volume)} more than the ${volumeGb} GB data volume: it can fill up before the quotas stop anyone, and then every write on it fails`;
+    if (workshops.length === 1 && workshops[0].name === undefined) {
+        const { hub, storage } = workshops[0];
+        return [
+            `${NAMESPACE}:dataVolumeSize: ${hub.users.length} homes × ${storage.perUser} + ${storage.scratchSize} scratch + ${storage.materialsSize} materials = ${gb(total)}, ` +
+                `${over} (raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower ${NAMESPACE}:storagePerUser)`,
+        ];
+    }
+    const each = workshops.map((w) => `${w.name} ${gb(need(w))}`).join(", ");
+    return [`${NAMESPACE}:dataVolumeSize: the workshops' homes at their quotas, scratch and materials (${each}) = ${gb(total)}, ${over} (raise ${NAMESPACE}:dataVolumeSize to ${Math.ceil(total / 1e9)} or lower the workshops' storagePerUser)`];
 }
 
 /** `esiphub:allowPlainHttp` is for development: said on every `plan` and `up`, whether or not it changes anything. */
-function plainHttpWarnings(allowPlainHttp: boolean, tls: boolean): string[] {
+function plainHttpWarnings(allowPlainHttp: boolean, workshops: readonly Workshop[]): string[] {
     if (!allowPlainHttp) return [];
-    if (tls) return [`${NAMESPACE}:allowPlainHttp: true, but the hub has HTTPS (${NAMESPACE}:hubHostname), so it changes nothing; remove it`];
+    const plain = workshops.filter((w) => !w.hub.tls);
+    const several = workshops.length > 1 || workshops[0].name !== undefined;
+    if (plain.length === 0) {
+        return [`${NAMESPACE}:allowPlainHttp: true, but ${several ? "every workshop's hub" : "the hub"} has HTTPS (${NAMESPACE}:hubHostname), so it changes nothing; remove it`];
+    }
+    const which = several ? `the hubs of ${plain.map((w) => w.name).join(", ")} serve` : "the hub serves";
     return [
-        `${NAMESPACE}:allowPlainHttp: true: the hub serves plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; ` +
-            `for development only: give it a name (${NAMESPACE}:hubHostname, or "auto") before any workshop`,
+        `${NAMESPACE}:allowPlainHttp: true: ${which} plain HTTP, so attendees' passwords and session cookies cross the venue's network in clear; ` +
+            `for development only: give ${several ? "each" : "it"} a name (${NAMESPACE}:hubHostname, or "auto") before any workshop`,
     ];
 }
 
@@ -638,10 +943,10 @@ function plainHttpWarnings(allowPlainHttp: boolean, tls: boolean): string[] {
 export const AUTO_HOSTNAME = "auto";
 
 /** `esiphub:userEgressPorts`: `["all"]`, or ports as `PORT` / `PORT/tcp` / `PORT/udp`, added to what a workshop needs. */
-function parseUserEgress(entries: string[] | undefined, problems: string[]): UserEgress | undefined {
+function parseUserEgress(entries: string[] | undefined, problems: string[], k: (key: string) => string = flatLabel): UserEgress | undefined {
     if (entries === undefined) return undefined;
     if (entries.includes("all")) {
-        if (entries.length > 1) problems.push(`${NAMESPACE}:userEgressPorts: "all" opens every port; list it alone`);
+        if (entries.length > 1) problems.push(`${k("userEgressPorts")}: "all" opens every port; list it alone`);
         return { all: true };
     }
     const ports = [...WORKSHOP_EGRESS_PORTS];
@@ -649,7 +954,7 @@ function parseUserEgress(entries: string[] | undefined, problems: string[]): Use
         const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(entry.trim());
         const port = m ? Number(m[1]) : NaN;
         if (!m || port < 1 || port > 65535) {
-            problems.push(`${NAMESPACE}:userEgressPorts: item ${i + 1} must be a port from 1 to 65535 as PORT or PORT/udp (or the list ["all"]), got "${entry}"`);
+            problems.push(`${k("userEgressPorts")}: item ${i + 1} must be a port from 1 to 65535 as PORT or PORT/udp (or the list ["all"]), got "${entry}"`);
             return;
         }
         const protocol = (m[2] ?? "tcp").toUpperCase() as EgressPort["protocol"];
@@ -745,9 +1050,9 @@ function unknownKeys(fullKeys: readonly string[]): string[] {
 }
 
 /** "62 accounts (esiphub:users 60 + 2 esiphub:extraUsers)": how the accounts are counted, everywhere. */
-function accountsText(total: number, baseKey: "users" | "userNames", extra: number): string {
-    const base = `${NAMESPACE}:${baseKey} ${total - extra}`;
-    return `${total} accounts (${extra > 0 ? `${base} + ${extra} ${NAMESPACE}:extraUsers` : base})`;
+function accountsText(total: number, baseKey: "users" | "userNames", extra: number, k: (key: string) => string = flatLabel): string {
+    const base = `${k(baseKey)} ${total - extra}`;
+    return `${total} accounts (${extra > 0 ? `${base} + ${extra} ${k("extraUsers")}` : base})`;
 }
 
 /**
@@ -822,7 +1127,21 @@ export function userCapacity(
 /** userCapacity of a parsed site: the users' servers its nodes hold at the memory guarantee. */
 export function siteCapacity(config: SiteConfig): number {
     const { nodes } = config;
+    if (config.router) return packedCapacity(config);
     return userCapacity({ ...nodes.sizing, masterFlavor: nodes.masterFlavor, onMaster: nodes.scheduleOnMaster }, parseQuantity(config.hub.memoryGuarantee)!).total;
+}
+
+/**
+ * With esiphub:workshops: the users' servers the nodes hold when every workshop's servers at once and placeholders
+ * are packed as the sizing packs them, less the placeholders (at most the workshops' servers at once).
+ */
+function packedCapacity(config: SiteConfig): number {
+    const { nodes } = config;
+    const systemPods = routedSystemPodCount(config.workshops);
+    const bins = Array.from({ length: nodes.workers }, (_, i) => workerBin(nodes.workerFlavor, systemPods, `worker-${i + 1}`));
+    if (nodes.scheduleOnMaster) bins.push(workerBin(nodes.masterFlavor, systemPods, "master"));
+    const placed = packServers(serverGroups(config.workshops), { fixed: bins }).loads.reduce((n, l) => n + l.pods, 0);
+    return Math.max(0, placed - config.workshops.reduce((n, w) => n + w.hub.userPlaceholders, 0));
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -847,23 +1166,30 @@ function checkSubnetHoldsNodes(subnetCidr: string, cloud: Cloud, nodes: number, 
     );
 }
 
-function resolveUsers(count: number | undefined, pattern: string | undefined, names: string[], extra: string[], problems: string[]): string[] | undefined {
+function resolveUsers(
+    count: number | undefined,
+    pattern: string | undefined,
+    names: string[],
+    extra: string[],
+    problems: string[],
+    k: (key: string) => string,
+): string[] | undefined {
     let base: string[] | undefined;
     if (names.length > 0) {
         if (count !== undefined && names.length !== count) {
-            problems.push(`${NAMESPACE}:userNames: lists ${names.length} names but ${NAMESPACE}:users is ${count}; set ${NAMESPACE}:users to ${names.length}`);
+            problems.push(`${k("userNames")}: lists ${names.length} names but ${k("users")} is ${count}; set ${k("users")} to ${names.length}`);
         }
         base = names;
     } else if (pattern !== undefined && count !== undefined) {
         const placeholders = pattern.match(/\{n+\}/g) ?? [];
         if (placeholders.length !== 1) {
-            problems.push(`${NAMESPACE}:userPattern: must contain exactly one of {n}, {nn}, {nnn}, got "${pattern}"`);
+            problems.push(`${k("userPattern")}: must contain exactly one of {n}, {nn}, {nnn}, got "${pattern}"`);
             return undefined;
         }
         const width = placeholders[0].length - 2;
         base = Array.from({ length: count }, (_, i) => pattern.replace(/\{n+\}/, String(i + 1).padStart(width, "0")));
         if (!USERNAME.test(base[0])) {
-            problems.push(`${NAMESPACE}:userPattern: makes "${base[0]}", which is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
+            problems.push(`${k("userPattern")}: makes "${base[0]}", which is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
             return undefined;
         }
     }
@@ -872,13 +1198,13 @@ function resolveUsers(count: number | undefined, pattern: string | undefined, na
     const invalid = all.filter((u) => !USERNAME.test(u));
     for (const u of invalid) {
         const key = extra.includes(u) ? "extraUsers" : "userNames";
-        problems.push(`${NAMESPACE}:${key}: "${u}" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
+        problems.push(`${k(key)}: "${u}" is not a valid user name (lower-case letter first, then letters, digits, - or _; at most 32)`);
     }
     const seen = new Set<string>();
     const dupes = new Set<string>();
     for (const u of all) (seen.has(u) ? dupes : seen).add(u);
     if (dupes.size > 0) {
-        problems.push(`${NAMESPACE}:${names.length > 0 ? "userNames" : "extraUsers"}: duplicate user names: ${[...dupes].join(", ")}`);
+        problems.push(`${k(names.length > 0 ? "userNames" : "extraUsers")}: duplicate user names: ${[...dupes].join(", ")}`);
     }
     return invalid.length === 0 && dupes.size === 0 ? all : undefined;
 }
@@ -893,18 +1219,26 @@ function parseCustomFlavors(entries: string[], problems: string[]): Flavor[] {
     return flavors;
 }
 
+/** A site setting's name in messages: `esiphub:users`. */
+const flatLabel = (key: string) => `${NAMESPACE}:${key}`;
+
 /** Typed access to raw config values that records a problem (and yields undefined) for each bad one. */
 class Reader {
     private readonly specs = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+    /**
+     * `raw` holds the values by `esiphub:key`; `label` names a setting in messages (a workshop's reader names the
+     * settings its entry sets by their path, `esiphub:workshops[1].memoryGuarantee`).
+     */
     constructor(
         private readonly raw: Record<string, string>,
         private readonly problems: string[],
         private readonly yamlNumbers: Readonly<Record<string, string>>,
+        readonly label: (key: string) => string = flatLabel,
     ) {}
 
     /** `; quote it: "1.30"` when YAML turned what the stack file says into another text (see ConfigSource). */
     private quoteHint(key: string): string {
-        const written = this.yamlNumbers[`${NAMESPACE}:${key}`];
+        const written = this.yamlNumbers[this.label(key)];
         if (written === undefined) return "";
         return `; YAML reads ${written} as the number ${this.raw[`${NAMESPACE}:${key}`]}: quote it: "${written}"`;
     }
@@ -912,7 +1246,7 @@ class Reader {
     /** Text settings (names, versions, tags) never take a number that YAML rewrote: 1.30 would silently be 1.3. */
     private rewrittenText(key: string): boolean {
         const hint = this.quoteHint(key);
-        if (hint) this.problems.push(`${NAMESPACE}:${key}: ${hint.slice(2)}`);
+        if (hint) this.problems.push(`${this.label(key)}: ${hint.slice(2)}`);
         return hint !== "";
     }
 
@@ -922,14 +1256,14 @@ class Reader {
         const v = this.raw[`${NAMESPACE}:${key}`];
         if (v !== undefined) return v;
         if (spec.default === undefined) {
-            this.problems.push(`${NAMESPACE}:${key}: required; ${spec.description}`);
+            this.problems.push(`${this.label(key)}: required; ${spec.description}`);
             return undefined;
         }
         return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
     }
 
     private bad(key: string, allowed: string, got: string, secret = false): undefined {
-        this.problems.push(`${NAMESPACE}:${key}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}${this.quoteHint(key)}`);
+        this.problems.push(`${this.label(key)}: must be ${allowed}, got ${secret ? "a value that is not" : JSON.stringify(got)}${this.quoteHint(key)}`);
         return undefined;
     }
 
@@ -1003,7 +1337,7 @@ class Reader {
         const c = parseCidr(v);
         if (!c || c.prefix < minPrefix || c.prefix > maxPrefix) return this.bad(key, `an IPv4 CIDR from /${minPrefix} to /${maxPrefix} such as 10.10.0.0/24`, v);
         if (c.hostBits) {
-            this.problems.push(`${NAMESPACE}:${key}: "${v}" has host bits set, which AWS refuses; the network meant is ${networkCidr(c)}`);
+            this.problems.push(`${this.label(key)}: "${v}" has host bits set, which AWS refuses; the network meant is ${networkCidr(c)}`);
             return undefined;
         }
         return v;

@@ -10,7 +10,10 @@ export interface StackConfig {
     readonly secretKeys: string[];
     /** Secret keys with no value in the file, planned with a placeholder (they are set with `pulumi config set --secret`). */
     readonly placeholders: string[];
-    /** Values YAML read as a number whose text differs from what the file says (`1.30` → "1.3"): key → the file's text. */
+    /**
+     * Values YAML read as a number whose text differs from what the file says (`1.30` → "1.3"): key → the file's text;
+     * inside a list of maps (esiphub:workshops) the key is the setting's path, `esiphub:workshops[1].notebookTag`.
+     */
     readonly yamlNumbers: Record<string, string>;
 }
 
@@ -41,7 +44,7 @@ export function readStackConfig(file: string): StackConfig {
         const key = rawKey.includes(":") ? rawKey : `${NAMESPACE}:${rawKey}`;
         // Pulumi hands the program the number, not the text (pulumi/pulumi sdk/go/common/resource/config/object.go).
         const node = parsed.getIn(["config", rawKey], true);
-        if (YAML.isScalar(node) && typeof node.value === "number" && node.source !== JSON.stringify(node.value)) yamlNumbers[key] = String(node.source);
+        recordRewrittenNumbers(node, key, yamlNumbers);
         if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
             // Encrypted with the stack's secrets provider: only the Pulumi CLI can read it.
             secretKeys.push(key);
@@ -60,6 +63,18 @@ export function readStackConfig(file: string): StackConfig {
         }
     }
     return { config, secretKeys, placeholders, yamlNumbers };
+}
+
+/** A number whose text YAML rewrote (`1.30` → 1.3): at the key, or at `key[i].field` in a list of maps (esiphub:workshops). */
+function recordRewrittenNumbers(node: unknown, key: string, into: Record<string, string>): void {
+    if (YAML.isScalar(node) && typeof node.value === "number" && node.source !== JSON.stringify(node.value)) into[key] = String(node.source);
+    if (!YAML.isSeq(node)) return;
+    node.items.forEach((item, i) => {
+        if (!YAML.isMap(item)) return;
+        for (const pair of item.items) {
+            if (YAML.isScalar(pair.key)) recordRewrittenNumbers(pair.value, `${key}[${i}].${String(pair.key.value)}`, into);
+        }
+    });
 }
 
 export function stackFilePath(projectDir: string, site: string): string {

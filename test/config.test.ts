@@ -489,14 +489,21 @@ describe("config", () => {
 
         it("declares exactly the keys the program reads, with type, description and default", () => {
             const declared = project.config as Record<string, { type: string; description: string; default?: unknown; secret?: boolean }>;
-            assert.deepStrictEqual(Object.keys(declared), CONFIG_KEYS.map((k) => k.key));
-            for (const k of CONFIG_KEYS) {
+            // A list of maps (esiphub:workshops) has no type Pulumi.yaml can declare (components/workshops.ts says why).
+            const declarable = CONFIG_KEYS.filter((k) => k.type !== "array of maps");
+            assert.deepStrictEqual(Object.keys(declared), declarable.map((k) => k.key));
+            for (const k of declarable) {
                 const d = declared[k.key];
                 assert.strictEqual(d.type, k.type, `${k.key}: type`);
                 assert.strictEqual(d.description, k.description, `${k.key}: description`);
                 assert.deepStrictEqual(d.default, k.default, `${k.key}: default`);
                 assert.strictEqual(!!d.secret, !!k.secret, `${k.key}: secret`);
             }
+        });
+
+        it("says in a comment which settings it cannot declare, and why", () => {
+            const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
+            for (const k of CONFIG_KEYS.filter((c) => c.type === "array of maps")) assert.match(text, new RegExp(`^# .*esiphub:${k.key}\\b`, "m"));
         });
 
         it("the README's configuration reference lists every setting with its type and default", () => {

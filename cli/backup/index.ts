@@ -7,6 +7,7 @@ import { NFS_EXPORT_DIR } from "../../components/storage/values";
 import type { Automation } from "../automation";
 import { CliError } from "../deps";
 import { validatedSite } from "../site";
+import { configWorkshops, oneHubOnlyProblem } from "../workshops";
 import type { ProgressOutput } from "../statusline";
 import type { BackupSummary } from "./backup";
 import { writeHandout } from "./handout";
@@ -102,6 +103,8 @@ function nfsTarget(site: string, outputs: OutputMap, dedicatedNfsNode: boolean, 
 
 export async function runBackup(deps: BackupDeps, site: string, options: BackupOptions): Promise<BackupSummary> {
     const { config } = validatedSite(deps, site);
+    const several = oneHubOnlyProblem(site, configWorkshops(config), "backup");
+    if (several) throw new CliError(several);
     const accounts = config.hub.users;
     const users = options.users ?? accounts;
     const unknown = users.filter((u) => !accounts.includes(u));

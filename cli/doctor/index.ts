@@ -14,6 +14,7 @@ import type { SiteStack } from "../automation";
 import { parseCredentials } from "../credentials";
 import type { CliDeps, CliOutcome } from "../deps";
 import { CredentialsError, readCredentialsFile } from "../loadtest/credentials";
+import { hubOutputs, workshopConfig } from "../workshops";
 import type { Account } from "../loadtest/credentials";
 import { LoadtestUsageError, normalizeHubUrl } from "../loadtest/options";
 import { resolverLookup } from "../loadtest/trust";
@@ -54,6 +55,8 @@ const README_NAME = "README.md";
 
 export interface DoctorCommandOptions {
     hub?: string;
+    /** With a site: the workshop whose hub to check (a site with esiphub:workshops). */
+    workshop?: string;
     credentials?: string;
     user?: string;
     execute?: boolean;
@@ -88,11 +91,22 @@ export function clusterTarget(config: SiteConfig, kubeconfig: string, users: num
     };
 }
 
-/** The doctor's target for a deployed site: its stack outputs and its stack file's settings. */
-export async function siteTarget(ctx: Pick<SiteCommandContext, "siteConfig" | "deployedStack" | "error">, site: string, asked?: string): Promise<DoctorTarget> {
-    const config = ctx.siteConfig(site);
+/** The site's config as the checked hub sees it: the workshop's with --workshop (cli/workshops.ts). */
+function hubConfig(ctx: Pick<SiteCommandContext, "siteConfig" | "error">, site: string, workshop: string | undefined): SiteConfig {
+    const config = workshopConfig(ctx.siteConfig(site), workshop);
+    if (typeof config === "string") throw ctx.error(`doctor: ${config}`);
+    return config;
+}
+
+/**
+ * The doctor's target for a deployed site: its stack outputs and its stack file's settings; with `workshop`, that
+ * workshop's hub (its outputs and settings) on the site's cluster.
+ */
+export async function siteTarget(ctx: Pick<SiteCommandContext, "siteConfig" | "deployedStack" | "error">, site: string, asked?: string, workshop?: string): Promise<DoctorTarget> {
+    const config = hubConfig(ctx, site, workshop);
     const stack = await ctx.deployedStack(site);
-    const outputs = await stack.outputs();
+    const outputs = hubOutputs(await stack.outputs(), site, workshop);
+    if (typeof outputs === "string") throw ctx.error(`doctor: ${outputs}`);
     const undeployed = (what: string) => ctx.error(`site "${site}" has no ${what} output (is it deployed? run \`esiphub up ${site}\`)`);
     const hubUrl = outputs.hubUrl?.value;
     if (typeof hubUrl !== "string") throw undeployed("hubUrl");
@@ -183,10 +197,12 @@ export async function doctorCommand(ctx: SiteCommandContext, site: string | unde
     }
     if (options.hub && !options.credentials) throw ctx.error("doctor: --hub needs --credentials FILE (the CSV of `esiphub credentials SITE`)");
     if (options.credentials && !options.hub) throw ctx.error("doctor: --credentials needs --hub URL");
+    if (options.workshop && !site) throw ctx.error("doctor: --workshop NAME picks a workshop of a site: give the site (doctor SITE --workshop NAME)");
 
-    const target = site ? await siteTarget(ctx, site, options.user) : hubTarget(ctx, options);
-    const spawnTimeoutS = site ? ctx.siteConfig(site).hub.startTimeoutSeconds : DEFAULT_SPAWN_TIMEOUT_S;
-    if (!options.json) out.write(`Doctor of ${site ? `site "${site}" at ` : ""}${target.hubUrl} (test account ${target.user.account.username})\n`);
+    const target = site ? await siteTarget(ctx, site, options.user, options.workshop) : hubTarget(ctx, options);
+    const spawnTimeoutS = site ? hubConfig(ctx, site, options.workshop).hub.startTimeoutSeconds : DEFAULT_SPAWN_TIMEOUT_S;
+    const which = site ? `site "${site}"${options.workshop ? `, workshop ${options.workshop},` : ""} at ` : "";
+    if (!options.json) out.write(`Doctor of ${which}${target.hubUrl} (test account ${target.user.account.username})\n`);
     const report: DoctorReport = await runDoctor(target, doctorOptions(ctx, options, spawnTimeoutS, options.json ? undefined : (r) => out.write(formatCheck(r))));
     out.write(options.json ? JSON.stringify(report, null, 2) + "\n" : formatSummary(report));
     return report.ok ? 0 : 1;
@@ -204,6 +220,7 @@ export function registerDoctorCommand(program: Command, ctx: SiteCommandContext)
         .description("check a live site layer by layer (DNS, TLS, hub, one real user, cluster) before attendees arrive")
         .argument("[site]", "a deployed site (or give --hub and --credentials)")
         .option("--hub <url>", "check this hub without a stack (the hub-side checks only)")
+        .option("--workshop <name>", "with a site: check this workshop's hub (a site with esiphub:workshops)")
         .option("--credentials <file>", "with --hub: the accounts CSV (username,password)")
         .option("--user <name>", "the account to test with (default: the first admin, else the first account)")
         .option("--execute", "also run the load tester's cell in a kernel")

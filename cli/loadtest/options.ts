@@ -8,6 +8,8 @@ export interface LoadtestCommandOptions {
     credentials?: string;
     /** Read accounts (and the hub URL) from this site's deployed stack. */
     site?: string;
+    /** With --site: the workshop whose accounts and hub to use (a site with esiphub:workshops). */
+    workshop?: string;
     /** Simulated users (default: every account). */
     users?: number | string;
     /** Users in flight at once (default: all of them). */
@@ -74,6 +76,7 @@ export function normalizeHubUrl(value: string): string {
 export function parseLoadtestOptions(opts: LoadtestCommandOptions): ParsedOptions {
     if (!!opts.credentials === !!opts.site) throw new LoadtestUsageError("give the accounts with either --credentials FILE or --site SITE (exactly one)");
     if (!opts.hub && !opts.site) throw new LoadtestUsageError("--hub URL is required with --credentials");
+    if (opts.workshop && !opts.site) throw new LoadtestUsageError("--workshop NAME picks a workshop of --site SITE: give --site too");
     const users = numberOption(opts.users, "--users", { integer: true, min: 1 });
     const concurrency = numberOption(opts.concurrency, "--concurrency", { integer: true, min: 1 });
     return {

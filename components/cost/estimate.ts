@@ -1,5 +1,5 @@
 import { Flavor, JETSTREAM2_FLAVORS } from "../catalog";
-import { NAMESPACE, SiteConfig } from "../config";
+import { NAMESPACE, serverGroups, SiteConfig } from "../config";
 import { AWS_PRICES, AwsPriceTable, HOURS_PER_MONTH, JETSTREAM2_SU } from "./prices";
 
 /** AWS in US dollars; OpenStack in service units (Jetstream2's: 1 SU = 1 vCPU-hour). */
@@ -55,7 +55,21 @@ export interface CostEstimate {
     readonly workshop: ScaleEstimate;
     /** Absent when the data volume goes with the site (`esiphub:keepDataOnDestroy` false). */
     readonly afterDestroy?: AfterDestroyEstimate;
+    /** A site with esiphub:workshops: each workshop's share of the workshop scale (absent for a site of one hub). */
+    readonly workshops?: WorkshopShare[];
     readonly notes: string[];
+}
+
+/** One workshop's part of a site with esiphub:workshops. */
+export interface WorkshopShare {
+    readonly name: string;
+    readonly users: number;
+    readonly maxServers: number;
+    readonly memoryGuarantee: string;
+    /** Its part of the memory the site's servers hold at once (servers at once and placeholders × guarantee), 0 to 1. */
+    readonly fraction: number;
+    /** `fraction` of the workshop scale's total, rounded to two decimals. */
+    readonly amount: number;
 }
 
 export interface CostOptions {
@@ -84,8 +98,9 @@ interface NodeGroup {
 export function estimateCost(config: SiteConfig, options: CostOptions = {}): CostEstimate {
     const hours = options.hours ?? DEFAULT_WORKSHOP_HOURS;
     if (!(hours > 0) || !Number.isFinite(hours)) throw new RangeError(`hours must be a number above 0, got ${hours}`);
-    const users = config.hub.users.length;
-    const maxServers = config.hub.maxServers;
+    // Every hub's accounts and servers (one hub without esiphub:workshops).
+    const users = config.workshops.reduce((n, w) => n + w.hub.users.length, 0);
+    const maxServers = config.workshops.reduce((n, w) => n + w.hub.maxServers, 0);
     const notes: string[] = [];
     const workers = config.nodes.workers;
 
@@ -117,6 +132,7 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
         development,
         workshop,
         ...(config.storage.keepDataOnDestroy ? { afterDestroy: afterDestroy(config, pricing) } : {}),
+        ...(config.router ? { workshops: workshopShares(config, workshop.total) } : {}),
         notes,
     };
 }
@@ -127,6 +143,20 @@ export function estimateCost(config: SiteConfig, options: CostOptions = {}): Cos
  */
 export function beyondDevelopmentScale(estimate: CostEstimate): boolean {
     return estimate.workshop.nodes > estimate.development.nodes;
+}
+
+/**
+ * Each workshop's share of the workshop scale: its part of the memory its servers at once and placeholders hold at
+ * its guarantee, which is what the workers are packed for (components/sizing.ts); the master, NFS, volume and IP are
+ * shared in the same proportion.
+ */
+function workshopShares(config: SiteConfig, total: number): WorkshopShare[] {
+    const groups = serverGroups(config.workshops);
+    const held = groups.reduce((n, g) => n + g.servers * g.guaranteeBytes, 0);
+    return config.workshops.map((w, i) => {
+        const fraction = held > 0 ? (groups[i].servers * groups[i].guaranteeBytes) / held : 1 / groups.length;
+        return { name: w.name!, users: w.hub.users.length, maxServers: w.hub.maxServers, memoryGuarantee: w.hub.memoryGuarantee, fraction, amount: round2(total * fraction) };
+    });
 }
 
 /** The kept data volume, for a month: what an organiser pays until deleting it. */

@@ -1,4 +1,4 @@
-import { CostEstimate, CostLine, CostUnit, ScaleEstimate } from "./estimate";
+import { CostEstimate, CostLine, CostUnit, ScaleEstimate, WorkshopShare } from "./estimate";
 import { HOURS_PER_MONTH } from "./prices";
 
 /** "$1,234.50" or "5,840 SU" (decimals only when there are any). */
@@ -31,6 +31,17 @@ function scaleText(title: string, scale: Pick<ScaleEstimate, "description" | "li
     ];
 }
 
+/** "Per workshop (share of the workshop scale, by the memory its servers hold):" then a line per workshop. */
+function sharesText(shares: readonly WorkshopShare[], unit: CostUnit): string[] {
+    const width = Math.max(...shares.map((s) => s.name.length));
+    const amounts = shares.map((s) => formatAmount(s.amount, unit));
+    const amountWidth = Math.max(...amounts.map((a) => a.length));
+    return [
+        "Per workshop (its share of the workshop scale: the memory its servers at once hold at its guarantee):",
+        ...shares.map((s, i) => `  ${s.name.padEnd(width)}  ${amounts[i].padStart(amountWidth)}  ${(s.fraction * 100).toFixed(0).padStart(3)}%  (${s.users} accounts, ${s.maxServers} at once at ${s.memoryGuarantee})`),
+    ];
+}
+
 /** The human view of `esiphub cost`. */
 export function formatCost(estimate: CostEstimate): string {
     const lines = [
@@ -41,6 +52,7 @@ export function formatCost(estimate: CostEstimate): string {
         "",
         ...scaleText("Workshop scale", estimate.workshop, estimate.unit),
         ...(estimate.afterDestroy ? ["", ...scaleText("After destroy", estimate.afterDestroy, estimate.unit)] : []),
+        ...(estimate.workshops ? ["", ...sharesText(estimate.workshops, estimate.unit)] : []),
     ];
     if (estimate.notes.length > 0) lines.push("", ...estimate.notes.map((n) => `Note: ${n}`));
     return lines.join("\n") + "\n";

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { NAMESPACE, SiteConfig, sslipHostname } from "../config";
 import { ClusterHosts } from "../hosts";
 import { createAccounts, credentialPairs, credentialsFile } from "./accounts";
-import { CHART, COOKIE_SECRET_KEY, CREDENTIALS_KEY, hubValues, RELEASE_NAME } from "./values";
+import { BehindRouter, CHART, COOKIE_SECRET_KEY, CREDENTIALS_KEY, hubValues, RELEASE_NAME } from "./values";
 
 export { RELEASE_NAME };
 
@@ -28,6 +28,13 @@ export interface JupyterHubArgs {
      * HTTPS: Traefik asks Let's Encrypt once, when the release starts it, so HTTPS must not be switched on before.
      */
     dnsReady: pulumi.Resource | undefined;
+    /** The Helm release's name (RELEASE_NAME when absent): each workshop's hub has its own (components/workshops.ts). */
+    releaseName?: string;
+    /**
+     * Behind the site's router (esiphub:workshops): the router ends TLS and waits for DNS itself (its routes depend on
+     * the dns-ready step), so the release does not; a hub without a hostname is under `baseUrl` of the public IP.
+     */
+    behindRouter?: BehindRouter;
 }
 
 export const CREDENTIALS_SECRET_NAME = "esiphub-credentials";
@@ -53,9 +60,11 @@ export class JupyterHub extends pulumi.ComponentResource {
 
     constructor(name: string, args: JupyterHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:jupyterhub:Hub", name, {}, opts);
-        const { config, hosts, provider, storage, dnsReady } = args;
+        const { config, hosts, provider, storage, dnsReady, behindRouter } = args;
         const tls = config.hub.tls;
-        if (tls && !dnsReady) {
+        // Behind the router, the hub's routes wait for DNS, not the hub.
+        const waitsForDns = tls && !behindRouter;
+        if (waitsForDns && !dnsReady) {
             throw new pulumi.ResourceError(`${NAMESPACE}:hubHostname is set but the hub has no dns-ready step to wait for: HTTPS would start before DNS points at the hub`, this);
         }
         const strangers = config.hub.adminUsers.filter((a) => !config.hub.users.includes(a));
@@ -94,7 +103,7 @@ export class JupyterHub extends pulumi.ComponentResource {
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
-                name: RELEASE_NAME,
+                name: args.releaseName ?? RELEASE_NAME,
                 chart: CHART.chart,
                 version: CHART.version,
                 repositoryOpts: { repo: CHART.repo },
@@ -111,14 +120,16 @@ export class JupyterHub extends pulumi.ComponentResource {
                     credentialsSecretName: credentialsSecret.metadata.name,
                     hubSecretName: hubSecret.metadata.name,
                     hostname,
+                    behindRouter,
                 }),
             },
-            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret, hubSecret, ...(tls ? [dnsReady!] : [])] },
+            { parent: this, provider, dependsOn: [...storage.ready, credentialsSecret, hubSecret, ...(waitsForDns ? [dnsReady!] : [])] },
         );
 
         this.tls = tls;
         this.tlsStaging = tls && config.hub.letsEncryptStaging;
-        this.hubUrl = hostname ? pulumi.interpolate`https://${hostname}` : pulumi.interpolate`http://${hosts.publicIp}`;
+        const path = behindRouter && behindRouter.baseUrl !== "/" ? behindRouter.baseUrl : "";
+        this.hubUrl = hostname ? pulumi.interpolate`https://${hostname}` : pulumi.interpolate`http://${hosts.publicIp}${path}`;
         this.credentials = credentialPairs(accounts);
         this.adminUsers = [...config.hub.adminUsers];
         this.registerOutputs({ hubUrl: this.hubUrl, credentials: this.credentials, adminUsers: this.adminUsers, tls: this.tls, tlsStaging: this.tlsStaging });

@@ -99,8 +99,22 @@ export interface HubValuesInput {
     credentialsSecretName: pulumi.Input<string>;
     /** Name of the Secret the chart reads before its own (hub.existingSecret): the cookie secret, under COOKIE_SECRET_KEY. */
     hubSecretName: pulumi.Input<string>;
-    /** The hub's DNS name for HTTPS (esiphub:hubHostname, or the automatic one); plain HTTP when undefined. */
+    /**
+     * The hub's DNS name for HTTPS (esiphub:hubHostname, or the automatic one); plain HTTP when undefined. Behind the
+     * router, the router ends TLS for it.
+     */
     hostname: pulumi.Input<string> | undefined;
+    /** Behind the site's router (esiphub:workshops): see BehindRouter. */
+    behindRouter?: BehindRouter;
+}
+
+/**
+ * A hub behind the site's router (components/router): the router owns ports 80 and 443 and ends TLS, so the chart's
+ * proxy is a plain ClusterIP service on HTTP, and a hub without a hostname lives under a path of the public IP.
+ */
+export interface BehindRouter {
+    /** `/` for a hub with its own hostname, `/<workshop>/` otherwise. */
+    readonly baseUrl: string;
 }
 
 /** The README users find in their home: the configured text, or the built-in one filled in with this site's limits. */
@@ -131,23 +145,34 @@ export function postStartCommand(config: SiteConfig): string[] {
     ];
 }
 
+/** `https://NAME/`: text when the name is (a workshop's always is), an Output when it follows the public IP. */
+function httpsUrl(hostname: pulumi.Input<string>): pulumi.Input<string> {
+    return typeof hostname === "string" ? `https://${hostname}/` : pulumi.interpolate`https://${hostname}/`;
+}
+
 /** Values for the Zero-to-JupyterHub chart: workshop defaults, the accounts' authenticator, storage and entry point. */
 export function hubValues(input: HubValuesInput): Record<string, unknown> {
-    const { config } = input;
+    const { config, behindRouter } = input;
     const hub = config.hub;
-    const tls = input.hostname !== undefined;
+    // Behind the router, TLS is the router's (components/router); the chart's own Let's Encrypt only without it.
+    const tls = input.hostname !== undefined && !behindRouter;
     const cpu: Record<string, number> = {};
     if (hub.cpuLimit !== undefined) cpu.limit = hub.cpuLimit;
     if (hub.cpuGuarantee !== undefined) cpu.guarantee = hub.cpuGuarantee;
 
     return {
         hub: {
+            ...(behindRouter && behindRouter.baseUrl !== "/" ? { baseUrl: behindRouter.baseUrl } : {}),
             existingSecret: input.hubSecretName,
             resources: { requests: { cpu: HUB_CPU.request }, limits: { cpu: HUB_CPU.limit } },
             config: {
                 JupyterHub: {
                     // The chart's default is "dummy"; the class itself is imported by the extraConfig below.
                     authenticator_class: `${AUTHENTICATOR_MODULE}.${AUTHENTICATOR_CLASS}`,
+                    // Behind the router's TLS, the hub would guess http from the request ("Usually the failure is
+                    // detecting http when it's really https": JupyterHub.public_url, jupyterhub/app.py); the name is
+                    // HTTPS at the router (components/router/values.ts hubIngresses), and the policy's hub-https reads it.
+                    ...(behindRouter && input.hostname !== undefined ? { public_url: httpsUrl(input.hostname) } : {}),
                 },
             },
             extraFiles: {
@@ -199,8 +224,10 @@ export function hubValues(input: HubValuesInput): Record<string, unknown> {
             ...(hub.maxServers < hub.users.length ? { activeServerLimit: hub.maxServers } : {}),
         },
         proxy: {
-            // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP.
-            service: { type: "ClusterIP", externalIPs: [input.masterPrivateIp] },
+            // No cloud load balancer: the master's floating/elastic IP is NATed to its private IP. Behind the router,
+            // only the router reaches the proxy (its http port is open to any pod: proxy.chp.networkPolicy's
+            // allowedIngressPorts defaults to [http, https]).
+            service: behindRouter ? { type: "ClusterIP" } : { type: "ClusterIP", externalIPs: [input.masterPrivateIp] },
             // Traefik asks Let's Encrypt once, at its start (z2jh #1602, #2150; traefik #9405): the release waits for
             // DNS (see ../dns/records.ts) before this is switched on.
             https: tls

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
-import { SiteConfig } from "../config";
+import { SiteConfig, workshopView } from "../config";
+import { workshopResourceName } from "../workshops";
 import { ClusterHosts } from "../hosts";
 import { REMOTE_SHELL, renderScript, scriptHash } from "../remote";
 import {
     HUB_DB,
+    hubDb,
     hubDbDirParams,
     MATERIALS_CLAIM_NAME,
     nfsServerParams,
@@ -17,6 +19,19 @@ import {
     storageScript,
 } from "./values";
 
+/** One hub's namespace and claims: what its JupyterHub needs of the storage layer (../jupyterhub/hub.ts HubStorage). */
+export interface HubVolumes {
+    /** The workshop's name; undefined for the one hub of a site without esiphub:workshops. */
+    readonly workshop?: string;
+    readonly namespace: pulumi.Output<string>;
+    readonly storageClassName: pulumi.Output<string>;
+    readonly scratchClaimName: pulumi.Output<string>;
+    readonly materialsClaimName: pulumi.Output<string>;
+    readonly hubDbClaimName: pulumi.Output<string>;
+    /** The provisioner running, the hub's claims made. */
+    readonly ready: pulumi.Resource[];
+}
+
 export interface NfsStorageArgs {
     config: SiteConfig;
     hosts: ClusterHosts;
@@ -26,9 +41,10 @@ export interface NfsStorageArgs {
 }
 
 /**
- * Storage of the hub: the NFS server on the data volume (with per-user XFS project quotas), the NFS client
- * provisioner and its default StorageClass, the hub's namespace with the shared scratch claim, and the hub
- * database's local volume on the master.
+ * Storage of the hubs: the NFS server on the data volume (with per-user XFS project quotas), the NFS client
+ * provisioner and its default StorageClass, and for each hub (one, or one per workshop) its namespace with the
+ * shared scratch and materials claims and its database's local volume on the master. Every hub's homes are under
+ * its namespace's directory on the share (the provisioner's path pattern), with the same quota enforcer.
  *
  * Keeping data: nothing here deletes user data. The remote commands have no delete step (the volume is never
  * unexported or wiped), the StorageClass keeps the volumes and directories of deleted claims (Retain, and
@@ -44,6 +60,8 @@ export class NfsStorage extends pulumi.ComponentResource {
     public readonly hubDbClaimName: pulumi.Output<string>;
     /** What the hub must wait for: the provisioner running, every claim made. */
     public readonly ready: pulumi.Resource[];
+    /** Each hub's namespace and claims, in the order of config.workshops (the fields above are the first's). */
+    public readonly hubs: HubVolumes[];
 
     constructor(name: string, args: NfsStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("esiphub:storage:Nfs", name, {}, opts);
@@ -63,26 +81,7 @@ export class NfsStorage extends pulumi.ComponentResource {
             { parent: this, dependsOn: [hosts.nfs.instance, hosts.dataVolume.attachment] },
         );
 
-        const hubDbScript = storageScript("hub-db-dir");
-        const hubDbDir = new command.remote.Command(
-            `${name}-hub-db-dir`,
-            {
-                connection: hosts.master.connection,
-                create: REMOTE_SHELL,
-                stdin: renderScript(hubDbScript, hubDbDirParams()),
-                triggers: [scriptHash(hubDbScript)],
-                addPreviousOutputInEnv: false,
-            },
-            { parent: this, dependsOn: [hosts.master.instance] },
-        );
-
         const k8sOpts = { parent: this, provider };
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: config.hub.namespace, labels: { "app.kubernetes.io/part-of": "esiphub" } } },
-            { ...k8sOpts, dependsOn: [clusterReady] },
-        );
-
         const release = new k8s.helm.v3.Release(
             `${name}-provisioner`,
             {
@@ -99,11 +98,75 @@ export class NfsStorage extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [clusterReady, nfsServer] },
         );
 
+        // The hub databases: volumes on the master's disk, each bound both ways to its one claim. Deleting these
+        // objects never touches the directory (no provisioner cleans local volumes).
+        const hubDbClass = new k8s.storage.v1.StorageClass(
+            `${name}-hub-db-class`,
+            {
+                metadata: { name: HUB_DB.storageClassName },
+                provisioner: "kubernetes.io/no-provisioner",
+                volumeBindingMode: "WaitForFirstConsumer",
+                reclaimPolicy: "Retain",
+            },
+            { ...k8sOpts, dependsOn: [clusterReady] },
+        );
+
+        const pieces = { hosts, provider, clusterReady, release, hubDbClass };
+        this.hubs = config.workshops.map((workshop) => this.hubVolumes(workshopResourceName(name, workshop.name), workshopView(config, workshop), workshop.name, pieces));
+        const first = this.hubs[0];
+        this.namespace = first.namespace;
+        this.storageClassName = first.storageClassName;
+        this.scratchClaimName = first.scratchClaimName;
+        this.materialsClaimName = first.materialsClaimName;
+        this.hubDbClaimName = first.hubDbClaimName;
+        this.ready = first.ready;
+        this.registerOutputs({
+            namespace: this.namespace,
+            storageClassName: this.storageClassName,
+            scratchClaimName: this.scratchClaimName,
+            materialsClaimName: this.materialsClaimName,
+            hubDbClaimName: this.hubDbClaimName,
+        });
+    }
+
+    /**
+     * One hub's namespace, shared claims (scratch, materials) and database volume, named `<prefix>-<piece>`: the
+     * storage component's own name for the one hub of a site without workshops (the names it always had), the
+     * workshop's name after it otherwise.
+     */
+    private hubVolumes(
+        prefix: string,
+        config: SiteConfig,
+        workshop: string | undefined,
+        pieces: { hosts: ClusterHosts; provider: k8s.Provider; clusterReady: pulumi.Resource; release: k8s.helm.v3.Release; hubDbClass: k8s.storage.v1.StorageClass },
+    ): HubVolumes {
+        const { hosts, provider, clusterReady, release, hubDbClass } = pieces;
+        const k8sOpts = { parent: this, provider };
+        const db = hubDb(workshop);
+        const hubDbScript = storageScript("hub-db-dir");
+        const hubDbDir = new command.remote.Command(
+            `${prefix}-hub-db-dir`,
+            {
+                connection: hosts.master.connection,
+                create: REMOTE_SHELL,
+                stdin: renderScript(hubDbScript, hubDbDirParams(workshop)),
+                triggers: [scriptHash(hubDbScript)],
+                addPreviousOutputInEnv: false,
+            },
+            { parent: this, dependsOn: [hosts.master.instance] },
+        );
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${prefix}-namespace`,
+            { metadata: { name: config.hub.namespace, labels: { "app.kubernetes.io/part-of": "esiphub" } } },
+            { ...k8sOpts, dependsOn: [clusterReady] },
+        );
+
         // The shared folders: scratch (everyone writes) and materials (admins write, participants read). Their sizes
         // are enforced by the quota enforcer on the NFS host (the provisioner ignores them).
         const sharedClaim = (suffix: string, claimName: string, size: string) =>
             new k8s.core.v1.PersistentVolumeClaim(
-                `${name}-${suffix}`,
+                `${prefix}-${suffix}`,
                 {
                     metadata: { name: claimName, namespace: namespace.metadata.name },
                     spec: {
@@ -117,30 +180,18 @@ export class NfsStorage extends pulumi.ComponentResource {
         const scratchClaim = sharedClaim("scratch", SCRATCH_CLAIM_NAME, config.storage.scratchSize);
         const materialsClaim = sharedClaim("materials", MATERIALS_CLAIM_NAME, config.storage.materialsSize);
 
-        // The hub database: a volume on the master's disk, bound both ways to its one claim. Deleting these
-        // objects never touches the directory (no provisioner cleans local volumes).
-        const hubDbClass = new k8s.storage.v1.StorageClass(
-            `${name}-hub-db-class`,
-            {
-                metadata: { name: HUB_DB.storageClassName },
-                provisioner: "kubernetes.io/no-provisioner",
-                volumeBindingMode: "WaitForFirstConsumer",
-                reclaimPolicy: "Retain",
-            },
-            { ...k8sOpts, dependsOn: [clusterReady] },
-        );
         const hubDbVolume = new k8s.core.v1.PersistentVolume(
-            `${name}-hub-db-volume`,
+            `${prefix}-hub-db-volume`,
             {
-                metadata: { name: HUB_DB.volumeName },
+                metadata: { name: db.volumeName },
                 spec: {
-                    capacity: { storage: HUB_DB.size },
+                    capacity: { storage: db.size },
                     accessModes: ["ReadWriteOnce"],
                     volumeMode: "Filesystem",
                     persistentVolumeReclaimPolicy: "Retain",
                     storageClassName: hubDbClass.metadata.name,
-                    claimRef: { namespace: namespace.metadata.name, name: HUB_DB.claimName },
-                    local: { path: HUB_DB.dir },
+                    claimRef: { namespace: namespace.metadata.name, name: db.claimName },
+                    local: { path: db.dir },
                     nodeAffinity: {
                         required: {
                             nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [hosts.master.name] }] }],
@@ -151,31 +202,26 @@ export class NfsStorage extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [clusterReady, hubDbDir] },
         );
         const hubDbClaim = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-hub-db`,
+            `${prefix}-hub-db`,
             {
-                metadata: { name: HUB_DB.claimName, namespace: namespace.metadata.name },
+                metadata: { name: db.claimName, namespace: namespace.metadata.name },
                 spec: {
                     accessModes: ["ReadWriteOnce"],
                     storageClassName: hubDbClass.metadata.name,
                     volumeName: hubDbVolume.metadata.name,
-                    resources: { requests: { storage: HUB_DB.size } },
+                    resources: { requests: { storage: db.size } },
                 },
             },
             { ...k8sOpts, retainOnDelete: true },
         );
-
-        this.namespace = namespace.metadata.name;
-        this.storageClassName = pulumi.output(config.storage.storageClass);
-        this.scratchClaimName = scratchClaim.metadata.name;
-        this.materialsClaimName = materialsClaim.metadata.name;
-        this.hubDbClaimName = hubDbClaim.metadata.name;
-        this.ready = [release, scratchClaim, materialsClaim, hubDbClaim];
-        this.registerOutputs({
-            namespace: this.namespace,
-            storageClassName: this.storageClassName,
-            scratchClaimName: this.scratchClaimName,
-            materialsClaimName: this.materialsClaimName,
-            hubDbClaimName: this.hubDbClaimName,
-        });
+        return {
+            workshop,
+            namespace: namespace.metadata.name,
+            storageClassName: pulumi.output(config.storage.storageClass),
+            scratchClaimName: scratchClaim.metadata.name,
+            materialsClaimName: materialsClaim.metadata.name,
+            hubDbClaimName: hubDbClaim.metadata.name,
+            ready: [release, scratchClaim, materialsClaim, hubDbClaim],
+        };
     }
 }

@@ -47,6 +47,16 @@ export const HUB_DB = {
     gid: 1000,
 } as const;
 
+/**
+ * The database volume of one hub: HUB_DB for the one hub of a site without esiphub:workshops, and for a workshop's
+ * hub a directory and a volume of its own (`/var/lib/esiphub/hub-db-<name>`, `esiphub-hub-db-<name>`). The claim
+ * and the class keep their names: a claim is in its hub's namespace, and one class serves every hub.
+ */
+export function hubDb(workshop: string | undefined): { readonly [K in keyof typeof HUB_DB]: (typeof HUB_DB)[K] extends string ? string : number } {
+    if (workshop === undefined) return HUB_DB;
+    return { ...HUB_DB, dir: `${HUB_DB.dir}-${workshop}`, volumeName: `${HUB_DB.volumeName}-${workshop}` };
+}
+
 export type StorageScriptName = "nfs-server" | "nfs-quota" | "hub-db-dir";
 
 /** scripts/<name>.sh, as ../remote.ts sends it. */
@@ -94,24 +104,37 @@ export function nfsServerParams(config: SiteConfig, volumeSerial: string): Scrip
         ESIPHUB_NFS_ANON_UID: String(NOTEBOOK_USER.uid),
         ESIPHUB_NFS_ANON_GID: String(NOTEBOOK_USER.gid),
         ESIPHUB_NFSD_THREADS: String(NFSD_THREADS),
-        ESIPHUB_QUOTA_PARENT: config.hub.namespace,
+        ESIPHUB_QUOTA_PARENT: quotaParents(config),
         ESIPHUB_QUOTA_BYTES: String(Math.floor(config.storage.perUserBytes)),
         ESIPHUB_QUOTA_SHARED: sharedQuotas(config),
         ESIPHUB_QUOTA_SCRIPT_B64: Buffer.from(quotaEnforcer()).toString("base64"),
     };
 }
 
-/** The shared claims' directories with their own limits, as nfs-quota.sh reads them: `NAME=BYTES ...`. */
-export function sharedQuotas(config: SiteConfig): string {
-    return [
-        [SCRATCH_CLAIM_NAME, config.storage.scratchBytes],
-        [MATERIALS_CLAIM_NAME, config.storage.materialsBytes],
-    ]
-        .map(([name, bytes]) => `${name}=${Math.floor(bytes as number)}`)
-        .join(" ");
+/**
+ * The directories that hold user homes, as nfs-quota.sh reads them: the hub's namespace, or with esiphub:workshops
+ * each workshop's namespace with its own per-user limit, `NAME=BYTES ...`.
+ */
+export function quotaParents(config: SiteConfig): string {
+    if (!config.router) return config.hub.namespace;
+    return config.workshops.map((w) => `${w.hub.namespace}=${Math.floor(w.storage.perUserBytes)}`).join(" ");
 }
 
-/** Parameters of hub-db-dir.sh. */
-export function hubDbDirParams(): ScriptParams {
-    return { ESIPHUB_HUB_DB_DIR: HUB_DB.dir, ESIPHUB_HUB_DB_UID: String(HUB_DB.uid), ESIPHUB_HUB_DB_GID: String(HUB_DB.gid) };
+/**
+ * The shared claims' directories with their own limits, as nfs-quota.sh reads them: `NAME=BYTES ...`, or with
+ * esiphub:workshops each hub's own, `NAMESPACE/NAME=BYTES ...`.
+ */
+export function sharedQuotas(config: SiteConfig): string {
+    const quotas = (prefix: string, storage: { scratchBytes: number; materialsBytes: number }) => [
+        `${prefix}${SCRATCH_CLAIM_NAME}=${Math.floor(storage.scratchBytes)}`,
+        `${prefix}${MATERIALS_CLAIM_NAME}=${Math.floor(storage.materialsBytes)}`,
+    ];
+    if (!config.router) return quotas("", config.storage).join(" ");
+    return config.workshops.flatMap((w) => quotas(`${w.hub.namespace}/`, w.storage)).join(" ");
+}
+
+/** Parameters of hub-db-dir.sh: the directory of the site's hub, or of a workshop's. */
+export function hubDbDirParams(workshop?: string): ScriptParams {
+    const db = hubDb(workshop);
+    return { ESIPHUB_HUB_DB_DIR: db.dir, ESIPHUB_HUB_DB_UID: String(db.uid), ESIPHUB_HUB_DB_GID: String(db.gid) };
 }

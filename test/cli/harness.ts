@@ -35,6 +35,22 @@ export const OUTPUTS: OutputMap = {
     kubeconfig: { value: "apiVersion: v1\nkind: Config\n", secret: true },
 };
 
+export const account = (username: string) => ({ username, password: `pw-${username}` });
+
+/** A deployed site of two workshops (esiphub:workshops), as `pulumi stack output` gives it (components/esiphub.ts workshopOutputs). */
+export const WORKSHOP_OUTPUTS: OutputMap = {
+    publicIp: { value: "149.165.157.42", secret: false },
+    workshops: {
+        value: {
+            "python-intro": { hubUrl: "https://python.hub.esipfed.org", namespace: "python-intro", users: 2, tls: "letsencrypt", tlsStaging: false, adminUsers: ["instructor"], maxServers: 2 },
+            "data-viz": { hubUrl: "http://149.165.157.42/data-viz/", namespace: "data-viz", users: 2, tls: "none", tlsStaging: false, adminUsers: ["instructor"], maxServers: 2 },
+        },
+        secret: false,
+    },
+    credentials: { value: { "python-intro": [account("py-01"), account("instructor")], "data-viz": [account("viz-01"), account("instructor")] }, secret: true },
+    kubeconfig: { value: "apiVersion: v1\nkind: Config\n", secret: true },
+};
+
 export const DATA_VOLUME = {
     urn: "urn:pulumi:jetstream::esiphub::esiphub:index:EsipHub$esiphub:openstack:Hosts$openstack:blockstorage/volume:Volume::esiphub-jetstream-data",
     type: "openstack:blockstorage/volume:Volume",

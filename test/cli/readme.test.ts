@@ -11,7 +11,7 @@ import { spawnSync } from "child_process";
 import { buildProgram } from "../../cli/esiphub";
 import { CommanderError } from "commander";
 import { AutomationDouble } from "./automation-double";
-import { Capture, CliHarness, deployedJetstream } from "./harness";
+import { Capture, CliHarness, deployedJetstream, WORKSHOP_OUTPUTS } from "./harness";
 import { PROJECT_DIR } from "../mocks";
 
 const README = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
@@ -184,7 +184,8 @@ describe("the README's commands do what the README says", function () {
         for (const command of esiphub.filter((c) => NEEDS[words(c)[2]] === "deployed")) {
             it(command, async () => {
                 const args = words(command).slice(2);
-                const r = await harness.run(args, { projectDir: PROJECT_DIR, sites: deployedJetstream(), answer: true });
+                // `meeting`: the README's site of workshops (examples/Pulumi.meeting.yaml), deployed.
+                const r = await harness.run(args, { projectDir: PROJECT_DIR, sites: { ...deployedJetstream(), meeting: { outputs: WORKSHOP_OUTPUTS } }, answer: true });
                 assert.strictEqual(r.code, 0, r.stderr);
                 const out = args[args.indexOf("--out") + 1];
                 if (args.includes("--out")) assert.strictEqual(fs.statSync(path.resolve(out)).mode & 0o777, 0o600, `${out} is private`);

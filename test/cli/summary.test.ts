@@ -3,6 +3,16 @@ import { estimateCost } from "../../components/cost";
 import { formatSummary, siteSummary } from "../../cli/summary";
 import { testConfig } from "../mocks";
 
+/** The three workshops on the shipped Jetstream2 stack: 40, 30 at 6G (limit 12G) and 20 users, each with 2 extra. */
+const THREE_WORKSHOPS = {
+    "esiphub:hubHostname": undefined,
+    "esiphub:workshops": JSON.stringify([
+        { name: "python-intro", users: 40, hubHostname: "python.hub.esipfed.org" },
+        { name: "remote-sensing", users: 30, userPattern: "rs-{nn}", hubHostname: "rs.hub.esipfed.org", memoryGuarantee: "6G", memoryLimit: "12G" },
+        { name: "data-viz", users: 20, userPattern: "viz-{nn}" },
+    ]),
+};
+
 describe("the summary that opens plan and up", () => {
     it("a master-only site without a hostname: user servers on the master, no address before the deployment", () => {
         // m1.xlarge (16 GiB): (16 - 2) GiB / 4G = 3 users.
@@ -63,4 +73,27 @@ describe("the summary that opens plan and up", () => {
         assert.strictEqual(summary.nodes.vcpus, 8 + 8 + 4 * 16);
         assert.strictEqual(summary.hubUrl, "https://hub.esipfed.org");
     });
+
+    it("a site with workshops: every hub's accounts, packed capacity, and a line per workshop with its address and cost", () => {
+        const config = testConfig("jetstream", THREE_WORKSHOPS);
+        const estimate = estimateCost(config);
+        const summary = siteSummary(config, estimate, undefined);
+        assert.strictEqual(summary.users.accounts, 96);
+        assert.strictEqual(summary.users.capacity, 96, "the packed workers hold every workshop's servers");
+        assert.deepStrictEqual(summary.workshops!.map((w) => [w.name, w.accounts, w.hubUrl, w.costShare]), [
+            ["python-intro", 42, "https://python.hub.esipfed.org", estimate.workshops![0].amount],
+            ["remote-sensing", 32, "https://rs.hub.esipfed.org", estimate.workshops![1].amount],
+            ["data-viz", 22, null, estimate.workshops![2].amount],
+        ]);
+        const text = formatSummary(summary);
+        assert.match(text, /^ {2}Users: +96 accounts in 3 workshops; workers packed by each workshop's guarantee, .*capacity 96: every account fits$/m);
+        assert.match(text, /^ {2}Hub: +remote-sensing: https:\/\/rs\.hub\.esipfed\.org, 32 accounts at 6G \(limit 12G\), [\d.,]+ SU of the workshop cost$/m);
+        assert.match(text, /^ {2}Hub: +data-viz: http:\/\/<public IP>\/data-viz\/ \(plain HTTP/m);
+        assert.strictEqual(siteSummary(testConfig("jetstream"), estimateCost(testConfig("jetstream")), undefined).workshops, undefined);
+    });
+
+    it("a fixed worker count too small for the workshops is refused by the config, so the capacity never reads short", () => {
+        assert.throws(() => testConfig("jetstream", { ...THREE_WORKSHOPS, "esiphub:workers": "3" }), /esiphub:workers: 3: 3 workers of m3\.large hold \d+ of the 96 servers of the workshops/);
+    });
 });
+

@@ -4,6 +4,16 @@ import { testConfig } from "../mocks";
 
 const GiB = 2 ** 30;
 
+/** The three workshops on the shipped Jetstream2 stack: 40, 30 at 6G (limit 12G) and 20 users, each with 2 extra. */
+const THREE_WORKSHOPS = {
+    "esiphub:hubHostname": undefined,
+    "esiphub:workshops": JSON.stringify([
+        { name: "python-intro", users: 40, hubHostname: "python.hub.esipfed.org" },
+        { name: "remote-sensing", users: 30, userPattern: "rs-{nn}", hubHostname: "rs.hub.esipfed.org", memoryGuarantee: "6G", memoryLimit: "12G" },
+        { name: "data-viz", users: 20, userPattern: "viz-{nn}" },
+    ]),
+};
+
 describe("cost estimate", () => {
     it("the AWS price table carries its region and date, with the figures of DESIGN.md", () => {
         assert.strictEqual(AWS_PRICES.region, "us-east-1");
@@ -210,5 +220,18 @@ describe("cost estimate", () => {
         const su = formatCost(estimateCost(testConfig("jetstream")));
         assert.match(su, /^ {2}Total +5,840 SU$/m);
         assert.match(su, /^ {2}Total +352 SU$/m);
+    });
+
+    it("a site with workshops: every hub's accounts, and each workshop's share by the memory its servers hold", () => {
+        const e = estimateCost(testConfig("jetstream", THREE_WORKSHOPS));
+        assert.strictEqual(e.users, 42 + 32 + 22);
+        assert.strictEqual(e.maxServers, 96);
+        const shares = e.workshops!;
+        assert.deepStrictEqual(shares.map((w) => [w.name, w.users, w.memoryGuarantee]), [["python-intro", 42, "4G"], ["remote-sensing", 32, "6G"], ["data-viz", 22, "4G"]]);
+        // Memory held: 42 × 4 + 32 × 6 + 22 × 4 = 448 GB.
+        assert.deepStrictEqual(shares.map((w) => w.fraction), [168 / 448, 192 / 448, 88 / 448]);
+        assert.ok(Math.abs(shares.reduce((n, w) => n + w.amount, 0) - e.workshop.total) <= 0.02);
+        assert.match(formatCost(e), /^ {2}remote-sensing +[\d.,]+ SU +43% +\(32 accounts, 32 at once at 6G\)$/m);
+        assert.strictEqual(estimateCost(testConfig("jetstream")).workshops, undefined, "a site of one hub has no shares");
     });
 });

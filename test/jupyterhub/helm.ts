@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ErrorObject } from "ajv";
+import Ajv2020 from "ajv/dist/2020";
 import * as YAML from "yaml";
 
 type Values = Record<string, unknown>;
@@ -54,4 +55,26 @@ export function loadChartSchema(dir: string): ChartSchema | undefined {
 
 export function describeErrors(errors: ErrorObject[]): string {
     return errors.map((e) => `${e.instancePath || "/"} ${e.message}${e.params ? " " + JSON.stringify(e.params) : ""}`).join("\n");
+}
+
+/**
+ * A chart's values.schema.json and values.yaml (the Traefik and cert-manager charts), or undefined when they are not
+ * there. Helm validates with the draft the schema names: Traefik's is 2020-12 (traefik-helm-chart
+ * traefik/values.schema.json, "$schema"), cert-manager's names none (draft-07, Ajv's default).
+ */
+export function loadJsonChartSchema(dir: string): ChartSchema | undefined {
+    const schemaFile = path.join(dir, "values.schema.json");
+    const valuesFile = path.join(dir, "values.yaml");
+    if (!fs.existsSync(schemaFile) || !fs.existsSync(valuesFile)) return undefined;
+    const schema = JSON.parse(fs.readFileSync(schemaFile, "utf8")) as { $schema?: string };
+    const defaults = (YAML.parse(fs.readFileSync(valuesFile, "utf8")) ?? {}) as Values;
+    const ajv = /2020-12/.test(schema.$schema ?? "") ? new Ajv2020({ allErrors: true, strict: false }) : new Ajv({ allErrors: true, strict: false });
+    const check = ajv.compile(schema);
+    return {
+        dir,
+        defaults,
+        validate(values) {
+            return check(coalesce(defaults, values)) ? [] : [...(check.errors ?? [])];
+        },
+    };
 }

@@ -221,6 +221,12 @@ describe("policy rules: edge cases", () => {
             assert.deepStrictEqual(only("hub-https", { proxy: { https: { enabled: false } } }, { keepDataOnDestroy: true, allowPlainHttp: true }), []);
         });
 
+        it("hub-https: a workshop's hub behind the router (esiphub:workshops) passes with its https public_url, not with an http one", () => {
+            const behind = (publicUrl: string) => ({ hub: { config: { JupyterHub: { public_url: publicUrl } } }, proxy: { https: { enabled: false } } });
+            assert.deepStrictEqual(only("hub-https", behind("https://python.hub.esipfed.org/")), []);
+            assert.strictEqual(only("hub-https", behind("http://149.165.157.42/data-viz/")).length, 1);
+        });
+
         it("notebook-image-digest: a tag alone is an advisory; a digest after the tag (the chart's form) or the name passes", () => {
             const digest = "@sha256:" + "ab".repeat(32);
             const image = (name: string, tag?: string) => only("notebook-image-digest", { singleuser: { image: { name, ...(tag === undefined ? {} : { tag }) } } });

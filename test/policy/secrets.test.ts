@@ -1,6 +1,6 @@
 /**
  * No secret in the clear: for every stack, the values that must stay secret (the SSH private key, every generated
- * password, the hub's cookie secret and proxy token, the kubeconfig and its
+ * password, the hub's cookie secret (the chart generates the proxy's token in the cluster), the kubeconfig and its
  * client key) are looked for in the stack outputs, in `esiphub plan --json` and in the text plan. Their clear values
  * come from the same offline run (its raw inputs and outputs, and the offline state that played the cloud).
  */
@@ -8,6 +8,8 @@ import * as assert from "assert";
 import { planText, runPlan } from "../../cli/plan";
 import { OFFLINE_STATE } from "../../plan/state";
 import { printsClusterSecret, viewOfPlannedResource } from "../../policy/rules";
+import { HUB_SECRET_NAME } from "../../components/jupyterhub/hub";
+import { COOKIE_SECRET_KEY } from "../../components/jupyterhub/values";
 import { PlanResult, SITES, stackConfig } from "../mocks";
 import { requireProgram } from "./captured";
 
@@ -81,11 +83,15 @@ describe("secrets are never in the clear", function () {
             const credentials = result.rawOutputs.credentials as { username: string; password: string }[];
             assert.ok(credentials.length > 0);
             for (const c of credentials) assert.ok(secrets.some((s) => s.value === c.password), `the password of ${c.username} is known`);
+            // The cookie secret is in the hub's own Secret (hub.existingSecret), not a Helm value; the proxy's token is the
+            // chart's to generate (components/jupyterhub/values.ts, COOKIE_SECRET_KEY), so no value holds either.
             const hub = result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jupyterhub")!;
-            const hubValues = result.rawInputs.get(hub.urn)!.values as { hub: { cookieSecret: string }; proxy: { secretToken: string } };
-            for (const [what, value] of [["cookie secret", hubValues.hub.cookieSecret], ["proxy token", hubValues.proxy.secretToken]]) {
-                assert.ok(secrets.some((s) => s.value === value), `the ${what} is known`);
-            }
+            const hubValues = result.rawInputs.get(hub.urn)!.values as { hub: Record<string, unknown>; proxy: Record<string, unknown> };
+            assert.strictEqual(hubValues.hub.cookieSecret, undefined);
+            assert.strictEqual(hubValues.proxy.secretToken, undefined);
+            const hubSecret = result.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as { name?: string })?.name === HUB_SECRET_NAME)!;
+            const cookieSecret = (result.rawInputs.get(hubSecret.urn)!.stringData as Record<string, string>)[COOKIE_SECRET_KEY];
+            assert.ok(secrets.some((s) => s.value === cookieSecret), "the cookie secret is known");
             // Join commands are minted on the master while a join runs (join-worker.sh): none exists in the program.
             const everything = [...strings(result.rawOutputs, "raw output"), ...strings(Object.fromEntries(result.rawInputs), "raw input")];
             assert.deepStrictEqual(everything.filter(([, text]) => /--token [a-z0-9]{6}\.[a-z0-9]{16}/.test(text)).map(([where]) => where), []);
@@ -103,7 +109,7 @@ describe("secrets are never in the clear", function () {
             for (const c of credentials) assert.ok(found.some((f) => f.endsWith(`-password-${c.username}.result`)), `the search finds ${c.username}'s password`);
             assert.ok(found.some((f) => f.endsWith("esiphub:sshPrivateKey")), "the search finds the private key");
             assert.ok(found.some((f) => f.startsWith("raw output.kubeconfig")), "the search finds the kubeconfig");
-            assert.ok(found.some((f) => f.startsWith(`raw input.${hub.urn}.values.hub.cookieSecret`)), "the search finds the cookie secret");
+            assert.ok(found.some((f) => f.startsWith(`raw input.${hubSecret.urn}.stringData.`)), "the search finds the cookie secret");
         });
     }
 });

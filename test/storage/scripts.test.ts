@@ -3,7 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { renderScript } from "../../components/remote";
-import { quotaEnforcer, storageScript, StorageScriptName } from "../../components/storage/values";
+import { quotaEnforcer, quotaParents, sharedQuotas, storageScript, StorageScriptName } from "../../components/storage/values";
+import { testConfig } from "../mocks";
 import { callsOf, Disk, RunResult, SCRIPTS_DIR, StubHost } from "./stubs";
 
 /** The quota enforcer as installed on the NFS host: nfs-quota.sh rendered with lib.sh, no parameters. */
@@ -409,6 +410,36 @@ describe("storage scripts", function () {
             const odd = { ...env, ESIPHUB_QUOTA_BYTES: "10000000001" };
             assertOk(host.runFile(QUOTA_ENFORCER, odd));
             assert.deepStrictEqual(writes(host.runFile(QUOTA_ENFORCER, odd)), []);
+        });
+
+        it("several workshops (esiphub:workshops): each namespace's homes at its own limit, its own scratch, and PARENT/NAME overrides", function () {
+            // The parameters as components/storage/values.ts makes them for a site of two workshops.
+            const config = testConfig("jetstream", {
+                "esiphub:hubHostname": undefined,
+                "esiphub:workshops": JSON.stringify([
+                    { name: "python-intro", users: 1, userPattern: "py-{nn}", storagePerUser: "5Gi", scratchSize: "50Gi" },
+                    { name: "remote-sensing", users: 1, userPattern: "rs-{nn}", storagePerUser: "8Gi", scratchSize: "80Gi" },
+                ]),
+            });
+            const several = { ...env, ESIPHUB_QUOTA_PARENT: quotaParents(config), ESIPHUB_QUOTA_SHARED: sharedQuotas(config) };
+            assert.strictEqual(several.ESIPHUB_QUOTA_PARENT, `python-intro=${5 * 1024 ** 3} remote-sensing=${8 * 1024 ** 3}`);
+            const dir = (parent: string, name: string) => host.at(`srv/esiphub/${parent}/${name}`);
+            const dirs = [
+                ["python-intro", "claim-py-01"],
+                ["python-intro", "claim-instructor"],
+                ["python-intro", "esiphub-scratch"],
+                ["remote-sensing", "claim-rs-01"],
+                ["remote-sensing", "claim-instructor"],
+                ["remote-sensing", "esiphub-scratch"],
+            ];
+            for (const [parent, name] of dirs) fs.mkdirSync(dir(parent, name), { recursive: true });
+            fs.mkdirSync(host.at("etc/esiphub"), { recursive: true });
+            fs.writeFileSync(host.at("etc/esiphub/nfs-quota.overrides"), "remote-sensing/claim-instructor 50g\n");
+            assertOk(host.runFile(QUOTA_ENFORCER, several));
+            const limits = dirs.map(([parent, name]) => (host.limitOf(host.projectOf(dir(parent, name))!) ?? 0) / 1024 ** 3);
+            // The same claim name in two namespaces is two projects, each with its own limit.
+            assert.deepStrictEqual(limits, [5, 5, 50, 8, 50, 80]);
+            assert.notStrictEqual(host.projectOf(dir("python-intro", "claim-instructor")), host.projectOf(dir("remote-sensing", "claim-instructor")));
         });
 
         it("an admin's override for one directory wins and stays; a malformed line is logged and ignored", function () {

@@ -14,9 +14,10 @@
 #   ESIPHUB_EXPORT_CIDR         the node subnet, the only clients allowed
 #   ESIPHUB_NFS_ANON_UID/GID    who root on a client becomes (the notebook user, see the exports below)
 #   ESIPHUB_NFSD_THREADS        nfsd threads
-#   ESIPHUB_QUOTA_PARENT        directory (under the export) that holds the user directories
-#   ESIPHUB_QUOTA_BYTES         per-user hard limit in bytes
-#   ESIPHUB_QUOTA_SHARED        space-separated NAME=BYTES: directories under the parent with a limit of their own (may be empty)
+#   ESIPHUB_QUOTA_PARENT        space-separated directories (under the export) that hold the user directories: a hub's
+#                               namespace each, PARENT or PARENT=BYTES (its own per-user limit); see nfs-quota.sh
+#   ESIPHUB_QUOTA_BYTES         per-user hard limit in bytes (of a parent without its own)
+#   ESIPHUB_QUOTA_SHARED        space-separated NAME=BYTES or PARENT/NAME=BYTES: directories with a limit of their own (may be empty)
 #   ESIPHUB_QUOTA_SCRIPT_B64    the quota enforcer as installed (nfs-quota.sh rendered with lib.sh), base64
 #   ESIPHUB_DEVICE_TIMEOUT      seconds to wait for the disk to appear after attachment (default 300)
 set -Eeuo pipefail
@@ -40,8 +41,12 @@ check_parameters() {
     MOUNT="${ROOT}${EXPORT_DIR}"
     [[ "${EXPORT_DIR}" == /* && "${EXPORT_DIR}" != / ]] || die "ESIPHUB_EXPORT_DIR must be an absolute path other than /"
     [[ "${ESIPHUB_QUOTA_BYTES}" =~ ^[1-9][0-9]*$ ]] || die "ESIPHUB_QUOTA_BYTES must be a positive number of bytes"
-    [[ "${ESIPHUB_QUOTA_PARENT}" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "ESIPHUB_QUOTA_PARENT must be a plain directory name"
-    [[ "${ESIPHUB_QUOTA_SHARED}" =~ ^([a-z0-9][a-z0-9.-]*=[1-9][0-9]*( |$))*$ ]] || die "ESIPHUB_QUOTA_SHARED must be space-separated NAME=BYTES"
+    [[ "${ESIPHUB_QUOTA_PARENT}" =~ ^([a-z0-9][a-z0-9.-]*(=[1-9][0-9]*)?( |$))+$ ]] || die "ESIPHUB_QUOTA_PARENT must be space-separated plain directory names, each with an optional =BYTES"
+    [[ "${ESIPHUB_QUOTA_SHARED}" =~ ^(([a-z0-9][a-z0-9.-]*/)?[a-z0-9][a-z0-9.-]*=[1-9][0-9]*( |$))*$ ]] || die "ESIPHUB_QUOTA_SHARED must be space-separated NAME=BYTES (or PARENT/NAME=BYTES)"
+    # The directories themselves, without their limits.
+    QUOTA_PARENTS=()
+    local entry
+    for entry in ${ESIPHUB_QUOTA_PARENT}; do QUOTA_PARENTS+=("${entry%%=*}"); done
 }
 
 install_packages() {
@@ -171,11 +176,12 @@ mount_volume() {
 }
 
 lay_out_share() {
-    local owner="${ESIPHUB_NFS_ANON_UID}:${ESIPHUB_NFS_ANON_GID}" dir
-    step layout "${MOUNT} and ${ESIPHUB_QUOTA_PARENT}/ owned by ${owner}"
+    local owner="${ESIPHUB_NFS_ANON_UID}:${ESIPHUB_NFS_ANON_GID}" dir parent dirs=("${MOUNT}")
+    step layout "${MOUNT} and ${QUOTA_PARENTS[*]/%//} owned by ${owner}"
+    for parent in "${QUOTA_PARENTS[@]}"; do dirs+=("${MOUNT}/${parent}"); done
     # Client root is squashed to the notebook user (see exports): the provisioner, which runs as root, creates
-    # the user directories as that user, so it must own the export and the user-directory parent.
-    for dir in "${MOUNT}" "${MOUNT}/${ESIPHUB_QUOTA_PARENT}"; do
+    # the user directories as that user, so it must own the export and the user-directory parents.
+    for dir in "${dirs[@]}"; do
         mkdir -p "${dir}"
         if [[ "$(stat -c %u:%g "${dir}")" != "${owner}" ]]; then
             chown "${owner}" "${dir}"
@@ -214,12 +220,15 @@ ExecStart=/usr/local/sbin/${QUOTA_UNIT}"
     # The path unit reacts within a second to the provisioner creating a directory; directories created while
     # the service runs are not seen by it, so the timer sweeps every two minutes as well.
     # Ordered after the data volume's mount: a watch set up before it would be on the empty mount point beneath.
+    # One PathChanged= per parent (systemd.path: the directive may be given more than once).
+    local parent watches=()
+    for parent in "${QUOTA_PARENTS[@]}"; do watches+=("PathChanged=${EXPORT_DIR}/${parent}"); done
     write_unit "${ROOT}/etc/systemd/system/${QUOTA_UNIT}.path" "[Unit]
 Description=ESIPHub: watch for new user directories
 RequiresMountsFor=${EXPORT_DIR}
 
 [Path]
-PathChanged=${EXPORT_DIR}/${ESIPHUB_QUOTA_PARENT}
+$(printf '%s\n' "${watches[@]}")
 Unit=${QUOTA_UNIT}.service
 
 [Install]
