@@ -22,16 +22,28 @@ interface KernelMessage {
     content?: Record<string, unknown>;
 }
 
-export function executeRequest(code: string, msgId: string, session: string, username: string): object {
+/** A message on the shell channel, as the websocket protocol of Jupyter's servers carries it (JSON, no buffers). */
+function shellRequest(msgType: string, content: object, msgId: string, session: string, username: string): object {
     return {
-        header: { msg_id: msgId, msg_type: "execute_request", username, session, date: new Date().toISOString(), version: "5.3" },
+        header: { msg_id: msgId, msg_type: msgType, username, session, date: new Date().toISOString(), version: "5.3" },
         parent_header: {},
         metadata: {},
-        content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+        content,
         channel: "shell",
         buffers: [],
     };
 }
+
+export function executeRequest(code: string, msgId: string, session: string, username: string): object {
+    return shellRequest("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, msgId, session, username);
+}
+
+export function kernelInfoRequest(msgId: string, session: string, username: string): object {
+    return shellRequest("kernel_info_request", {}, msgId, session, username);
+}
+
+/** How often a kernel_info_request is sent again while the kernel has not answered one, ms. */
+export const KERNEL_INFO_RETRY_MS = 1000;
 
 /** How often the kernel's model is read while the websocket handshake is pending, ms. */
 export const CONNECTING_POLL_MS = 500;
@@ -41,6 +53,9 @@ export const CONNECTING_POLL_MS = 500;
  * While the handshake is pending, `poll` runs every CONNECTING_POLL_MS, as notebook front ends poll the kernel's
  * status while they connect. It matters: Notebook 6.4 (Debian trixie's) completes a handshake that waited for the
  * kernel's first kernel_info reply only when some other request wakes its event loop; front ends always send one.
+ * Once open, the cell is sent only after the kernel has answered a kernel_info_request, as JupyterLab's kernel
+ * connection queues messages until then (@jupyterlab/services kernel/default.ts). Sent at once on open, a cell was
+ * seen here to never finish (one user of ten, on a busy machine), its websocket open and the kernel idle.
  */
 function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: string, username: string, deadline: Deadline, poll: () => Promise<void>): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -48,6 +63,9 @@ function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: str
         if (remaining <= 0) return reject(new LoadtestError("timeout", "kernel websocket: out of time"));
         const ws = new WebSocket(url, { ...options, handshakeTimeout: Math.ceil(remaining) });
         const msgId = crypto.randomUUID();
+        const infoId = crypto.randomUUID();
+        const session = crypto.randomUUID();
+        let infoTimer: NodeJS.Timeout | undefined;
         let stdout = "";
         let replied = false;
         let idle = false;
@@ -64,6 +82,7 @@ function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: str
             if (done) return;
             done = true;
             clearTimeout(timer);
+            clearInterval(infoTimer);
             ws.removeAllListeners();
             ws.on("error", () => undefined); // a late error on a socket being closed changes nothing
             ws.terminate();
@@ -73,7 +92,11 @@ function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: str
         ws.on("unexpected-response", (_req, res) => finish(new LoadtestError(res.statusCode && res.statusCode >= 500 ? "http-5xx" : "execute-failed", `kernel websocket: HTTP ${res.statusCode}`, res.statusCode)));
         ws.on("error", (err) => finish(new LoadtestError("execute-failed", `kernel websocket: ${err.message}`)));
         ws.on("close", (codeNumber) => finish(new LoadtestError("execute-failed", `kernel websocket closed (${codeNumber}) before the cell finished`)));
-        ws.on("open", () => ws.send(JSON.stringify(executeRequest(code, msgId, crypto.randomUUID(), username))));
+        ws.on("open", () => {
+            const askInfo = () => ws.send(JSON.stringify(kernelInfoRequest(infoId, session, username)));
+            askInfo();
+            infoTimer = setInterval(askInfo, KERNEL_INFO_RETRY_MS);
+        });
         pollWhileConnecting().catch((err: Error) => finish(err));
         ws.on("message", (data) => {
             let msg: KernelMessage;
@@ -82,8 +105,14 @@ function runOnWebsocket(url: string, options: WebSocket.ClientOptions, code: str
             } catch {
                 return finish(new LoadtestError("protocol", "kernel websocket: a frame that is not JSON"));
             }
-            if (msg.parent_header?.msg_id !== msgId) return;
             const type = msg.msg_type ?? msg.header?.msg_type;
+            if (msg.parent_header?.msg_id === infoId && type === "kernel_info_reply" && infoTimer) {
+                clearInterval(infoTimer);
+                infoTimer = undefined;
+                ws.send(JSON.stringify(executeRequest(code, msgId, session, username)));
+                return;
+            }
+            if (msg.parent_header?.msg_id !== msgId) return;
             const content = msg.content ?? {};
             if (type === "stream" && content.name === "stdout") stdout += String(content.text ?? "");
             else if (type === "error") return finish(new LoadtestError("execute-failed", `the cell raised ${String(content.ename)}: ${String(content.evalue)}`));
