@@ -15,14 +15,17 @@ import { ACME_SERVERS } from "../../components/jupyterhub/values";
 import { PROJECT_DIR } from "../mocks";
 import { ChartSchema, describeErrors, loadJsonChartSchema } from "../jupyterhub/helm";
 
-/** The pinned charts' schemas and defaults, beside the project (../shared/<chart>, see each SOURCE.md). */
-function chart(name: string, version: string): () => ChartSchema {
+/** The pinned charts' schemas and defaults, beside the project (../shared/<chart>, or $ESIPHUB_SHARED/<chart>). */
+function chart(name: string, version: string): (ctx: Mocha.Context) => ChartSchema {
     let loaded: ChartSchema | undefined;
-    return () => {
-        const dir = path.resolve(PROJECT_DIR, "..", "shared", name);
+    return (ctx) => {
+        const dir = path.resolve(process.env.ESIPHUB_SHARED || path.resolve(PROJECT_DIR, "..", "shared"), name);
         loaded ??= loadJsonChartSchema(dir);
-        assert.ok(loaded, `no values.schema.json and values.yaml of the ${name} ${version} chart in ${dir}`);
-        return loaded;
+        if (!loaded) {
+            console.log(`      skipped: no values.schema.json and values.yaml of the ${name} ${version} chart in ${dir} (or set ESIPHUB_SHARED to the folder holding ${name}/)`);
+            ctx.skip();
+        }
+        return loaded!;
     };
 }
 const traefik = chart("traefik", "41.3.0");
@@ -33,23 +36,23 @@ const plain = (values: unknown) => JSON.parse(JSON.stringify(values));
 
 describe("the router's chart values (components/router/values.ts) against the charts' own schemas", function () {
     it("Traefik 41.3.0: its defaults alone pass, a value of the wrong type fails (the validator is set up right)", function () {
-        assert.deepStrictEqual(traefik().validate({}), []);
-        const errors = traefik().validate({ ingressClass: { enabled: "yes" } });
+        assert.deepStrictEqual(traefik(this).validate({}), []);
+        const errors = traefik(this).validate({ ingressClass: { enabled: "yes" } });
         assert.ok(errors.some((e) => e.instancePath === "/ingressClass/enabled"), describeErrors(errors));
     });
 
     it("Traefik 41.3.0 accepts ESIPHub's values", function () {
-        const errors = traefik().validate(plain(traefikValues("10.46.0.10", "149.165.150.20")));
+        const errors = traefik(this).validate(plain(traefikValues("10.46.0.10", "149.165.150.20")));
         assert.deepStrictEqual(errors, [], describeErrors(errors));
     });
 
     it("cert-manager v1.21.1: its defaults alone pass, an unknown key fails", function () {
-        assert.deepStrictEqual(certManager().validate({}), []);
-        assert.notDeepStrictEqual(certManager().validate({ crds: { enabled: true, kept: true } }), []);
+        assert.deepStrictEqual(certManager(this).validate({}), []);
+        assert.notDeepStrictEqual(certManager(this).validate({ crds: { enabled: true, kept: true } }), []);
     });
 
     it("cert-manager v1.21.1 accepts ESIPHub's values (CRDs installed with the chart and kept)", function () {
-        const errors = certManager().validate(plain(certManagerValues()));
+        const errors = certManager(this).validate(plain(certManagerValues()));
         assert.deepStrictEqual(errors, [], describeErrors(errors));
     });
 });
