@@ -5,12 +5,11 @@ import { nodeLayout } from "../components/cloud";
 import { CostUnit, estimateCost } from "../components/cost";
 import { formatAmount } from "../components/cost/format";
 import { parseQuantity } from "../components/quantity";
-import { Automation, cloudCredentialsProblem, findExecutable, PULUMI_INSTALL_HINT, SiteStack } from "./automation";
+import { cloudCredentialsProblem, findExecutable, PULUMI_INSTALL_HINT, SiteStack } from "./automation";
 import { ProgressDisplay, stepCount, summarizeChanges } from "./progress";
-import { CliError } from "./deps";
+import { CliDeps, CliError } from "./deps";
 import { validatedSite } from "./site";
 import { configWorkshops, oneHubOnlyProblem } from "./workshops";
-import type { ProgressOutput } from "./statusline";
 import { ClusterAccess, ClusterError, kubernetesAccess, UserServer } from "./userservers";
 
 /**
@@ -29,15 +28,8 @@ import { ClusterAccess, ClusterError, kubernetesAccess, UserServer } from "./use
 export const WORKERS_KEY = `${NAMESPACE}:workers`;
 export const MAX_SERVERS_KEY = `${NAMESPACE}:maxServers`;
 
-export interface ScaleDeps {
-    readonly projectDir: string;
-    readonly env: Record<string, string | undefined>;
-    readonly homeDir: string;
-    readonly stdout: ProgressOutput;
-    readonly stderr: ProgressOutput;
-    readonly automation: Automation;
-    readonly confirm?: (question: string) => Promise<boolean>;
-}
+/** The CLI's dependencies that `scale` uses. */
+export type ScaleDeps = Pick<CliDeps, "projectDir" | "env" | "homeDir" | "stdout" | "stderr" | "automation" | "confirm">;
 
 export interface ScaleOptions {
     workers?: number | "auto";

@@ -4,11 +4,9 @@ import { Command, InvalidArgumentError } from "commander";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { NAMESPACE } from "../../components/config";
 import { NFS_EXPORT_DIR } from "../../components/storage/values";
-import type { Automation } from "../automation";
-import { CliError } from "../deps";
+import { CliDeps, CliError } from "../deps";
 import { validatedSite } from "../site";
 import { configWorkshops, oneHubOnlyProblem } from "../workshops";
-import type { ProgressOutput } from "../statusline";
 import type { BackupSummary } from "./backup";
 import { writeHandout } from "./handout";
 import { backupSources } from "./homes";
@@ -21,14 +19,8 @@ import type { SshTarget } from "./ssh";
  * from the NFS host over SSH with the stack's key: the master itself, or the dedicated NFS node through the master.
  */
 
-export interface BackupDeps {
-    readonly projectDir: string;
-    readonly env: Record<string, string | undefined>;
-    readonly homeDir: string;
-    readonly stdout: ProgressOutput;
-    readonly stderr: ProgressOutput;
-    readonly automation: Automation;
-    readonly confirm?: (question: string) => Promise<boolean>;
+/** The CLI's dependencies the backup uses, and how to reach the NFS host. */
+export interface BackupDeps extends Pick<CliDeps, "projectDir" | "env" | "homeDir" | "stdout" | "stderr" | "automation" | "confirm"> {
     /** Where the NFS host's sshd listens and where the share is mounted on it (22 and /srv/esiphub; tests use their own). */
     readonly nfsAccess?: { readonly sshPort?: number; readonly exportDir?: string };
 }

@@ -3,34 +3,10 @@
  * site's flat keys, every problem named by its path and reported together, and the workers packed for all of them.
  */
 import * as assert from "assert";
-import * as path from "path";
-import { ConfigError, parseSiteConfig, SiteConfig, workshopView } from "../../components/config";
-import { readStackConfig } from "../../plan/stackfile";
+import { parseSiteConfig, workshopView } from "../../components/config";
 import { workshopBaseUrl } from "../../components/workshops";
 import { PROJECT_DIR, stackConfig } from "../mocks";
-
-const EXAMPLE = readStackConfig(path.join(PROJECT_DIR, "examples", "Pulumi.meeting.yaml"));
-
-function meeting(overrides: Record<string, string | undefined> = {}): SiteConfig {
-    const raw = { ...EXAMPLE.config };
-    for (const [k, v] of Object.entries(overrides)) {
-        if (v === undefined) delete raw[k];
-        else raw[k] = v;
-    }
-    return parseSiteConfig(raw, "meeting", PROJECT_DIR, { yamlNumbers: EXAMPLE.yamlNumbers });
-}
-
-function problemsOf(parse: () => unknown): string[] {
-    try {
-        parse();
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    assert.fail("the configuration was accepted");
-}
-
-const workshops = (list: unknown[]) => ({ "esiphub:workshops": JSON.stringify(list) });
+import { EXAMPLE, meeting, problemsOf, workshops } from "./meeting";
 
 describe("esiphub:workshops: several workshops on one site", function () {
     it("the example's three workshops: each with its own settings, the rest from the flat keys", function () {

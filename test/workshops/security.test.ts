@@ -6,36 +6,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, parseSiteConfig, SiteConfig, workshopView } from "../../components/config";
+import { workshopView } from "../../components/config";
 import { hubValues } from "../../components/jupyterhub/values";
 import { workshopBaseUrl } from "../../components/workshops";
-import { readStackConfig } from "../../plan/stackfile";
 import { checkResource, RULES } from "../../policy/rules";
-import { PROJECT_DIR } from "../mocks";
+import { meeting, problemsOf, workshops } from "./meeting";
 
-const EXAMPLE = readStackConfig(path.join(PROJECT_DIR, "examples", "Pulumi.meeting.yaml"));
 const DIGEST = "sha256:" + "ab".repeat(32);
-
-function meeting(overrides: Record<string, string | undefined> = {}, projectDir = PROJECT_DIR): SiteConfig {
-    const raw = { ...EXAMPLE.config };
-    for (const [k, v] of Object.entries(overrides)) {
-        if (v === undefined) delete raw[k];
-        else raw[k] = v;
-    }
-    return parseSiteConfig(raw, "meeting", projectDir, { yamlNumbers: EXAMPLE.yamlNumbers });
-}
-
-function problemsOf(parse: () => unknown): string[] {
-    try {
-        parse();
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    assert.fail("the configuration was accepted");
-}
-
-const workshops = (list: unknown[]) => ({ "esiphub:workshops": JSON.stringify(list) });
 
 describe("issue 21b's hub settings, per workshop", function () {
     it("attendees, egress and a digest-pinned image: each workshop's own, the rest from the flat keys", function () {
