@@ -106,7 +106,7 @@ export function acmeJson(caServer: string, certificates: { host: string; chain: 
 }
 
 /** A kubeconfig as kubeadm's admin.conf has it (certificates inline), for the API server at `url`. */
-export function adminKubeconfig(pki: Pki, url: string, client: { cert: string; key: string } = { cert: pki.clientCert, key: pki.clientKey }): string {
+export function adminKubeconfig(pki: Pick<Pki, "caCert" | "clientCert" | "clientKey">, url: string, client: { cert: string; key: string } = { cert: pki.clientCert, key: pki.clientKey }): string {
     const b64 = (s: string) => Buffer.from(s).toString("base64");
     return [
         "apiVersion: v1",

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { AddressInfo } from "net";
+import { adminKubeconfig } from "./k8s-api";
 
 /**
  * A small scripted Kubernetes API server on 127.0.0.1 for `esiphub scale`: HTTPS with a throwaway CA and client
@@ -111,29 +112,8 @@ export class ScriptedKubeApi {
 
     /** kubeadm's admin.conf with the server address the stack's kubeconfig output has. */
     kubeconfig(): string {
-        const b64 = (f: string) => fs.readFileSync(path.join(this.dir, f)).toString("base64");
-        return [
-            "apiVersion: v1",
-            "clusters:",
-            "- cluster:",
-            `    certificate-authority-data: ${b64("ca.crt")}`,
-            `    server: ${this.url}`,
-            "  name: kubernetes",
-            "contexts:",
-            "- context:",
-            "    cluster: kubernetes",
-            "    user: kubernetes-admin",
-            "  name: kubernetes-admin@kubernetes",
-            "current-context: kubernetes-admin@kubernetes",
-            "kind: Config",
-            "preferences: {}",
-            "users:",
-            "- name: kubernetes-admin",
-            "  user:",
-            `    client-certificate-data: ${b64("client.crt")}`,
-            `    client-key-data: ${b64("client.key")}`,
-            "",
-        ].join("\n");
+        const read = (f: string) => fs.readFileSync(path.join(this.dir, f), "utf8");
+        return adminKubeconfig({ caCert: read("ca.crt"), clientCert: read("client.crt"), clientKey: read("client.key") }, this.url);
     }
 
     node(name: string): KubeObject | undefined {

@@ -2,16 +2,7 @@ import * as assert from "assert";
 import { estimateCost } from "../../components/cost";
 import { formatSummary, siteSummary } from "../../cli/summary";
 import { testConfig } from "../mocks";
-
-/** The three workshops on the shipped Jetstream2 stack: 40, 30 at 6G (limit 12G) and 20 users, each with 2 extra. */
-const THREE_WORKSHOPS = {
-    "esiphub:hubHostname": undefined,
-    "esiphub:workshops": JSON.stringify([
-        { name: "python-intro", users: 40, hubHostname: "python.hub.esipfed.org" },
-        { name: "remote-sensing", users: 30, userPattern: "rs-{nn}", hubHostname: "rs.hub.esipfed.org", memoryGuarantee: "6G", memoryLimit: "12G" },
-        { name: "data-viz", users: 20, userPattern: "viz-{nn}" },
-    ]),
-};
+import { THREE_WORKSHOPS } from "../workshops/meeting";
 
 describe("the summary that opens plan and up", () => {
     it("a master-only site without a hostname: user servers on the master, no address before the deployment", () => {

@@ -1,18 +1,9 @@
 import * as assert from "assert";
 import { AWS_PRICES, estimateCost, formatCost, HOURS_PER_MONTH } from "../../components/cost";
 import { testConfig } from "../mocks";
+import { THREE_WORKSHOPS } from "../workshops/meeting";
 
 const GiB = 2 ** 30;
-
-/** The three workshops on the shipped Jetstream2 stack: 40, 30 at 6G (limit 12G) and 20 users, each with 2 extra. */
-const THREE_WORKSHOPS = {
-    "esiphub:hubHostname": undefined,
-    "esiphub:workshops": JSON.stringify([
-        { name: "python-intro", users: 40, hubHostname: "python.hub.esipfed.org" },
-        { name: "remote-sensing", users: 30, userPattern: "rs-{nn}", hubHostname: "rs.hub.esipfed.org", memoryGuarantee: "6G", memoryLimit: "12G" },
-        { name: "data-viz", users: 20, userPattern: "viz-{nn}" },
-    ]),
-};
 
 describe("cost estimate", () => {
     it("the AWS price table carries its region and date, with the figures of DESIGN.md", () => {

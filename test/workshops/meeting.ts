@@ -30,3 +30,13 @@ export function problemsOf(parse: () => unknown): string[] {
 
 /** `esiphub:workshops` set to `list`, as the raw config holds it. */
 export const workshops = (list: unknown[]) => ({ "esiphub:workshops": JSON.stringify(list) });
+
+/** The issue's three workshops on the shipped Jetstream2 stack: 40, 30 at 6G (limit 12G) and 20 users, each with 2 extra. */
+export const THREE_WORKSHOPS = {
+    "esiphub:hubHostname": undefined,
+    "esiphub:workshops": JSON.stringify([
+        { name: "python-intro", users: 40, hubHostname: "python.hub.esipfed.org" },
+        { name: "remote-sensing", users: 30, userPattern: "rs-{nn}", hubHostname: "rs.hub.esipfed.org", memoryGuarantee: "6G", memoryLimit: "12G" },
+        { name: "data-viz", users: 20, userPattern: "viz-{nn}" },
+    ]),
+};
