@@ -7,7 +7,14 @@ set -euo pipefail
 # Parameter expansions and a test, not basename and mkdir: a script run makes hundreds of stub calls.
 STUB="${0##*/}"
 STATE="${ESIPHUB_ROOT:?}/.stub"
-[ -d "$STATE" ] || mkdir -p "$STATE"
+# make_dirs DIR...: mkdir -p for the ones missing (a test before the fork: most calls find them all).
+make_dirs() {
+    local dir
+    for dir in "$@"; do
+        [ -d "$dir" ] || mkdir -p "$dir"
+    done
+}
+make_dirs "$STATE"
 printf '%s\n' "$STUB $*" >>"${STUB_LOG:?}"
 if [ -n "${STUB_FAIL:-}" ]; then
     # shellcheck disable=SC2254 # STUB_FAIL is a glob on purpose
