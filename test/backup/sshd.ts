@@ -102,6 +102,9 @@ export async function startSshd(): Promise<Sshd> {
             "AllowTcpForwarding yes",
             "MaxStartups 50",
             "LogLevel VERBOSE",
+            // The sessions' HOME is this folder, not root's: the login shell (Debian's bash sources ~/.bashrc for an
+            // SSH command) must not run this machine's dotfiles, which are no part of an NFS host.
+            `SetEnv HOME=${dir}`,
             "",
         ].join("\n"),
     );

@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import { kubeadmScript, ScriptName } from "../../components/kubeadm/commands";
 import { renderScript, ScriptParams } from "../../components/remote";
 import { offlineEd25519 } from "../../plan/state";
@@ -47,14 +47,33 @@ export class StubNode {
 
     /**
      * `cluster`: a directory shared by the nodes of one simulated cluster (see the kubectl stub); `ip`: the node's
-     * private address there, which the ssh stub reaches it at.
+     * private address there, which the ssh stub reaches it at. `copyOf`: a node whose disk, host key and calls so far
+     * this one starts with (a fixture built once, then copied for each test that starts from that state); a fresh
+     * cloud image when absent.
      */
-    constructor(private readonly cluster?: string, readonly ip?: string) {
+    constructor(private readonly cluster?: string, readonly ip?: string, copyOf?: StubNode) {
         this.base = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-kubeadm-"));
         this.root = path.join(this.base, "root");
         this.bin = path.join(this.base, "bin");
         this.log = path.join(this.base, "calls.log");
         this.tmp = path.join(this.base, "tmp");
+        if (copyOf) {
+            execFileSync(findTool("cp"), ["-a", `${copyOf.base}/.`, this.base]);
+            // The calls so far name the original's paths; this node's own are where they point now.
+            fs.writeFileSync(this.log, fs.readFileSync(this.log, "utf8").split(copyOf.base).join(this.base));
+            this.hostKey = copyOf.hostKey;
+        } else {
+            this.hostKey = this.freshImage();
+        }
+        if (cluster && ip) {
+            this.write(".stub/ip", ip);
+            fs.mkdirSync(path.join(cluster, "hosts"), { recursive: true });
+            fs.writeFileSync(path.join(cluster, "hosts", ip), this.base);
+        }
+    }
+
+    /** Lays out a fresh Ubuntu cloud image under the root; returns its SSH host public key. */
+    private freshImage(): string {
         for (const dir of [this.bin, this.tmp, path.join(this.root, "etc"), path.join(this.root, "proc/sys"), path.join(this.root, "sys/module")]) {
             fs.mkdirSync(dir, { recursive: true });
         }
@@ -69,10 +88,10 @@ export class StubNode {
         this.write("etc/fstab", "LABEL=cloudimg-rootfs\t/\text4\tdiscard,commit=30,errors=remount-ro\t0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n");
         this.write("etc/passwd", `root:x:0:0:root:/root:/bin/bash\n${SSH_USER}:x:1000:1000:Ubuntu:/home/${SSH_USER}:/bin/bash\n`);
         const key = offlineEd25519(this.base);
-        this.hostKey = key.publicKeyOpenssh.trim();
+        const hostKey = key.publicKeyOpenssh.trim();
         this.write("etc/ssh/ssh_host_ed25519_key", key.privateKeyOpenssh);
         fs.chmodSync(this.path("etc/ssh/ssh_host_ed25519_key"), 0o600);
-        this.write("etc/ssh/ssh_host_ed25519_key.pub", `${this.hostKey} root@localhost\n`);
+        this.write("etc/ssh/ssh_host_ed25519_key.pub", `${hostKey} root@localhost\n`);
         this.write(`home/${SSH_USER}/.ssh/authorized_keys`, `${OPERATOR_KEY}\n`);
         fs.chmodSync(this.path(`home/${SSH_USER}/.ssh/authorized_keys`), 0o600);
         // Running and enabled on a fresh Ubuntu 24.04 image: sshd (we are logged in) and the apt-daily timers.
@@ -80,11 +99,7 @@ export class StubNode {
             this.write(`.stub/systemd/${unit}.enabled`, "");
             this.write(`.stub/systemd/${unit}.active`, "");
         }
-        if (cluster && ip) {
-            this.write(".stub/ip", ip);
-            fs.mkdirSync(path.join(cluster, "hosts"), { recursive: true });
-            fs.writeFileSync(path.join(cluster, "hosts", ip), this.base);
-        }
+        return hostKey;
     }
 
     path(relative: string): string {

@@ -12,12 +12,11 @@ import { CALICO_MANIFEST_SHA256, CALICO_VERSION, calicoParams } from "../../comp
 import { assertFailsAt, assertOk, assertRerunChangesNothing, CALICO, CONFIG, indexOfCall, MASTER, MASTER_IP, standInCalicoSums, stubSites } from "./scripts-fixture";
 
 describe("kubeadm scripts", () => {
-    const { newNode, newClusterDir } = stubSites();
+    const { newNode, newClusterDir, initialisedNode } = stubSites();
 
     describe("install-calico.sh", () => {
         const initialised = () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             return node;
         };
 

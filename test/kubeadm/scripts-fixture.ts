@@ -3,6 +3,7 @@
  * parameters the program sends, and the assertions on a run (see each file for the behaviour it checks).
  */
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -101,41 +102,97 @@ export function tokenIn(calls: string[]): string | undefined {
     return calls.map((call) => / --token (\S+)/.exec(call)?.[1]).find(Boolean);
 }
 
-/** Stub nodes and simulated clusters for one describe block, removed after each test. */
+/** A master (ssh step, prepared, initialised) and prepared workers in one cluster, as the component leaves them before the joins. */
+export interface Site {
+    cluster: string;
+    master: StubNode;
+    workers: StubNode[];
+    names: string[];
+    /** The public half of the master's cluster key, as master-ssh prints it. */
+    joinKey: string;
+    joinParams: (i: number) => ScriptParams;
+}
+
+const workerNames = (workers: number) => Array.from({ length: workers }, (_, i) => `esiphub-test-worker-${i + 1}`);
+
+function siteOf(cluster: string, master: StubNode, workers: StubNode[], joinKey: string): Site {
+    const names = workerNames(workers.length);
+    const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], workers[i].ip!, workers[i].hostKey);
+    return { cluster, master, workers, names, joinKey, joinParams };
+}
+
+/**
+ * Stub nodes and simulated clusters for one describe block, removed after each test. The states many tests start
+ * from (an initialised master; a site before its joins) are made by running the scripts once per block, then copied
+ * for each test: a test checks what it runs itself, and the scripts that make those states are checked on their own.
+ */
 export function stubSites() {
 const nodes: StubNode[] = [];
 const clusters: string[] = [];
-const newNode = (cluster?: string, ip?: string) => {
-    const node = new StubNode(cluster, ip);
-    nodes.push(node);
-    return node;
-};
-const newClusterDir = () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-cluster-"));
-    clusters.push(dir);
-    writeFirewall(dir);
-    return dir;
-};
+const templates: StubNode[] = [];
+const templateClusters: string[] = [];
 afterEach(() => {
     nodes.splice(0).forEach((node) => node.remove());
     clusters.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
 });
+after(() => {
+    templates.splice(0).forEach((node) => node.remove());
+    templateClusters.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+});
+const track = (node: StubNode) => {
+    nodes.push(node);
+    return node;
+};
+const newNode = (cluster?: string, ip?: string) => track(new StubNode(cluster, ip));
+const clusterDir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "esiphub-cluster-"));
+    writeFirewall(dir);
+    return dir;
+};
+const newClusterDir = () => {
+    const dir = clusterDir();
+    clusters.push(dir);
+    return dir;
+};
 
-/** A master (ssh step, prepared, initialised) and prepared workers in one cluster, as the component leaves them before the joins. */
-const newSite = (workers: number, cluster = newClusterDir(), masterIp = MASTER_IP) => {
-    const master = newNode(cluster, masterIp);
+let initialised: StubNode | undefined;
+/** A node after init-master with MASTER's parameters, in no shared cluster (the API's state is on its own disk). */
+const initialisedNode = () => {
+    if (!initialised) {
+        initialised = new StubNode();
+        templates.push(initialised);
+        assertOk(initialised.run("init-master", MASTER));
+    }
+    return track(new StubNode(undefined, undefined, initialised));
+};
+
+const builtSites = new Map<number, Site>();
+const buildSite = (workers: number): Site => {
+    const cluster = clusterDir();
+    templateClusters.push(cluster);
+    const master = new StubNode(cluster, MASTER_IP);
+    templates.push(master);
     const ssh = master.run("master-ssh", {});
     assertOk(ssh);
     assertOk(master.run("prepare-node", PREPARE));
-    assertOk(master.run("init-master", { ...MASTER, PRIVATE_IP: masterIp }));
-    const names = Array.from({ length: workers }, (_, i) => `esiphub-test-worker-${i + 1}`);
-    const nodesOfSite = names.map((_, i) => {
-        const worker = newNode(cluster, `10.42.0.${21 + i}`);
-        assertOk(worker.run("prepare-node", workerPrepare(ssh.stdout, masterIp)));
+    assertOk(master.run("init-master", MASTER));
+    const prepared = workerNames(workers).map((_, i) => {
+        const worker = new StubNode(cluster, `10.42.0.${21 + i}`);
+        templates.push(worker);
+        assertOk(worker.run("prepare-node", workerPrepare(ssh.stdout)));
         return worker;
     });
-    const joinParams = (i: number) => joinWorkerParams(CONFIG, names[i], nodesOfSite[i].ip!, nodesOfSite[i].hostKey);
-    return { cluster, master, workers: nodesOfSite, names, joinKey: ssh.stdout, joinParams };
+    return siteOf(cluster, master, prepared, ssh.stdout);
 };
-    return { newNode, newClusterDir, newSite };
+/** A site with `workers` prepared workers, before the joins: a copy of one built by the scripts. */
+const newSite = (workers: number): Site => {
+    const built = builtSites.get(workers) ?? buildSite(workers);
+    builtSites.set(workers, built);
+    const cluster = newClusterDir();
+    execFileSync("cp", ["-a", `${built.cluster}/.`, cluster]);
+    const master = track(new StubNode(cluster, MASTER_IP, built.master));
+    const copies = built.workers.map((worker) => track(new StubNode(cluster, worker.ip, worker)));
+    return siteOf(cluster, master, copies, built.joinKey);
+};
+    return { newNode, newClusterDir, newSite, initialisedNode };
 }

@@ -12,7 +12,7 @@ import { StubNode } from "./sandbox";
 import { assertFailsAt, assertOk, assertRerunChangesNothing, indexOfCall, MASTER, mutatingCalls, stubSites } from "./scripts-fixture";
 
 describe("kubeadm scripts", () => {
-    const { newNode } = stubSites();
+    const { newNode, initialisedNode } = stubSites();
 
     describe("init-master.sh", () => {
         it("runs kubeadm init with the private address, the public IP and hostname as names, the pod network", () => {
@@ -76,8 +76,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("a cluster initialised before encryption at rest: the API server gets the flag, and once restarted every Secret is rewritten", () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             // What an earlier version of this script left: no key, no patch, an API server without the flag.
             const manifest = "etc/kubernetes/manifests/kube-apiserver.yaml";
             node.write(manifest, node.read(manifest).replace(/^ {4}- --encryption-provider-config=.*\n/m, ""));
@@ -132,8 +131,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("a new public IP gets a new API server certificate, without a second kubeadm init", () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             const params = { ...MASTER, PUBLIC_IP: "149.165.157.99" };
             const run = node.run("init-master", params);
             assertOk(run);
@@ -191,8 +189,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("a control plane made by an earlier version of this script (no record) is recognised as complete, not reset", () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             fs.rmSync(node.path("var/lib/esiphub/kubeadm-init.done"));
             const run = node.run("init-master", MASTER);
             assertOk(run);

@@ -12,7 +12,7 @@ import { joinWorkerParams } from "../../components/kubeadm/commands";
 import { assertFailsAt, assertOk, assertRerunChangesNothing, CONFIG, indexOfCall, MASTER, MASTER_IP, PREPARE, READ_ONLY, stubSites, tokenIn, workerPrepare } from "./scripts-fixture";
 
 describe("kubeadm scripts", () => {
-    const { newNode, newClusterDir, newSite } = stubSites();
+    const { newNode, newClusterDir, newSite, initialisedNode } = stubSites();
 
     describe("master-ssh.sh", () => {
         it("raises sshd's MaxStartups for the hops, checks and reloads sshd, makes the join key and prints only its public half", () => {
@@ -203,8 +203,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("without the master's join key it stops before touching anything", () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             const run = node.run("join-worker", joinWorkerParams(CONFIG, "w-1", "10.42.0.21", node.hostKey));
             assertFailsAt(run, "parameters");
             assert.match(run.stderr, /no join key \/etc\/esiphub\/cluster-join\/id_ed25519: the master-ssh step makes it/);

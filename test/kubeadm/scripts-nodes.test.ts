@@ -14,12 +14,11 @@ import { renderScript } from "../../components/remote";
 import { assertFailsAt, assertOk, assertRerunChangesNothing, CALICO, MASTER, mutatingCalls, stubSites } from "./scripts-fixture";
 
 describe("kubeadm scripts", () => {
-    const { newNode, newSite } = stubSites();
+    const { newNode, newSite, initialisedNode } = stubSites();
 
     describe("kubeconfig.sh", () => {
         it("prints admin.conf, unchanged", () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             const run = node.run("kubeconfig", {});
             assertOk(run);
             assert.strictEqual(run.stdout, node.read("etc/kubernetes/admin.conf"));
@@ -35,8 +34,7 @@ describe("kubeadm scripts", () => {
 
     describe("wait-ready.sh", () => {
         const withNodes = (states: Record<string, string>) => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             for (const [name, state] of Object.entries(states)) node.write(`.stub/k8s/nodes/${name}`, `${state}\n`);
             return node;
         };
@@ -71,8 +69,7 @@ describe("kubeadm scripts", () => {
 
     describe("remove-node.sh", () => {
         const withWorker = () => {
-            const node = newNode();
-            assertOk(node.run("init-master", MASTER));
+            const node = initialisedNode();
             node.write(".stub/k8s/nodes/worker-2", "True\n");
             return node;
         };
