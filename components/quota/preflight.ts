@@ -25,9 +25,21 @@ export class QuotaPreflight {
         this.passed.catch(() => undefined);
     }
 
-    /** A `dependsOn` for a resource: these resources, once the check has passed (it fails with the refusal). */
-    after(...resources: pulumi.Resource[]): pulumi.Output<pulumi.Resource[]> {
-        return pulumi.output(this.passed.then(() => resources));
+    /**
+     * A `dependsOn` for a resource: these resources, once the check has passed (it fails with the refusal).
+     * One promise per resource, in an array: a provider's resource merges any other `dependsOn` through an Output
+     * (@pulumi/pulumi resource.js mergeOptions), and the SDK walks every Output's value for unknowns (output.js
+     * containsUnknowns), which for a value holding resources is the whole resource graph, once per resource: a
+     * tenth of a 100-worker plan's CPU. With no resources, an Output of none is cheap to walk.
+     */
+    after(...resources: pulumi.Resource[]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+        if (resources.length === 0) return pulumi.output(this.passed.then((): pulumi.Resource[] => []));
+        return resources.map((resource) => {
+            const dependency = this.passed.then(() => resource);
+            // The first registration that awaits one reports the refusal; the rest are never awaited.
+            dependency.catch(() => undefined);
+            return dependency;
+        });
     }
 }
 
