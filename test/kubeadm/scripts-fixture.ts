@@ -155,16 +155,22 @@ const newClusterDir = () => {
     return dir;
 };
 
-let initialised: StubNode | undefined;
-/** A node after init-master with MASTER's parameters, in no shared cluster (the API's state is on its own disk). */
-const initialisedNode = () => {
-    if (!initialised) {
-        initialised = new StubNode();
-        templates.push(initialised);
-        assertOk(initialised.run("init-master", MASTER));
+const builtNodes = new Map<string, StubNode>();
+/** A copy of the node that `build` leaves (a fresh node, in no shared cluster), built once per block. */
+const copyOfBuilt = (state: string, build: (node: StubNode) => void) => {
+    let built = builtNodes.get(state);
+    if (!built) {
+        built = new StubNode();
+        templates.push(built);
+        build(built);
+        builtNodes.set(state, built);
     }
-    return track(new StubNode(undefined, undefined, initialised));
+    return track(new StubNode(undefined, undefined, built));
 };
+/** A node after init-master with MASTER's parameters (the API's state on its own disk). */
+const initialisedNode = () => copyOfBuilt("initialised", (node) => assertOk(node.run("init-master", MASTER)));
+/** A node after prepare-node with PREPARE's parameters. */
+const preparedNode = () => copyOfBuilt("prepared", (node) => assertOk(node.run("prepare-node", PREPARE)));
 
 const builtSites = new Map<number, Site>();
 const buildSite = (workers: number): Site => {
@@ -194,5 +200,5 @@ const newSite = (workers: number): Site => {
     const copies = built.workers.map((worker) => track(new StubNode(cluster, worker.ip, worker)));
     return siteOf(cluster, master, copies, built.joinKey);
 };
-    return { newNode, newClusterDir, newSite, initialisedNode };
+    return { newNode, newClusterDir, newSite, initialisedNode, preparedNode };
 }

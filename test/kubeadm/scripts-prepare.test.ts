@@ -11,7 +11,7 @@ import { SSH_USER } from "./sandbox";
 import { assertFailsAt, assertOk, assertRerunChangesNothing, indexOfCall, MASTER, MASTER_IP, mutatingCalls, stubSites, workerPrepare } from "./scripts-fixture";
 
 describe("kubeadm scripts", () => {
-    const { newNode } = stubSites();
+    const { newNode, preparedNode } = stubSites();
 
     describe("prepare-node.sh", () => {
         const params = { KUBERNETES_MINOR: "1.33" };
@@ -56,8 +56,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("containerd's sandbox image is kubeadm's pause image, so kubeadm's preflight has nothing to warn about", () => {
-            const node = newNode();
-            assertOk(node.run("prepare-node", params));
+            const node = preparedNode();
             assert.match(node.read("etc/containerd/config.toml"), /^\s*sandbox_image = "registry\.k8s\.io\/pause:3\.10"$/m);
             assert.ok(indexOfCall(node.run("prepare-node", params), "kubeadm config images list --kubernetes-version v1.33.2") >= 0);
             const init = node.run("init-master", MASTER);
@@ -66,8 +65,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("crictl talks to containerd; needrestart never restarts containerd or the kubelet", () => {
-            const node = newNode();
-            assertOk(node.run("prepare-node", params));
+            const node = preparedNode();
             assert.strictEqual(
                 node.read("etc/crictl.yaml"),
                 "runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\ntimeout: 10\n",
@@ -121,8 +119,7 @@ describe("kubeadm scripts", () => {
         });
 
         it("a node prepared by an earlier version (pause:3.8, no crictl.yaml, containerd and runc not held) is brought up to date", () => {
-            const node = newNode();
-            assertOk(node.run("prepare-node", params));
+            const node = preparedNode();
             node.write("etc/containerd/config.toml", node.read("etc/containerd/config.toml").replace("pause:3.10", "pause:3.8"));
             fs.rmSync(node.path("etc/crictl.yaml"));
             node.write(".stub/held", "kubelet\nkubeadm\nkubectl\n");
@@ -153,14 +150,12 @@ describe("kubeadm scripts", () => {
         });
 
         it("a second run changes nothing", () => {
-            const node = newNode();
-            assertOk(node.run("prepare-node", params));
+            const node = preparedNode();
             assertRerunChangesNothing(node, "prepare-node", params);
         });
 
         it("a lost sysctl (after a reboot without the file applied) is applied again, nothing else", () => {
-            const node = newNode();
-            assertOk(node.run("prepare-node", params));
+            const node = preparedNode();
             node.write("proc/sys/net/ipv4/ip_forward", "0\n");
             const run = node.run("prepare-node", params);
             assertOk(run);

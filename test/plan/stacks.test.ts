@@ -11,12 +11,13 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 describe("leanPromiseStacks (plan/stacks.ts)", () => {
     it("the SDK's promises keep their id and context, with a stack of no frames", async () => {
         leanPromiseStacks();
-        const p = Promise.resolve(42);
+        // What debuggablePromise puts on the promise (non-enumerable properties).
+        const p: Promise<number> & { _debugCtx?: string; _debugId?: number; _debugStackTrace?: string } = Promise.resolve(42);
         const tracked = debuggable.debuggablePromise(p, "a test's promise");
         assert.strictEqual(await tracked, 42);
         assert.strictEqual(p._debugCtx, "a test's promise");
         assert.strictEqual(typeof p._debugId, "number");
-        assert.doesNotMatch(p._debugStackTrace, /\n\s+at /, "no frames");
+        assert.doesNotMatch(p._debugStackTrace!, /\n\s+at /, "no frames");
     });
 
     it("a rejected promise still rejects, and other errors keep their stacks, at the depth they had", async () => {
