@@ -3,6 +3,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ChildProcess, execFileSync, spawn } from "child_process";
+import { freePort } from "../ports";
 
 /**
  * A real OpenSSH server (Debian's openssh-server) on 127.0.0.1 for the backup tests: a throwaway host key, a user
@@ -29,14 +30,6 @@ export function sshdUnavailable(): string | undefined {
     if (process.getuid?.() !== 0) return "the backup tests start sshd and log in as root: run them as root";
     if (!fs.existsSync(SSHD)) return `${SSHD} is missing: apt-get install openssh-server (listed in .ci/apt-packages.txt)`;
     return undefined;
-}
-
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
 }
 
 /** Resolves once something accepts TCP connections on the port; rejects after `seconds`, saying what hung. */

@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { OutputMap } from "@pulumi/pulumi/automation";
@@ -14,6 +13,7 @@ import { projectWith } from "./harness";
 import { KubeObject, loadFixture, matchesSelector, mergePatch, ScriptedKubeApi } from "./scale-kubeapi";
 import { PROJECT_DIR } from "../mocks";
 import { Capture } from "../capture";
+import { quietPort } from "../ports";
 
 interface RunResult {
     code: number;
@@ -181,7 +181,7 @@ describe("esiphub scale", () => {
         });
 
         it("when the cluster cannot be asked whose servers run on the workers to remove", async () => {
-            const closed = await freePort();
+            const closed = await quietPort();
             const kubeconfig = api.kubeconfig().replace(api.url, `https://127.0.0.1:${closed}`);
             const r = await run(["jetstream", "--workers", "4"], site({}, { kubeconfig: { value: kubeconfig, secret: true } }));
             assert.strictEqual(r.code, 1);
@@ -377,7 +377,7 @@ describe("esiphub scale", () => {
         });
 
         it("without --force, a cluster that cannot be asked is no reason to remove; with it, the operator is warned", async () => {
-            const closed = await freePort();
+            const closed = await quietPort();
             const kubeconfig = api.kubeconfig().replace(api.url, `https://127.0.0.1:${closed}`);
             const r = await run(["jetstream", "--workers", "4", "--force", "--yes"], site({}, { kubeconfig: { value: kubeconfig, secret: true } }));
             assert.strictEqual(r.code, 0, r.stderr);
@@ -456,12 +456,3 @@ describe("esiphub scale", () => {
         });
     });
 });
-
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-}

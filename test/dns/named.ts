@@ -1,10 +1,10 @@
 /** A real BIND (`named`) on 127.0.0.1 serving one zone, for the DNS tests. */
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import { waitFor } from "../wait";
+import { freePort } from "../ports";
 import { findExecutable } from "../../cli/automation";
 
 /** A tool from a Debian package listed in .ci/apt-packages.txt: required under CI, else the test is skipped. */
@@ -14,17 +14,6 @@ export function requireTool(ctx: Mocha.Context, tool: string, pkg: string): stri
     if (process.env.CI === "true") throw new Error(`${tool} is missing: install the Debian package ${pkg} (listed in .ci/apt-packages.txt)`);
     console.log(`      (skipped: ${tool} not installed; apt-get install ${pkg})`);
     ctx.skip();
-}
-
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 export const ZONE_HEAD = `$TTL 3600

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { Verdict } from "../../cli/doctor/check";
 import { checkDns, DnsTarget } from "../../cli/doctor/dns";
-import { freePort, Named, startNamed } from "../dns/named";
+import { Named, startNamed } from "../dns/named";
+import { quietPort } from "../ports";
 
 const PUBLIC_IP = "149.165.157.42";
 
@@ -65,7 +66,7 @@ describe("doctor: the dns check against a real BIND on 127.0.0.1", function () {
     });
 
     it("every resolver must agree; one that does not answer fails the check, named", async () => {
-        const silent = `127.0.0.1:${await freePort()}`;
+        const silent = `127.0.0.1:${await quietPort()}`;
         const verdict = await check({ hostname: "hub.esipfed.org", expectedIp: PUBLIC_IP }, [named!.address, silent]);
         assert.strictEqual(verdict.status, "fail");
         assert.strictEqual(verdict.detail, `hub.esipfed.org does not point at the hub's ${PUBLIC_IP} alone (${named!.address}: ${PUBLIC_IP}; ${silent}: refused the connection)`);

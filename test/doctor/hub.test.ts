@@ -7,6 +7,7 @@ import { credentialsOf, makeAccounts, TestAccount } from "../hub/accounts";
 import { hubRootMissing, LocalHub, startLocalHub } from "../hub/localhub";
 import { HubSession } from "../hub/session";
 import { doctorJson, esiphub } from "./doctorcli";
+import { quietPort } from "../ports";
 
 const README = "# Welcome to the workshop\n\nYour files live here; the shared folder is for everyone.\n";
 /** Seconds per check of the good hub's run, printed for the report. */
@@ -131,7 +132,8 @@ describe("doctor --hub URL --credentials FILE against a real JupyterHub 5 on 127
         let plainHub: LocalHub;
 
         before(async () => {
-            plainHub = await startLocalHub({ credentials: credentialsOf(accounts) });
+            // A quiet port: once this hub stops, nothing else (a kernel of another test's hub, say) can take it.
+            plainHub = await startLocalHub({ credentials: credentialsOf(accounts), port: await quietPort() });
         });
 
         after(async () => {

@@ -4,7 +4,7 @@ import * as path from "path";
 import { main } from "../../examples/end-of-event";
 import { AutomationDouble, FakeSite } from "../cli/automation-double";
 import { Capture, CliHarness, DATA_VOLUME, projectWith } from "../cli/harness";
-import { freePort } from "../dns/named";
+import { quietPort } from "../ports";
 import { makeHome } from "../backup/tree";
 import { Sshd, sshdUnavailable, startSshd } from "../backup/sshd";
 
@@ -92,7 +92,7 @@ suite(`examples/end-of-event.ts (the Automation double; a real sshd as the NFS h
 
     it("a backup that fails leaves the site deployed, and the script ends with exit 1", async () => {
         const sites = backend();
-        const closed = await freePort();
+        const closed = await quietPort();
         const r = await run(["--yes", "--out", path.join(harness.tmp, "failed")], sites, closed);
         assert.strictEqual(r.code, 1, r.out);
         assert.match(r.out, /Not done:\n {2}jetstream: backup failed, so the site was not destroyed: /);

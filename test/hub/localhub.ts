@@ -4,10 +4,10 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { authenticatorConfig, AUTHENTICATOR_FILE, AUTHENTICATOR_MODULE } from "../../components/jupyterhub/hubconfig";
 import { HANG_GUARD_MS, sleep, waitFor } from "../wait";
+import { distinctFreePorts, freePort, freePortBlock } from "../ports";
 
 const HANG_GUARD_S = HANG_GUARD_MS / 1000;
 import { POSTSTART_FILE } from "../../components/jupyterhub/values";
@@ -94,61 +94,6 @@ export interface LocalHub {
 
 const running = new Set<LocalHub>();
 let exitHookInstalled = false;
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-async function distinctFreePorts(count: number, taken: number[]): Promise<number[]> {
-    const ports: number[] = [];
-    while (ports.length < count) {
-        const port = await freePort();
-        if (!ports.includes(port) && !taken.includes(port)) ports.push(port);
-    }
-    return ports;
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const server = net.createServer();
-        server.unref();
-        server.once("error", () => resolve(false));
-        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-}
-
-/** The lowest port the kernel hands out for outgoing connections and port-0 binds (kernels, proxies). */
-function ephemeralLow(): number {
-    try {
-        return Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
-    } catch {
-        return 32768;
-    }
-}
-
-/**
- * The first port of `size` consecutive free ports, none of them in `avoid`, below the ephemeral range so that
- * no outgoing connection or kernel of a running server can take one before its user's server starts.
- */
-async function freePortBlock(size: number, avoid: number[]): Promise<number> {
-    const low = 10000;
-    const high = Math.max(low + size + 1, ephemeralLow() - size);
-    for (let attempt = 0; attempt < 50; attempt++) {
-        const base = low + Math.floor(Math.random() * (high - low));
-        let free = !avoid.some((p) => p >= base && p < base + size);
-        for (let p = base; p < base + size && free; p++) free = await portIsFree(p);
-        if (free) return base;
-    }
-    throw new Error(`no block of ${size} free ports on 127.0.0.1`);
-}
 
 /** Users' servers get ports base + user id: JupyterHub's random choice can hand two servers started at once the same port. */
 const SERVER_PORTS = 256;
